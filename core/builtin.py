@@ -1,0 +1,33 @@
+"""Core's own contributions, registered as the plugin ``core`` through the same hooks the
+plugins use (as pytest does with its own behaviour)."""
+from __future__ import annotations
+
+from core.hookspecs import hookimpl
+
+
+@hookimpl
+def mat_chronology_entries(session, school_id, pupil_id, start, end):
+    from core.chronology import core_entries
+
+    return core_entries(session, school_id, pupil_id, start, end)
+
+
+@hookimpl
+def mat_metric_definitions():
+    from core.overview import CORE_METRICS
+
+    return list(CORE_METRICS)
+
+
+@hookimpl
+def mat_trust_metrics(session, school_id, start, end):
+    from core.overview import core_metrics
+
+    return core_metrics(session, school_id, start, end)
+
+
+@hookimpl
+def mat_transfer_sections(session, school_id, pupil_id):
+    from core.chronology import core_transfer_sections
+
+    return core_transfer_sections(session, school_id, pupil_id)

@@ -1,0 +1,224 @@
+"""The ``mat`` command group. Plugins add commands through ``mat_cli_commands``; the web
+package adds ``serve`` and ``demo``."""
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from core import accounts, audit
+from core.db import SYSTEM, current_database
+from core.errors import ValidationError
+from core.models import School, Trust, User
+from core.plugins import current_host
+
+
+def _fail_on_validation(fn):
+    """Turn a service ValidationError into a clear CLI error naming the field."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except ValidationError as exc:
+            for field, msgs in exc.errors.items():
+                click.echo(f"error: {field}: {'; '.join(msgs)}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """MAT safeguarding platform. Configure with MAT_* environment variables."""
+    from core.runtime import start
+
+    if ctx.obj is None:
+        ctx.obj = start()[0]
+
+
+@cli.command()
+def init() -> None:
+    """Create the database, or migrate an existing one to the latest version (data is kept)."""
+    from core.migrate import upgrade
+    from core.runtime import settings
+
+    url = settings().database_url
+    click.echo(f"migrating {current_database().engine.url.render_as_string(hide_password=True)}")
+    with click.progressbar(length=1, label="applying migrations") as bar:
+        upgrade(url)
+        bar.update(1)
+    click.echo("database is up to date")
+
+
+@cli.group()
+def user() -> None:
+    """People and their roles."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", help="omit to be prompted (hidden)")
+@click.option("--role", type=click.Choice(["staff", "dsl", "deputy_dsl", "headteacher",
+                                           "school_admin", "trust_lead", "trust_admin"]))
+@click.option("--school", "school_urn", help="school URN, for school roles")
+@click.option("--trust", "trust_name", help="trust name, for trust roles")
+@_fail_on_validation
+def user_create(email, name, password, role, school_urn, trust_name) -> None:
+    """Create a person and optionally grant a role."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with current_database().transaction(SYSTEM) as s:
+        u = accounts.create_user(s, email, name, password)
+        if role:
+            school_id = trust_id = None
+            if school_urn:
+                school_id = s.scalar(select(School.id).where(School.urn == school_urn))
+                if school_id is None:
+                    raise ValidationError({"school": [f"no school with URN {school_urn}"]})
+            if trust_name:
+                trust_id = s.scalar(select(Trust.id).where(Trust.name == trust_name))
+                if trust_id is None:
+                    raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
+            accounts.grant_role(s, u.id, role, school_id=school_id, trust_id=trust_id)
+    click.echo(f"created {email}" + (f" as {role}" if role else ""))
+
+
+@cli.group()
+def token() -> None:
+    """API bearer tokens."""
+
+
+@token.command("create")
+@click.option("--user", "email", required=True, help="the user's email")
+@click.option("--name", default="cli", help="a label for the token")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650))
+@_fail_on_validation
+def token_create(email, name, days) -> None:
+    """Print a new API token for a user (shown once)."""
+    with current_database().transaction(SYSTEM) as s:
+        uid = s.scalar(select(User.id).where(User.email == email.strip().lower()))
+        if uid is None:
+            raise ValidationError({"user": [f"no user with email {email}"]})
+        raw = accounts.create_token(s, uid, name, days)
+    click.echo(raw)
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Prove the audit chain is intact, or name the first broken entry."""
+    with current_database().transaction(SYSTEM) as s:
+        result = audit.verify(s)
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} entries verified")
+    else:
+        click.echo(f"audit chain BROKEN at entry {result.broken_id}: {result.problem} "
+                   f"({result.checked} entries before it verified)", err=True)
+        sys.exit(1)
+
+
+@cli.group()
+def trust() -> None:
+    """Trusts."""
+
+
+@trust.command("create")
+@click.argument("name")
+@_fail_on_validation
+def trust_create(name) -> None:
+    from core.schools import create_trust
+
+    with current_database().transaction(SYSTEM) as s:
+        t = create_trust(s, name)
+    click.echo(f"created trust {t.name} (id {t.id})")
+
+
+@cli.group()
+def school() -> None:
+    """Schools."""
+
+
+@school.command("create")
+@click.option("--trust", "trust_name", required=True)
+@click.option("--urn", required=True)
+@click.option("--name", required=True)
+@click.option("--phase", default="")
+@_fail_on_validation
+def school_create(trust_name, urn, name, phase) -> None:
+    from core.schools import create_school
+
+    with current_database().transaction(SYSTEM) as s:
+        tid = s.scalar(select(Trust.id).where(Trust.name == trust_name))
+        if tid is None:
+            raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
+        sc = create_school(s, tid, urn, name, phase)
+    click.echo(f"created school {sc.name} (URN {sc.urn})")
+
+
+@cli.group()
+def plugins() -> None:
+    """Installed plugins and where they are switched on."""
+
+
+@plugins.command("list")
+def plugins_list() -> None:
+    host = current_host()
+    with current_database().transaction(SYSTEM) as s:
+        for sc in s.scalars(select(School).order_by(School.name)):
+            on = host.enabled(s, sc.id)
+            click.echo(f"{sc.urn} {sc.name}: " + ", ".join(
+                f"{n}={'on' if n in on else 'off'}" for n in host.names))
+
+
+@plugins.command("set")
+@click.argument("name")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.option("--school", "urn", required=True, help="school URN")
+@_fail_on_validation
+def plugins_set(name, state, urn) -> None:
+    with current_database().transaction(SYSTEM) as s:
+        sid = s.scalar(select(School.id).where(School.urn == urn))
+        if sid is None:
+            raise ValidationError({"school": [f"no school with URN {urn}"]})
+        changed = current_host().set_enabled(s, sid, name, state == "on")
+    click.echo(f"{name} {'switched ' + state if changed else 'was already ' + state} for {urn}")
+
+
+@cli.command()
+@click.option("--cron/--no-cron", default=True, help="also run the recurring-job scheduler")
+@click.option("--burst", is_flag=True, help="stop when the queue is empty")
+def worker(cron, burst) -> None:
+    """Run an RQ worker for the queue (and RQ's cron scheduler for recurring jobs)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from core.runtime import settings
+
+    url = settings().redis_url
+    if not url:
+        raise click.UsageError("MAT_REDIS_URL is not set: without Redis jobs run inline")
+    conn = Redis.from_url(url)
+    if cron and not burst:
+        import threading
+
+        from core.scheduler import build_scheduler
+
+        threading.Thread(target=build_scheduler(conn).start, daemon=True).start()
+    Worker([Queue(settings().queue_name, connection=conn)], connection=conn).work(burst=burst)
+
+
+def build_cli() -> click.Group:
+    current_host().call_global("mat_cli_commands", cli=cli)
+    return cli
+
+
+def main() -> None:
+    build_cli()(prog_name="mat")

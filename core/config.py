@@ -1,0 +1,71 @@
+"""Configuration from ``MAT_*`` environment variables, with first-run defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEV_SECRET = "dev-secret-do-not-use-in-production"
+
+
+@dataclass
+class Settings:
+    env: str = "development"
+    instance_path: Path = Path("instance")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = DEV_SECRET
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "safeguarding@localhost"
+    smtp_tls: bool = True
+    session_minutes: int = 30
+    login_attempts_per_15_min: int = 5
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    queue_name: str = "mat"
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            self.instance_path.mkdir(parents=True, exist_ok=True)
+            self.database_url = f"sqlite:///{(self.instance_path / 'mat.sqlite3').resolve()}"
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def check(self) -> None:
+        """Refuse to run in production with the development secret or an unsafe key."""
+        if self.production and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise RuntimeError(
+                "MAT_SECRET_KEY: production mode needs a secret of at least 32 characters "
+                "that is not the development default"
+            )
+
+
+def from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from ``MAT_*`` variables (``environ`` defaults to ``os.environ``)."""
+    e = os.environ if environ is None else environ
+    try:
+        port = int(e.get("MAT_SMTP_PORT", "587"))
+        minutes = int(e.get("MAT_SESSION_MINUTES", "30"))
+    except ValueError as exc:
+        raise RuntimeError(f"MAT_SMTP_PORT / MAT_SESSION_MINUTES must be whole numbers: {exc}")
+    settings = Settings(
+        env=e.get("MAT_ENV", "development"),
+        instance_path=Path(e.get("MAT_INSTANCE_PATH", "instance")),
+        database_url=e.get("MAT_DATABASE_URL", ""),
+        redis_url=e.get("MAT_REDIS_URL") or None,
+        secret_key=e.get("MAT_SECRET_KEY", DEV_SECRET),
+        smtp_host=e.get("MAT_SMTP_HOST") or None,
+        smtp_port=port,
+        smtp_user=e.get("MAT_SMTP_USER") or None,
+        smtp_password=e.get("MAT_SMTP_PASSWORD") or None,
+        smtp_from=e.get("MAT_SMTP_FROM", "safeguarding@localhost"),
+        smtp_tls=e.get("MAT_SMTP_TLS", "1") not in ("0", "false", "no"),
+        session_minutes=minutes,
+    )
+    settings.check()
+    return settings

@@ -1,0 +1,294 @@
+"""Database plumbing: the declarative base, tenant mixins, engines and tenant-scoped sessions.
+
+Every session carries a :class:`Scope`. A session event adds the tenant criteria to every ORM
+query (SQLAlchemy's ``with_loader_criteria`` recipe) and a ``before_flush`` check refuses rows
+written outside the schools the scope may write, or edits of append-only records. A session
+with no scope refuses to query at all: code cannot forget the tenant, it can only opt out
+explicitly with :func:`system_scope` (jobs, CLI, migrations) or :func:`trust_wide`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    ForeignKey,
+    MetaData,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+from core.errors import AppendOnlyViolation, TenantViolation
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored: give it a timezone")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+class TrustScoped:
+    """Rows that belong to a trust as a whole (categories, family links, trust settings)."""
+
+    @declared_attr
+    def trust_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("trusts.id"), index=True)
+
+
+class SchoolScoped:
+    """Rows that belong to one school. ``trust_id`` rides along so the data can be sharded by
+    trust; it is filled from the school when not given."""
+
+    @declared_attr
+    def school_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("schools.id"), index=True)
+
+    @declared_attr
+    def trust_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("trusts.id"), index=True)
+
+
+class AppendOnly:
+    """Records that, once flushed, are never updated or deleted (concerns, entries, audit)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which tenants a session may see and write. ``None`` means every one (system code)."""
+
+    user_id: int | None
+    read_schools: frozenset[int] | None
+    write_schools: frozenset[int] | None
+    trusts: frozenset[int] | None
+    reason: str = ""
+
+    @property
+    def is_system(self) -> bool:
+        return self.read_schools is None
+
+
+SYSTEM = Scope(user_id=None, read_schools=None, write_schools=None, trusts=None, reason="system")
+
+
+def set_scope(session: Session, scope: Scope) -> None:
+    session.info["mat_scope"] = scope
+
+
+def get_scope(session: Session) -> Scope:
+    scope = session.info.get("mat_scope")
+    if scope is None:
+        raise TenantViolation("this session has no tenant scope: use Database.session(scope=...)")
+    return scope
+
+
+@contextmanager
+def system_scope(session: Session, reason: str) -> Iterator[Session]:
+    """Lift tenant limits for trusted system code (jobs, CLI, trust-level aggregates)."""
+    before = session.info.get("mat_scope")
+    user_id = before.user_id if before else None
+    set_scope(session, Scope(user_id, None, None, None, reason=reason))
+    try:
+        yield session
+    finally:
+        if before is None:
+            session.info.pop("mat_scope", None)
+        else:
+            set_scope(session, before)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope = get_scope(state.session)
+    if scope.read_schools is not None:
+        school_ids = tuple(sorted(scope.read_schools))
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                SchoolScoped, lambda cls: cls.school_id.in_(school_ids), include_aliases=True
+            )
+        )
+        from core.models.tenancy import School  # local: models import this module
+
+        state.statement = state.statement.options(
+            with_loader_criteria(School, School.id.in_(school_ids), include_aliases=True)
+        )
+    if scope.trusts is not None:
+        trust_ids = tuple(sorted(scope.trusts))
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TrustScoped, lambda cls: cls.trust_id.in_(trust_ids), include_aliases=True
+            )
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_writes(session: Session, flush_context, instances) -> None:
+    scope = get_scope(session)
+    from core.models.tenancy import School
+
+    for obj in session.deleted:
+        if isinstance(obj, AppendOnly):
+            raise AppendOnlyViolation(f"{type(obj).__name__} records cannot be deleted")
+    for obj in session.dirty:
+        if isinstance(obj, AppendOnly) and session.is_modified(obj, include_collections=False):
+            raise AppendOnlyViolation(
+                f"{type(obj).__name__} records cannot be edited: add an amendment instead"
+            )
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, SchoolScoped):
+            if obj.school_id is None:
+                raise TenantViolation(f"{type(obj).__name__} written without a school_id")
+            if scope.write_schools is not None and obj.school_id not in scope.write_schools:
+                raise TenantViolation(
+                    f"{type(obj).__name__} may not be written to school {obj.school_id}"
+                )
+            if obj.trust_id is None:
+                with session.no_autoflush, system_scope(session, "fill trust_id"):
+                    obj.trust_id = session.scalar(
+                        select(School.trust_id).where(School.id == obj.school_id)
+                    )
+        elif isinstance(obj, TrustScoped):
+            if scope.trusts is not None and obj.trust_id not in scope.trusts:
+                raise TenantViolation(f"{type(obj).__name__} may not be written to that trust")
+
+
+def normalise_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine with the per-backend settings the platform relies on."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take it over
+        # (SQLAlchemy's documented recipe) and switch on foreign keys, which SQLite ignores
+        # by default.
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, record):
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    """An engine plus a session factory. ``session(scope)`` is the only way to get a session."""
+
+    def __init__(self, url: str | None = None, engine: Engine | None = None, **engine_kwargs):
+        if engine is None:
+            if url is None:
+                raise ValueError("Database needs a url or an engine")
+            engine = make_engine(url, **engine_kwargs)
+        self.engine = engine
+        self.factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def session(self, scope: Scope, **kwargs) -> Session:
+        session = self.factory(**kwargs)
+        set_scope(session, scope)
+        return session
+
+    @contextmanager
+    def transaction(self, scope: Scope) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        session = self.session(scope)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+_current: Database | None = None
+
+
+def init_database(url: str) -> Database:
+    """Set the process-wide database (the app factory, the CLI and job workers call this)."""
+    global _current
+    _current = Database(url)
+    return _current
+
+
+def use_database(db: Database) -> None:
+    global _current
+    _current = db
+
+
+def current_database() -> Database:
+    """The process's database; a worker started with plain ``rq worker`` configures itself
+    from the ``MAT_*`` environment on first use."""
+    if _current is None:
+        from core.runtime import start
+
+        start()
+    return _current

@@ -1,0 +1,60 @@
+"""Outgoing mail: queued as a row, sent by a job through SMTP when it is configured. Without
+SMTP the message stays in the outbox (visible to admins), so nothing is lost."""
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import SYSTEM, current_database, utcnow
+from core.models import MailMessage
+
+_smtp: dict = {}
+
+
+def configure(settings) -> None:
+    _smtp.update(host=settings.smtp_host, port=settings.smtp_port, user=settings.smtp_user,
+                 password=settings.smtp_password, sender=settings.smtp_from, tls=settings.smtp_tls)
+
+
+def queue_mail(session: Session, to: str, subject: str, body: str,
+               dedupe_key: str | None = None) -> MailMessage | None:
+    """Add a message to the outbox in the caller's transaction; with a ``dedupe_key`` a
+    second call for the same event adds nothing (reminders sent once). The caller enqueues
+    :func:`send_pending` after commit."""
+    if dedupe_key and session.scalar(select(MailMessage.id).where(
+            MailMessage.dedupe_key == dedupe_key)):
+        return None
+    msg = MailMessage(to=to, subject=subject[:200], body=body, dedupe_key=dedupe_key)
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def send_pending() -> dict:
+    """Job: send every unsent message through SMTP. Idempotent: sent ones are skipped."""
+    if not _smtp.get("host"):
+        return {"sent": 0, "reason": "no SMTP configured; messages kept in the outbox"}
+    sent = 0
+    with current_database().transaction(SYSTEM) as s:
+        pending = list(s.scalars(select(MailMessage).where(MailMessage.sent_at.is_(None))))
+        if not pending:
+            return {"sent": 0}
+        with smtplib.SMTP(_smtp["host"], _smtp["port"], timeout=30) as smtp:
+            if _smtp.get("tls"):
+                smtp.starttls()
+            if _smtp.get("user"):
+                smtp.login(_smtp["user"], _smtp["password"] or "")
+            for m in pending:
+                em = EmailMessage()
+                em["From"], em["To"], em["Subject"] = _smtp["sender"], m.to, m.subject
+                em.set_content(m.body)
+                try:
+                    smtp.send_message(em)
+                    m.sent_at, m.error = utcnow(), None
+                    sent += 1
+                except smtplib.SMTPException as exc:
+                    m.error = str(exc)[:1000]
+    return {"sent": sent}

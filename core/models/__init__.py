@@ -1,0 +1,21 @@
+"""All core models, importable from one place."""
+from core.models.concerns import (
+    Alert,
+    Attachment,
+    Concern,
+    ConcernCategory,
+    ConcernCategoryLink,
+    ConcernEntry,
+    ConcernPupil,
+)
+from core.models.host import AuditEntry, JobRun, MailMessage, PluginSetting
+from core.models.people import ApiToken, LoginAttempt, Membership, RecoveryCode, TotpDevice, User
+from core.models.pupils import FamilyLink, Pupil, PupilFlag
+from core.models.tenancy import NonSchoolDay, School, Term, Trust, TrustSetting
+
+__all__ = [
+    "Alert", "ApiToken", "Attachment", "AuditEntry", "Concern", "ConcernCategory",
+    "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink", "JobRun",
+    "LoginAttempt", "MailMessage", "Membership", "NonSchoolDay", "PluginSetting", "Pupil",
+    "PupilFlag", "RecoveryCode", "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User",
+]

@@ -1,0 +1,29 @@
+"""Process start-up shared by the web app, the CLI and job workers."""
+from __future__ import annotations
+
+import logging
+
+from core import jobs, mail
+from core.config import Settings, from_env
+from core.db import Database, init_database
+
+_settings: Settings | None = None
+
+
+def start(settings: Settings | None = None) -> tuple[Settings, Database]:
+    """Configure the database, the job queue and mail for this process from ``settings``
+    (by default the ``MAT_*`` environment)."""
+    global _settings
+    settings = settings or from_env()
+    db = init_database(settings.database_url)
+    jobs.configure(settings.redis_url, settings.queue_name)
+    mail.configure(settings)
+    _settings = settings
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings, db
+
+
+def settings() -> Settings:
+    if _settings is None:
+        start()
+    return _settings

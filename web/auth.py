@@ -1,0 +1,204 @@
+"""Signing in: password (argon2), then a second factor (TOTP, several devices, recovery codes)
+for everyone whose role reads case files; sign-out; API bearer tokens; rate-limited attempts."""
+from __future__ import annotations
+
+import base64
+
+import segno
+from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from core import accounts
+from core.db import SYSTEM, Scope
+from core.models import TotpDevice, User
+from core.policy import actor_for
+
+bp = Blueprint("auth", __name__)
+# URL rules together at the top
+RULES = [
+    ("/login", "login", ["GET", "POST"]),
+    ("/login/second-factor", "second_factor", ["GET", "POST"]),
+    ("/login/enrol", "enrol", ["GET", "POST"]),
+    ("/logout", "logout", ["POST"]),
+    ("/account/security", "security", ["GET", "POST"]),
+]
+
+
+class LoginUser(UserMixin):
+    def __init__(self, user_id: int, name: str, email: str):
+        self.id, self.name, self.email = user_id, name, email
+
+
+def _db():
+    return current_app.extensions["mat_db"]
+
+
+def init_login_manager(app: Flask) -> None:
+    lm = LoginManager()
+    lm.login_view = "auth.login"
+    lm.login_message = "Please sign in."
+    lm.session_protection = "strong"
+
+    @lm.user_loader
+    def _load(user_id: str):
+        with _db().session(SYSTEM) as s:
+            u = s.get(User, int(user_id))
+            if u is None or not u.active:
+                return None
+            return LoginUser(u.id, u.name, u.email)
+
+    @lm.request_loader
+    def _bearer(req):
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        with _db().transaction(SYSTEM) as s:
+            u = accounts.user_for_token(s, header[7:].strip())
+            if u is None:
+                return None
+            g.mat_token_auth = True
+            return LoginUser(u.id, u.name, u.email)
+
+    @lm.unauthorized_handler
+    def _unauthorized():
+        if request.path.startswith("/api/"):
+            abort(401, description="Send a valid API token: Authorization: Bearer <token>")
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    lm.init_app(app)
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _half_signed_in():
+        # a password alone does not reach case files when a second factor is owed
+        if current_user.is_authenticated and not getattr(g, "mat_token_auth", False) \
+                and session.get("mfa_pending") and request.endpoint not in (
+                    "auth.second_factor", "auth.enrol", "auth.logout", "static"):
+            return redirect(url_for("auth.second_factor"))
+        return None
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("pages.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        email = request.form.get("email", "").strip().lower()
+        password = request.form.get("password", "")
+        ip = request.remote_addr or ""
+        settings = current_app.config["MAT_SETTINGS"]
+        with _db().transaction(SYSTEM) as s:
+            allowed = accounts.login_allowed(s, email, ip, settings.login_attempts_per_15_min)
+            user = accounts.authenticate(s, email, password, ip,
+                                         settings.login_attempts_per_15_min) if allowed else None
+            if user is not None:
+                needs = actor_for(s, user.id).needs_mfa
+                has = accounts.has_totp(s, user.id)
+                login_data = (user.id, user.name, user.email)
+        if not allowed:
+            flash("Too many attempts. Wait 15 minutes and try again.", "error")
+            return render_template("auth/login.html", email=email), 429
+        if user is None:
+            flash("That email and password do not match an active account.", "error")
+            return render_template("auth/login.html", email=email), 401
+        session.clear()
+        login_user(LoginUser(*login_data))
+        session["next"] = _safe_next(request.args.get("next"))
+        if needs or has:
+            session["mfa_pending"] = True
+            return redirect(url_for("auth.second_factor" if has else "auth.enrol"))
+        return redirect(session.pop("next"))
+    return render_template("auth/login.html", email="")
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+def second_factor():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if request.method == "POST":
+        with _db().transaction(Scope(current_user.id, None, None, None, "mfa")) as s:
+            ok = accounts.login_allowed(s, current_user.email, request.remote_addr or "") and \
+                accounts.verify_second_factor(s, current_user.id, request.form.get("code", ""))
+            if not ok:
+                accounts.note_login(s, current_user.email, request.remote_addr or "", False)
+        if ok:
+            session.pop("mfa_pending", None)
+            session["mfa_ok"] = True
+            return redirect(session.pop("next", None) or url_for("pages.home"))
+        flash("That code is not right. Use the 6-digit code from your authenticator app, "
+              "or one of your recovery codes.", "error")
+        return render_template("auth/second_factor.html"), 401
+    return render_template("auth/second_factor.html")
+
+
+def _qr_data_uri(uri: str) -> str:
+    svg = segno.make(uri, error="m").svg_inline(scale=5)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _enrol_view(template: str, done_endpoint: str | None):
+    """Add an authenticator: show a QR code, confirm with a code, then show recovery codes."""
+    uid = current_user.id
+    with _db().transaction(Scope(uid, None, None, None, "mfa enrol")) as s:
+        device_id = session.get("enrol_device")
+        device = s.get(TotpDevice, device_id) if device_id else None
+        if device is None or device.user_id != uid or device.confirmed_at is not None:
+            device = accounts.start_totp(s, uid, request.form.get("name") or "Authenticator")
+            session["enrol_device"] = device.id
+        if request.method == "POST" and request.form.get("code"):
+            if accounts.confirm_totp(s, device.id, request.form["code"]):
+                session.pop("enrol_device", None)
+                codes = accounts.new_recovery_codes(s, uid) if not s.query(TotpDevice).filter(
+                    TotpDevice.user_id == uid, TotpDevice.id != device.id,
+                    TotpDevice.confirmed_at.is_not(None)).count() else None
+                if done_endpoint:
+                    session.pop("mfa_pending", None)
+                    session["mfa_ok"] = True
+                return render_template("auth/enrolled.html", codes=codes,
+                                       next=session.pop("next", None) or url_for("pages.home"))
+            flash("That code did not match. Check the time on your phone and try again.", "error")
+        uri = accounts.provisioning_uri(device, current_user.email)
+        secret = device.secret
+    return render_template(template, qr=_qr_data_uri(uri), secret=secret)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def enrol():
+    if not current_user.is_authenticated or not session.get("mfa_pending"):
+        return redirect(url_for("auth.login"))
+    with _db().session(SYSTEM) as s:
+        if accounts.has_totp(s, current_user.id):
+            return redirect(url_for("auth.second_factor"))  # no enrolling past a factor owed
+    return _enrol_view("auth/enrol.html", "done")
+
+
+@bp.route("/account/security", methods=["GET", "POST"])
+def security():
+    """Add another device or issue new recovery codes (signed in, second factor passed)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if request.method == "POST" and request.form.get("action") == "recovery":
+        with _db().transaction(Scope(current_user.id, None, None, None, "mfa")) as s:
+            if not accounts.has_totp(s, current_user.id):
+                abort(400, description="Add an authenticator first.")
+            codes = accounts.new_recovery_codes(s, current_user.id)
+        return render_template("auth/enrolled.html", codes=codes, next=url_for("pages.home"))
+    with _db().session(SYSTEM) as s:
+        devices = s.query(TotpDevice).filter(TotpDevice.user_id == current_user.id,
+                                             TotpDevice.confirmed_at.is_not(None)).all()
+        names = [(d.name, d.confirmed_at) for d in devices]
+    g.mat_devices = names
+    return _enrol_view("auth/security.html", None)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
