@@ -192,6 +192,25 @@ def plugins_set(name, state, urn) -> None:
     click.echo(f"{name} {'switched ' + state if changed else 'was already ' + state} for {urn}")
 
 
+@cli.group()
+def migrations() -> None:
+    """For developers: database migrations."""
+
+
+@migrations.command("new")
+@click.option("--plugin", default=None, help="the plugin's branch (omit for the core)")
+@click.option("-m", "--message", required=True)
+@click.option("--rev-id", default=None, help="e.g. att0002 (default: random)")
+def migrations_new(plugin, message, rev_id) -> None:
+    """Autogenerate a migration against a scratch SQLite database."""
+    import tempfile
+
+    from core.migrate import new_revision
+
+    with tempfile.TemporaryDirectory() as tmp:
+        new_revision(f"sqlite:///{tmp}/scratch.sqlite3", plugin, message, rev_id)
+
+
 @cli.command()
 @click.option("--cron/--no-cron", default=True, help="also run the recurring-job scheduler")
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")

@@ -49,3 +49,36 @@ def current_heads(engine: Engine) -> set[str]:
 
 def script_heads(url: str, host: PluginHost | None = None) -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config(url, host)).get_heads())
+
+
+def new_revision(url: str, plugin: str | None, message: str, rev_id: str | None = None) -> None:
+    """Autogenerate a migration for the core (``plugin`` None) or one plugin's branch.
+
+    Run it in a process that loads only the core and that plugin, against a database already
+    at ``heads``, so the diff holds just that plugin's tables. A plugin's first revision
+    starts its own branch (labelled with its name) and depends on the core's first revision.
+    """
+    import importlib
+
+    from core.plugins import make_host
+
+    if plugin is None:
+        host = make_host(load_entry_points=False)
+        version_path = HERE / "versions"
+        branch, depends, head = None, None, "core@head"
+    else:
+        module = importlib.import_module(f"plugins.{plugin}")
+        host = make_host(load_entry_points=False, extra=[(plugin, module)])
+        version_path = Path(module.__file__).parent / "migrations" / "versions"
+        version_path.mkdir(parents=True, exist_ok=True)
+        cfg = alembic_config(url, host)
+        heads = ScriptDirectory.from_config(cfg).get_revisions(f"{plugin}@head") \
+            if any(version_path.glob("*.py")) else ()
+        branch = None if heads else plugin
+        depends = None if heads else "c0001"
+        head = f"{plugin}@head" if heads else "base"
+    cfg = alembic_config(url, host)
+    command.upgrade(cfg, "heads")
+    command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id,
+                     branch_label=branch, depends_on=depends, head=head,
+                     version_path=str(version_path))
