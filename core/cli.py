@@ -202,13 +202,16 @@ def migrations() -> None:
 @click.option("-m", "--message", required=True)
 @click.option("--rev-id", default=None, help="e.g. att0002 (default: random)")
 def migrations_new(plugin, message, rev_id) -> None:
-    """Autogenerate a migration against a scratch SQLite database."""
+    """Autogenerate a migration against a scratch SQLite database. It runs in a fresh
+    process that imports only the core and that plugin, so other plugins' tables stay out."""
+    import subprocess
     import tempfile
 
-    from core.migrate import new_revision
-
     with tempfile.TemporaryDirectory() as tmp:
-        new_revision(f"sqlite:///{tmp}/scratch.sqlite3", plugin, message, rev_id)
+        code = ("import sys; from core.migrate import new_revision; "
+                "new_revision(sys.argv[1], sys.argv[2] or None, sys.argv[3], sys.argv[4] or None)")
+        subprocess.run([sys.executable, "-c", code, f"sqlite:///{tmp}/scratch.sqlite3",
+                        plugin or "", message, rev_id or ""], check=True)
 
 
 @cli.command()
