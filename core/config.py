@@ -66,6 +66,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         smtp_from=e.get("MAT_SMTP_FROM", "safeguarding@localhost"),
         smtp_tls=e.get("MAT_SMTP_TLS", "1") not in ("0", "false", "no"),
         session_minutes=minutes,
+        queue_name=e.get("MAT_QUEUE", "mat"),
     )
     settings.check()
     return settings

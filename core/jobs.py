@@ -12,6 +12,7 @@ import contextvars
 import importlib
 import json
 import logging
+import re
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -81,7 +82,9 @@ def enqueue(func: Callable, *args: Any, school_id: int | None = None, plugin: st
     job id. A stable ``job_id`` makes enqueueing twice harmless while the first is pending."""
     path = func_path(func)
     json.dumps([args, kwargs])  # refuse ORM objects and other non-JSON arguments early
-    job_id = job_id or uuid.uuid4().hex
+    # RQ accepts letters, digits, "_" and "-" in job ids; stable ids like
+    # "attendance:analyse:3:2026-11-24" are folded into that alphabet
+    job_id = re.sub(r"[^A-Za-z0-9_-]", "_", job_id) if job_id else uuid.uuid4().hex
     db = current_database()
     with db.transaction(SYSTEM) as s:
         existing = s.get(JobRun, job_id)
@@ -98,7 +101,8 @@ def enqueue(func: Callable, *args: Any, school_id: int | None = None, plugin: st
         from rq import Queue, Retry
 
         queue = Queue(_queue_name, connection=Redis.from_url(_redis_url))
-        queue.enqueue(run_job, job_id, job_id=job_id, retry=Retry(max=3, interval=RETRY_INTERVALS),
+        queue.enqueue(run_job, job_id, job_id=job_id,
+                      retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                       job_timeout=3600, failure_ttl=30 * 24 * 3600)
         log.info("job %s queued: %s", job_id, path)
     else:

@@ -36,12 +36,18 @@ RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "school.figures": (frozenset({"dsl", "deputy_dsl", "headteacher"}),
                        frozenset({"trust_lead"})),
     "jobs.view": (frozenset({"school_admin"}), frozenset({"trust_admin"})),
+    # staff training records (not case files): who keeps them, and who may look at them
+    "training.manage": (frozenset({"school_admin", "headteacher", "dsl", "deputy_dsl"}),
+                        frozenset()),
+    "training.view": (frozenset({"school_admin", "headteacher", "dsl", "deputy_dsl"}),
+                      frozenset({"trust_lead", "trust_admin"})),
 }
 TRUST_RULES: dict[str, frozenset[str]] = {
     "trust.overview": frozenset({"trust_lead"}),
     "trust.admin": frozenset({"trust_admin"}),
     "audit.view": frozenset({"trust_admin", "trust_lead"}),
     "family.link": frozenset({"trust_lead"}),
+    "training.rules": frozenset({"trust_lead", "trust_admin"}),  # the trust's course rules
 }
 # actions that show case-file content need the second factor in this sign-in
 NEEDS_MFA = {"casefile.read", "casefile.write", "dashboard.view", "trust.overview", "audit.view"}
