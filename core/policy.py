@@ -36,6 +36,8 @@ RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "school.figures": (frozenset({"dsl", "deputy_dsl", "headteacher"}),
                        frozenset({"trust_lead"})),
     "jobs.view": (frozenset({"school_admin"}), frozenset({"trust_admin"})),
+    # a child-protection file in transit: only the sending and receiving DSL teams
+    "transfer.handle": (CASE_ROLES, frozenset()),
     # staff training records (not case files): who keeps them, and who may look at them
     "training.manage": (frozenset({"school_admin", "headteacher", "dsl", "deputy_dsl"}),
                         frozenset()),
@@ -50,7 +52,8 @@ TRUST_RULES: dict[str, frozenset[str]] = {
     "training.rules": frozenset({"trust_lead", "trust_admin"}),  # the trust's course rules
 }
 # actions that show case-file content need the second factor in this sign-in
-NEEDS_MFA = {"casefile.read", "casefile.write", "dashboard.view", "trust.overview", "audit.view"}
+NEEDS_MFA = {"casefile.read", "casefile.write", "dashboard.view", "trust.overview", "audit.view",
+             "transfer.handle"}
 
 
 @dataclass(frozen=True)
