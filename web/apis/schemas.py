@@ -1,0 +1,328 @@
+"""Marshmallow schemas of the JSON API: what each endpoint accepts and answers.
+
+Input schemas are strict (unknown fields are refused, integers must be integers) and every
+string is checked to be storable text, so hostile input gets a 422 naming the field rather
+than a database error. The rules of the domain (UPN check letters, what an entry needs) stay
+in the core services; the schemas only make sure those services get the right types.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow.validate import Length, OneOf, Range
+
+from core.calendar import LONDON
+from core.models.concerns import ENTRY_KINDS
+from core.models.pupils import FLAGS
+
+MAX_ID = 2**31 - 1
+LONG_TEXT = 20_000  # a concern written at length is a few thousand characters
+
+
+class Text(fields.String):
+    """A string the database can store: no NUL characters, no lone surrogates."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("must not contain NUL characters")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("is not valid Unicode text") from None
+        return text
+
+
+class Base64(Text):
+    """File content sent inside JSON, base64-encoded."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("is not valid base64") from None
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads as a field type
+    """A record id: a positive whole number the database can hold."""
+    return fields.Integer(strict=True, validate=Range(1, MAX_ID), **kwargs)
+
+
+def QueryId(**kwargs) -> fields.Integer:  # noqa: N802
+    """An id in a query string (always text, so not strict)."""
+    return fields.Integer(validate=Range(1, MAX_ID), **kwargs)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# --- schools and categories ----------------------------------------------------------------
+
+class SchoolSchema(Schema):
+    id = fields.Int()
+    urn = fields.Str(metadata={"description": "DfE 6-digit unique reference number"})
+    name = fields.Str()
+    phase = fields.Str()
+    trust_id = fields.Int()
+
+
+class CategorySchema(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    label = fields.Str()
+
+
+# --- pupils ---------------------------------------------------------------------------------
+
+class PupilSchema(Schema):
+    id = fields.Int()
+    upn = fields.Str(allow_none=True, metadata={"description": "Unique pupil number"})
+    first_name = fields.Str()
+    last_name = fields.Str()
+    preferred_name = fields.Str(allow_none=True)
+    display_name = fields.Str()
+    date_of_birth = fields.Date()
+    gender = fields.Str()
+    year_group = fields.Int(metadata={"description": "-1 nursery, 0 reception, 1 to 14"})
+    on_roll_from = fields.Date()
+    on_roll_to = fields.Date(allow_none=True)
+
+
+class PupilQuerySchema(StrictSchema):
+    q = Text(load_default="", validate=Length(max=100),
+             metadata={"description": "Words of the name, or a UPN"})
+    include_left = fields.Bool(load_default=False)
+    page = fields.Int(load_default=1, validate=Range(1, 1000))
+    per_page = fields.Int(load_default=20, validate=Range(1, 100))
+
+
+class PupilPageSchema(Schema):
+    items = fields.List(fields.Nested(PupilSchema))
+    page = fields.Int()
+    per_page = fields.Int()
+    has_more = fields.Bool()
+
+
+class PupilCreateSchema(StrictSchema):
+    upn = Text(allow_none=True, validate=Length(max=13),
+               metadata={"description": "13 characters, with a valid check letter"})
+    first_name = Text(required=True, validate=Length(1, 100))
+    last_name = Text(required=True, validate=Length(1, 100))
+    preferred_name = Text(allow_none=True, validate=Length(max=100))
+    date_of_birth = fields.Date(required=True)
+    gender = Text(load_default="U", validate=OneOf(["F", "M", "X", "U"]))
+    year_group = fields.Int(strict=True, required=True, validate=Range(-1, 14))
+    on_roll_from = fields.Date(required=True)
+    address = Text(allow_none=True, validate=Length(max=300))
+
+
+class FlagSchema(Schema):
+    id = fields.Int()
+    flag = fields.Str()
+    label = fields.Function(lambda f: FLAGS.get(f.flag, f.flag))
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    note = fields.Str()
+
+
+class FlagCreateSchema(StrictSchema):
+    flag = Text(required=True, validate=OneOf(list(FLAGS)))
+    start_date = fields.Date(required=True)
+    note = Text(load_default="", validate=Length(max=300))
+
+
+class FlagEndSchema(StrictSchema):
+    end_date = fields.Date(required=True)
+
+
+# --- concerns -------------------------------------------------------------------------------
+
+class AttachmentUploadSchema(StrictSchema):
+    filename = Text(required=True, validate=Length(1, 255))
+    content_type = Text(required=True, validate=Length(1, 120),
+                        metadata={"description": "e.g. application/pdf, image/jpeg"})
+    data = Base64(required=True, metadata={"description": "the file, base64-encoded"})
+
+
+class ConcernCreateSchema(StrictSchema):
+    pupil_ids = fields.List(Id(), required=True, validate=Length(1, 50))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=LONDON, metadata={
+        "description": "ISO 8601; without an offset it is read as UK time"})
+    location = Text(load_default="", validate=Length(max=200))
+    category_ids = fields.List(Id(), load_default=list, validate=Length(max=30))
+    fact = Text(required=True, validate=Length(1, LONG_TEXT),
+                metadata={"description": "What was seen or heard: facts only"})
+    child_words = Text(load_default="", validate=Length(max=LONG_TEXT))
+    opinion = Text(load_default="", validate=Length(max=LONG_TEXT))
+    attachments = fields.List(fields.Nested(AttachmentUploadSchema), load_default=list,
+                              validate=Length(max=10))
+
+
+class ConcernQuerySchema(StrictSchema):
+    status = Text(validate=OneOf(["awaiting_triage", "open", "closed"]))
+    pupil_id = QueryId()
+    mine = fields.Bool(load_default=False,
+                       metadata={"description": "only the concerns the caller recorded"})
+    limit = fields.Int(load_default=200, validate=Range(1, 500))
+
+
+class ConcernRowSchema(Schema):
+    id = fields.Int()
+    recorded_at = fields.DateTime()
+    occurred_at = fields.DateTime()
+    pupils = fields.List(fields.Str())
+    status = fields.Str()
+    source = fields.Str()
+
+
+class PupilRefSchema(Schema):
+    id = fields.Int()
+    display_name = fields.Str()
+
+
+class AttachmentInfoSchema(Schema):
+    id = fields.Int()
+    filename = fields.Str()
+    content_type = fields.Str()
+    size = fields.Int()
+    sha256 = fields.Str()
+    uploaded_at = fields.DateTime()
+
+
+class EntrySchema(Schema):
+    id = fields.Int()
+    concern_id = fields.Int()
+    kind = fields.Str()
+    author_id = fields.Int(allow_none=True)
+    created_at = fields.DateTime()
+    body = fields.Str()
+    risk_level = fields.Str(allow_none=True)
+    category_id = fields.Int(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    referral_to = fields.Str(allow_none=True)
+    refers_to_id = fields.Int(allow_none=True)
+
+
+class ConcernSchema(Schema):
+    id = fields.Int()
+    school_id = fields.Int()
+    recorded_by_id = fields.Int(allow_none=True)
+    recorded_at = fields.DateTime()
+    occurred_at = fields.DateTime()
+    location = fields.Str()
+    fact = fields.Str()
+    child_words = fields.Str()
+    opinion = fields.Str()
+    source = fields.Str()
+    pupils = fields.List(fields.Nested(PupilRefSchema))
+    categories = fields.List(fields.Nested(CategorySchema))
+    attachments = fields.List(fields.Nested(AttachmentInfoSchema))
+    view = fields.Str(metadata={"description": "full (DSL team) or own (the recorder)"})
+    status = fields.Str(allow_none=True, metadata={"description": "null in the recorder's view"})
+    entries = fields.List(fields.Nested(EntrySchema),
+                          metadata={"description": "empty in the recorder's view"})
+    can_write = fields.Bool()
+
+
+class EntryCreateSchema(StrictSchema):
+    kind = Text(required=True, validate=OneOf(ENTRY_KINDS))
+    body = Text(load_default="", validate=Length(max=LONG_TEXT))
+    risk_level = Text(allow_none=True, validate=Length(max=20))
+    category_id = Id(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    referral_to = Text(allow_none=True, validate=Length(max=40))
+    refers_to_id = Id(allow_none=True)
+
+
+# --- chronology, alerts ---------------------------------------------------------------------
+
+class ChronologyQuerySchema(StrictSchema):
+    kind = fields.List(Text(validate=Length(max=60)), load_default=list, metadata={
+        "description": "repeat to filter by several: concern, entry, flag, roll, a plugin..."})
+    start = fields.Date()
+    end = fields.Date()
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("must not be before start", "end")
+
+
+class ChronologyItemSchema(Schema):
+    plugin = fields.Str()
+    kind = fields.Str()
+    at = fields.DateTime()
+    title = fields.Str()
+    detail = fields.Str()
+    link = fields.Str(allow_none=True)
+
+
+class AlertQuerySchema(StrictSchema):
+    unread = fields.Bool(load_default=False)
+    plugin = Text(validate=Length(max=40))
+
+
+class AlertSchema(Schema):
+    id = fields.Int()
+    plugin = fields.Str()
+    kind = fields.Str()
+    pupil_id = fields.Int(allow_none=True)
+    concern_id = fields.Int(allow_none=True)
+    message = fields.Str()
+    link = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+# --- plugins and the trust overview ---------------------------------------------------------
+
+class PluginStateSchema(Schema):
+    name = fields.Str()
+    label = fields.Str()
+    description = fields.Str()
+    enabled = fields.Bool()
+
+
+class PluginSwitchSchema(StrictSchema):
+    enabled = fields.Bool(required=True)
+
+
+class OverviewQuerySchema(StrictSchema):
+    trust_id = QueryId(metadata={"description": "needed only by a lead of several trusts"})
+    start = fields.Date(metadata={"description": "default: 1 September of this school year"})
+    end = fields.Date(metadata={"description": "default: today"})
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("must not be before start", "end")
+
+
+class MetricColumnSchema(Schema):
+    key = fields.Str(metadata={"description": "plugin.key, the key of each school's values"})
+    plugin = fields.Str()
+    label = fields.Str()
+    unit = fields.Str()
+    national = fields.Float(allow_none=True)
+    higher_is_better = fields.Bool(allow_none=True)
+
+
+class OverviewSchoolSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    urn = fields.Str()
+    values = fields.Dict(keys=fields.Str(), values=fields.Float(allow_none=True))
+
+
+class OverviewSchema(Schema):
+    trust_id = fields.Int()
+    start = fields.Date()
+    end = fields.Date()
+    columns = fields.List(fields.Nested(MetricColumnSchema))
+    schools = fields.List(fields.Nested(OverviewSchoolSchema))
