@@ -132,10 +132,13 @@ def get_scope(session: Session) -> Scope:
 
 @contextmanager
 def system_scope(session: Session, reason: str) -> Iterator[Session]:
-    """Lift tenant limits for trusted system code (jobs, CLI, trust-level aggregates)."""
+    """Lift tenant limits for trusted system code (jobs, CLI, trust-level aggregates). On
+    PostgreSQL the transaction leaves the row-level-security role for the block too."""
     before = session.info.get("mat_scope")
     user_id = before.user_id if before else None
-    set_scope(session, Scope(user_id, None, None, None, reason=reason))
+    lifted = Scope(user_id, None, None, None, reason=reason)
+    set_scope(session, lifted)
+    _sync_database_scope(session, lifted)
     try:
         yield session
     finally:
@@ -143,6 +146,25 @@ def system_scope(session: Session, reason: str) -> Iterator[Session]:
             session.info.pop("mat_scope", None)
         else:
             set_scope(session, before)
+            _sync_database_scope(session, before)
+
+
+def _sync_database_scope(session: Session, scope: Scope) -> None:
+    if session.in_transaction():
+        from core import rls
+
+        for conn in {session.connection()}:
+            rls.enter_scope(conn, scope)
+
+
+@event.listens_for(Session, "after_begin")
+def _database_scope_on_begin(session: Session, transaction, connection) -> None:
+    """Every transaction starts with the session's scope applied in the database as well."""
+    scope = session.info.get("mat_scope")
+    if scope is not None:
+        from core import rls
+
+        rls.enter_scope(connection, scope)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -33,13 +33,21 @@ def upgrade(url: str, target: str = "heads", host: PluginHost | None = None,
             plugins: bool = True, engine: Engine | None = None) -> None:
     """Create or bring up to date every branch (``heads``), or a given target such as
     ``core@head``. Existing data is kept: migrations only add and alter."""
+    from core import rls
+    from core.db import make_engine
+
     cfg = alembic_config(url, host, plugins)
-    if engine is not None:
+    own = engine is None
+    engine = engine or make_engine(url)
+    try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
-    else:
-        command.upgrade(cfg, target)
+            rls.apply_policies(conn)  # idempotent; covers plugin tables added just now
+        rls.forget(engine)
+    finally:
+        if own:
+            engine.dispose()
 
 
 def current_heads(engine: Engine) -> set[str]:

@@ -30,6 +30,21 @@ BACKENDS = [b for b in os.environ.get("MAT_TEST_BACKENDS", "sqlite,postgresql").
 _counter = itertools.count(1)
 
 
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.postgresql_only`` tests are about PostgreSQL features (row-level
+    security): they are not collected for the SQLite backend rather than skipped there."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.get_closest_marker("postgresql_only") and params.get("backend") == "sqlite":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 class DatabaseFactory:
     """Creates fresh, fully migrated databases and removes them at the end of the session."""
 
