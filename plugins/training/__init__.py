@@ -1,0 +1,63 @@
+"""The training plugin: staff safeguarding training, renewals, read-and-sign and compliance.
+
+Hook implementations only; each delegates to the module that holds the rules.
+"""
+from __future__ import annotations
+
+from core import hookimpl
+from core.contributions import BlueprintContribution, NavLink, RecurringJob
+from plugins.training import models  # noqa: F401  (registers the tables)
+from plugins.training.definition import INFO, NAME
+
+
+@hookimpl
+def mat_plugin_info():
+    return INFO
+
+
+@hookimpl
+def mat_blueprints():
+    from plugins.training.api import blp
+    from plugins.training.views import bp
+
+    return [BlueprintContribution(NAME, bp), BlueprintContribution(NAME, blp, api=True)]
+
+
+@hookimpl
+def mat_nav_links(session, school_id):
+    return [NavLink(NAME, "Training", "training.home")]
+
+
+@hookimpl
+def mat_dashboard_panels(session, school_id, actor):
+    from plugins.training.panel import dashboard_panel
+
+    return dashboard_panel(session, school_id, actor)
+
+
+@hookimpl
+def mat_metric_definitions():
+    from plugins.training.metrics import DEFINITIONS
+
+    return list(DEFINITIONS)
+
+
+@hookimpl
+def mat_trust_metrics(session, school_id, start, end):
+    from plugins.training.metrics import school_metrics
+
+    return school_metrics(session, school_id, start, end)
+
+
+@hookimpl
+def mat_recurring_jobs():
+    from plugins.training.jobs import send_reminders
+
+    return [RecurringJob(NAME, "reminders", send_reminders, cron="15 6 * * *")]
+
+
+@hookimpl
+def mat_demo_data(session, trust_id, school_ids, seed):
+    from plugins.training.demo import seed_demo
+
+    seed_demo(session, trust_id, school_ids, seed)

@@ -1,0 +1,152 @@
+"""A school's compliance: people by course, the compliance figure, and who blocks it.
+
+A person is **compliant** when every course they need is in date (compliant or due within
+30 days). The school's compliance % is the share of its current staff who are compliant;
+the people who block it are the others, with the courses that are expired or missing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.calendar import london_today
+from core.models import School
+from core.policy import Actor, require
+from plugins.training.courses import active_courses, ensure_courses, needs
+from plugins.training.models import Course, StaffMember, TrainingRecord
+from plugins.training.records import records_of
+from plugins.training.staff import current_staff
+from plugins.training.validity import DUE, EXPIRED, IN_DATE, MISSING, CourseState, state_on
+
+
+def latest_completions(records: list[TrainingRecord], courses: list[Course]
+                       ) -> dict[tuple[int, str], dt.date]:
+    """(staff id, course code) -> latest completion date, from non-withdrawn records."""
+    code_of = {c.id: c.code for c in courses}
+    latest: dict[tuple[int, str], dt.date] = {}
+    for r in records:
+        if r.withdrawn_at is not None or r.course_id not in code_of:
+            continue
+        key = (r.staff_id, code_of[r.course_id])
+        if key not in latest or r.completed_on > latest[key]:
+            latest[key] = r.completed_on
+    return latest
+
+
+def course_state(course: Course, staff_id: int, latest: dict[tuple[int, str], dt.date],
+                 today: dt.date) -> CourseState:
+    """The state of ``course`` for one person: their latest completion of it, or of a course
+    that also meets it, measured against this course's validity."""
+    dates = [latest[(staff_id, code)] for code in [course.code, *(course.also_met_by or [])]
+             if (staff_id, code) in latest]
+    return state_on(today, max(dates) if dates else None, course.validity_months)
+
+
+@dataclass
+class PersonRow:
+    person: StaffMember
+    cells: dict[int, CourseState | None]  # course id -> state, None when not needed
+
+    @property
+    def needed(self) -> list[CourseState]:
+        return [c for c in self.cells.values() if c is not None]
+
+    @property
+    def compliant(self) -> bool:
+        return all(c.in_date for c in self.needed)
+
+    @property
+    def due_soon(self) -> bool:
+        return any(c.status == DUE for c in self.needed)
+
+    def blocking(self, courses: list[Course]) -> list[tuple[Course, CourseState]]:
+        return [(c, self.cells[c.id]) for c in courses
+                if self.cells.get(c.id) is not None and not self.cells[c.id].in_date]
+
+
+@dataclass
+class Matrix:
+    school_id: int
+    today: dt.date
+    courses: list[Course]
+    rows: list[PersonRow]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def compliance_pct(self) -> float | None:
+        if not self.rows:
+            return None
+        return round(100 * sum(r.compliant for r in self.rows) / len(self.rows), 1)
+
+    @property
+    def blockers(self) -> list[PersonRow]:
+        return [r for r in self.rows if not r.compliant]
+
+    def course_in_date(self, course: Course) -> tuple[int, int]:
+        """(people in date, people who need it) for one course."""
+        cells = [r.cells.get(course.id) for r in self.rows]
+        needed = [c for c in cells if c is not None]
+        return sum(c.in_date for c in needed), len(needed)
+
+
+def build_matrix(session: Session, school_id: int, today: dt.date | None = None) -> Matrix:
+    """The compliance matrix of a school on ``today`` (no access check: for metrics and jobs;
+    pages call :func:`compliance_matrix`)."""
+    today = today or london_today()
+    trust_id = session.scalar(select(School.trust_id).where(School.id == school_id))
+    courses = active_courses(session, trust_id)
+    staff = current_staff(session, school_id, today)
+    latest = latest_completions(records_of(session, school_id, [p.id for p in staff]),
+                                ensure_courses(session, trust_id))
+    rows, counts = [], {s: 0 for s in ("compliant", DUE, EXPIRED, MISSING)}
+    for person in staff:
+        cells: dict[int, CourseState | None] = {}
+        for course in courses:
+            cells[course.id] = course_state(course, person.id, latest, today) \
+                if needs(course, person) else None
+            if cells[course.id] is not None:
+                counts[cells[course.id].status] += 1
+        rows.append(PersonRow(person, cells))
+    shown = [c for c in courses if any(r.cells.get(c.id) is not None for r in rows)]
+    return Matrix(school_id, today, shown, rows, counts)
+
+
+def compliance_matrix(session: Session, actor: Actor, school_id: int,
+                      today: dt.date | None = None) -> Matrix:
+    """The matrix for the school's training managers and the trust (who may drill in)."""
+    require(actor, "training.view", school_id)
+    matrix = build_matrix(session, school_id, today)
+    audit.record(session, "training.matrix_read", actor=actor, object_type="school",
+                 object_id=school_id, school_id=school_id)
+    return matrix
+
+
+def person_courses(session: Session, school_id: int, person: StaffMember,
+                   today: dt.date | None = None) -> list[tuple[Course, CourseState, bool]]:
+    """Every course a person needs or has done: (course, state, needed)."""
+    today = today or london_today()
+    courses = ensure_courses(session, person.trust_id)
+    latest = latest_completions(records_of(session, school_id, [person.id]), courses)
+    done = {code for (_, code) in latest}
+    out = []
+    for course in courses:
+        needed = needs(course, person)
+        if needed or course.code in done:
+            out.append((course, course_state(course, person.id, latest, today), needed))
+    return out
+
+
+def dsl_in_date(matrix: Matrix) -> bool:
+    """Is there a DSL, and are the DSL and every deputy in date for the DSL courses (those
+    required only of DSLs and deputies)?"""
+    leads = [r for r in matrix.rows if r.person.safeguarding_role in ("dsl", "deputy_dsl")]
+    if not any(r.person.safeguarding_role == "dsl" for r in leads):
+        return False
+    dsl_courses = [c for c in matrix.courses
+                   if c.required_for and set(c.required_for) <= {"dsl", "deputy_dsl"}]
+    return all(r.cells[c.id] is None or r.cells[c.id].status in IN_DATE
+               for r in leads for c in dsl_courses)

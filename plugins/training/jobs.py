@@ -1,0 +1,20 @@
+"""Background work of the training plugin (module-level functions taking ids; idempotent)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from core import jobs, mail
+from core.db import SYSTEM, current_database
+
+
+def send_reminders(school_id: int, today: str | None = None) -> dict:
+    """Queue one school's training reminders and send the outbox. Safe to run twice: each
+    reminder is queued once per expiry (see :mod:`plugins.training.reminders`)."""
+    from plugins.training.reminders import queue_reminders
+
+    day = dt.date.fromisoformat(today) if today else None
+    with current_database().transaction(SYSTEM) as s:
+        result = queue_reminders(s, school_id, day)
+    if result["queued"]:
+        jobs.enqueue(mail.send_pending)
+    return result
