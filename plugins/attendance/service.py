@@ -1,0 +1,259 @@
+"""The attendance rules that pages, the API, the CLI and jobs call. No Flask here."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.calendar import LONDON, academic_year_bounds, academic_year_start, london_today
+from core.contributions import ChronologyItem, Metric, TransferSection
+from core.db import SYSTEM, current_database, utcnow
+from core.errors import NotFound, ValidationError
+from core.models import School
+from core.policy import Actor, require
+
+from . import signals
+from .ctf import read_ctf
+from .importer import ImportOutcome, MarkChecker, import_marks
+from .measures import GroupMeasures, group_measures, pupil_counts
+from .models import ImportBatch, RegisterMark, Signal
+from .parsing import ErrorLog, Layout, RawMark, read_csv
+
+MAX_JSON_MARKS = 50_000
+
+
+def year_to_date(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """This academic year from 1 September up to today."""
+    today = today or london_today()
+    return academic_year_bounds(academic_year_start(today))[0], today
+
+
+def errors_as_fields(batch_errors: list[dict]) -> dict[str, list[str]]:
+    """A batch's problems as ValidationError fields: "line 12: Mark" -> [problem]."""
+    out: dict[str, list[str]] = {}
+    for e in batch_errors:
+        key = e["field"] if e["field"].startswith("marks[") else f"line {e['line']}: {e['field']}"
+        out.setdefault(key, []).append(e["problem"])
+    return out
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+def create_batch(session: Session, actor: Actor | None, school_id: int, source: str,
+                 path: str, filename: str, layout: dict | None = None) -> ImportBatch:
+    """Record a file waiting to be imported (run it with :func:`run_batch`)."""
+    if actor is not None:
+        require(actor, "pupil.manage", school_id)
+    if source not in ("csv", "ctf"):
+        raise ValidationError({"source": ["must be csv or ctf"]})
+    lay = Layout.from_dict(layout) if source == "csv" else Layout()
+    batch = ImportBatch(school_id=school_id, source=source, layout=lay.as_dict(),
+                        filename=filename[:255], stored_path=path,
+                        created_by_id=actor.user_id if actor else None)
+    session.add(batch)
+    session.flush()
+    audit.record(session, "attendance.import_started", actor=actor, object_type="import",
+                 object_id=batch.id, school_id=school_id, detail={"filename": filename})
+    return batch
+
+
+def _finish(session: Session, batch: ImportBatch, outcome: ImportOutcome) -> None:
+    batch.rows_read = outcome.rows_read
+    batch.error_count = outcome.errors.count
+    batch.errors = outcome.errors.items
+    batch.marks_imported = outcome.imported
+    batch.first_date, batch.last_date = outcome.first_date, outcome.last_date
+    batch.status = "done" if outcome.ok else "failed"
+    batch.finished_at = utcnow()
+    session.flush()
+    audit.record(session, "attendance.imported" if outcome.ok else "attendance.import_refused",
+                 object_type="import", object_id=batch.id, school_id=batch.school_id,
+                 user_id=batch.created_by_id,
+                 detail={"marks": outcome.imported, "errors": outcome.errors.count})
+    if outcome.ok and outcome.last_date:
+        signals.analyse_school(session, batch.school_id, outcome.last_date)
+
+
+def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,
+              delete_after: bool = False) -> dict:
+    """Import a recorded file in one transaction: all its marks or none. The batch row is
+    marked running first (in its own transaction, so pages polling it see it)."""
+    db = current_database()
+    with db.transaction(SYSTEM) as s:
+        batch = s.get(ImportBatch, batch_id)
+        if batch is None:
+            raise NotFound("import")
+        if batch.status in ("done", "failed"):
+            return {"status": batch.status}  # a job retried after finishing: nothing to redo
+        batch.status = "running"
+        path, source, layout = batch.stored_path, batch.source, Layout(**batch.layout)
+        school_id, trust_id = batch.school_id, batch.trust_id
+    try:
+        size = os.path.getsize(path)
+        with db.transaction(SYSTEM) as s, open(path, "rb") as f:
+            errors = ErrorLog()
+            checker = MarkChecker(s, school_id, layout.pupil_key)
+            marks = (read_ctf(f, errors, checker.calendar.is_school_day) if source == "ctf"
+                     else read_csv(f, layout, errors))
+            tick = (lambda: progress(f.tell(), size)) if progress else None
+            outcome = import_marks(s, school_id, trust_id, marks, checker, errors,
+                                   batch_id=batch_id, progress=tick)
+            _finish(s, s.get(ImportBatch, batch_id), outcome)
+            status = s.get(ImportBatch, batch_id).status
+        if progress:
+            progress(size, size)
+        return {"status": status, "marks": outcome.imported, "errors": outcome.errors.count}
+    finally:
+        if delete_after and os.path.exists(path):
+            Path(path).unlink()
+
+
+def import_json(session: Session, actor: Actor, school_id: int, marks: list[dict]) -> ImportBatch:
+    """Import marks sent as JSON (``upn`` or ``pupil_id``, ``date``, ``session``, ``code``):
+    all or none; a ValidationError names each bad ``marks[i].field``."""
+    require(actor, "pupil.manage", school_id)
+    if not isinstance(marks, list) or not marks:
+        raise ValidationError({"marks": ["give a non-empty list of marks"]})
+    if len(marks) > MAX_JSON_MARKS:
+        raise ValidationError({"marks": [f"at most {MAX_JSON_MARKS} marks per request: "
+                                         f"upload larger imports as a file"]})
+    key = "pupil_id" if all(isinstance(m, dict) and "pupil_id" in m for m in marks) else "upn"
+    school = session.get(School, school_id)
+    checker = MarkChecker(session, school_id, key)
+
+    def raw():
+        for i, m in enumerate(marks):
+            m = m if isinstance(m, dict) else {}
+            f = f"marks[{i}]."
+            yield RawMark(i + 1, str(m.get(key) or ""), str(m.get("date") or ""),
+                          str(m.get("session") or ""), str(m.get("code") or ""), f + key,
+                          f + "date", f + "session", f + "code")
+
+    batch = ImportBatch(school_id=school_id, source="api", filename="",
+                        created_by_id=actor.user_id, status="running")
+    session.add(batch)
+    session.flush()
+    errors = ErrorLog()
+    outcome = import_marks(session, school_id, school.trust_id, raw(), checker, errors,
+                           batch_id=batch.id)
+    for e in errors.items:
+        if e["field"] == "row":
+            e["field"] = f"marks[{e['line'] - 1}]"
+    if not outcome.ok:
+        raise ValidationError(errors_as_fields(errors.items))
+    _finish(session, batch, outcome)
+    return batch
+
+
+def get_batch(session: Session, actor: Actor, school_id: int, batch_id: int) -> ImportBatch:
+    require(actor, "pupil.manage", school_id)
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or batch.school_id != school_id:
+        raise NotFound("import")
+    return batch
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def pupil_marks(session: Session, actor: Actor, school_id: int, pupil_id: int, start: dt.date,
+                end: dt.date) -> list[RegisterMark]:
+    """A pupil's marks in a range (at most a year), audited as a case-file read."""
+    from core.pupils import get_pupil
+
+    get_pupil(session, actor, school_id, pupil_id, "casefile.read")
+    if end < start or (end - start).days > 366:
+        raise ValidationError({"end": ["must be on or after start, within a year of it"]})
+    rows = list(session.scalars(select(RegisterMark).where(
+        RegisterMark.school_id == school_id, RegisterMark.pupil_id == pupil_id,
+        RegisterMark.date >= start, RegisterMark.date <= end)
+        .order_by(RegisterMark.date, RegisterMark.session)))
+    audit.record(session, "attendance.marks_read", actor=actor, object_type="pupil",
+                 object_id=pupil_id, school_id=school_id)
+    return rows
+
+
+def pupil_measures(session: Session, school_id: int, pupil_id: int, start: dt.date,
+                   end: dt.date) -> dict:
+    c = pupil_counts(session, school_id, start, end, pupil_id=pupil_id).get(pupil_id)
+    from .measures import Counts
+
+    return (c or Counts()).as_dict()
+
+
+def school_measures(session: Session, school_id: int, start: dt.date,
+                    end: dt.date) -> GroupMeasures:
+    return group_measures(session, school_id, start, end)
+
+
+def open_signals(session: Session, school_id: int, limit: int = 100) -> list[Signal]:
+    return list(session.scalars(select(Signal).where(
+        Signal.school_id == school_id, Signal.reviewed_at.is_(None))
+        .order_by(Signal.created_at.desc(), Signal.id.desc()).limit(limit)))
+
+
+def review_signal(session: Session, actor: Actor, school_id: int, signal_id: int) -> Signal:
+    """Mark a signal looked at by a DSL (it stays in the chronology)."""
+    require(actor, "casefile.write", school_id)
+    sig = session.get(Signal, signal_id)
+    if sig is None or sig.school_id != school_id:
+        raise NotFound("signal")
+    if sig.reviewed_at is None:
+        sig.reviewed_at, sig.reviewed_by_id = utcnow(), actor.user_id
+        session.flush()
+        audit.record(session, "attendance.signal_reviewed", actor=actor, object_type="signal",
+                     object_id=sig.id, school_id=school_id)
+    return sig
+
+
+# --- hook contributions -----------------------------------------------------------------------
+
+def chronology(session: Session, school_id: int, pupil_id: int, start, end) -> list:
+    stmt = select(Signal).where(Signal.school_id == school_id, Signal.pupil_id == pupil_id)
+    if start:
+        stmt = stmt.where(Signal.last_date >= start)
+    if end:
+        stmt = stmt.where(Signal.first_date <= end)
+    return [ChronologyItem("attendance", f"attendance.{s.kind}",
+                           dt.datetime.combine(s.first_date, dt.time(9), LONDON), s.title,
+                           s.detail, signals.concern_link(school_id, pupil_id))
+            for s in session.scalars(stmt)]
+
+
+def trust_metrics(session: Session, school_id: int, start: dt.date, end: dt.date) -> list:
+    m = group_measures(session, school_id, start, end)
+    n_open = len(open_signals(session, school_id, limit=10_000))
+    return [Metric("attendance", school_id, "attendance_pct", m.totals.attendance_pct),
+            Metric("attendance", school_id, "pa_pct", m.pa_pct),
+            Metric("attendance", school_id, "sa_pct", m.sa_pct),
+            Metric("attendance", school_id, "open_signals", n_open)]
+
+
+def transfer_section(session: Session, school_id: int, pupil_id: int,
+                     today: dt.date | None = None) -> TransferSection:
+    """This and last academic year's attendance and recent signals for the child's file."""
+    today = today or london_today()
+    this_start, _ = academic_year_bounds(academic_year_start(today))
+    last_start, last_end = academic_year_bounds(academic_year_start(today) - 1)
+    years = {}
+    for label, a, b in (("this_year", this_start, today), ("last_year", last_start, last_end)):
+        d = pupil_measures(session, school_id, pupil_id, a, b)
+        years[label] = {"from": a.isoformat(), "to": b.isoformat(),
+                        "attendance_pct": d["attendance_pct"], "possible": d["possible"],
+                        "persistent_absence": d["persistent_absence"],
+                        "severe_absence": d["severe_absence"],
+                        "unauthorised_sessions": d["unauthorised"]}
+    recent = session.scalars(select(Signal).where(
+        Signal.school_id == school_id, Signal.pupil_id == pupil_id,
+        Signal.last_date >= last_start).order_by(Signal.first_date.desc()).limit(10))
+    sigs = [{"date": s.first_date.isoformat(), "kind": s.kind, "title": s.title}
+            for s in recent]
+    ty = years["this_year"]
+    text = (f"Attendance this year {ty['attendance_pct'] if ty['attendance_pct'] is not None else 'n/a'}%"
+            f"{' (persistent absence)' if ty['persistent_absence'] else ''}; "
+            f"{ty['unauthorised_sessions']} unauthorised sessions; {len(sigs)} recent signals.")
+    return TransferSection("attendance", "Attendance", {**years, "signals": sigs}, text)

@@ -1,0 +1,133 @@
+"""Attendance pages: the school dashboard, the import page with progress, signal review."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from core.errors import ValidationError
+from core.jobs import enqueue
+from core.models import Pupil
+from core.models.pupils import YEAR_GROUPS
+from web import context
+from web.charts import Point, line_chart
+
+from . import jobs, service
+from .measures import GROUPS, group_measures, pupil_counts, weekly_trend
+
+bp = Blueprint("attendance", __name__, template_folder="templates",
+               url_prefix="/schools/<int:school_id>/attendance")
+
+
+def init_routes() -> None:
+    bp.add_url_rule("/", "dashboard", dashboard)
+    bp.add_url_rule("/import", "import_form", import_form, methods=["GET", "POST"])
+    bp.add_url_rule("/imports/<int:batch_id>", "import_status", import_status)
+    bp.add_url_rule("/signals/<int:signal_id>/reviewed", "review_signal", review_signal,
+                    methods=["POST"])
+
+
+def _range() -> tuple[dt.date, dt.date]:
+    start, end = service.year_to_date()
+    try:
+        if request.args.get("start"):
+            start = dt.date.fromisoformat(request.args["start"])
+        if request.args.get("end"):
+            end = dt.date.fromisoformat(request.args["end"])
+    except ValueError:
+        raise ValidationError({"start": ["dates are written YYYY-MM-DD"]}) from None
+    if end < start:
+        raise ValidationError({"end": ["must be on or after the start"]})
+    return start, end
+
+
+@login_required
+def dashboard(school_id: int):
+    context.require("dashboard.view", school_id)
+    s, a = context.db(), context.actor()
+    start, end = _range()
+    counts = pupil_counts(s, school_id, start, end)
+    whole = group_measures(s, school_id, start, end, counts=counts)
+    years = {yg: group_measures(s, school_id, start, end, year_group=yg, counts=counts)
+             for yg in sorted({p.year_group for p in s.query(Pupil).filter(
+                 Pupil.school_id == school_id)})}
+    groups = {key: (label, group_measures(s, school_id, start, end, group=key, counts=counts))
+              for key, (label, _) in GROUPS.items()}
+    trend = weekly_trend(s, school_id, start, end)
+    chart = line_chart([Point(w.strftime("%d %b"), c.attendance_pct) for w, c in trend],
+                       "School attendance by week", unit="%", max_value=100)
+    ids = set(whole.persistent) | set(whole.severe)
+    pupils = {p.id: p for p in s.query(Pupil).filter(Pupil.id.in_(ids))} if ids else {}
+    pa = sorted(((pupils[i], counts[i]) for i in whole.persistent),
+                key=lambda t: t[1].attendance_pct or 0)
+    from core import audit
+
+    audit.record(s, "attendance.dashboard_read", actor=a, object_type="school",
+                 object_id=school_id, school_id=school_id)
+    return render_template("attendance/dashboard.html", school_id=school_id, start=start,
+                           end=end, whole=whole, years=years, year_labels=YEAR_GROUPS,
+                           groups=groups, trend=trend, chart=chart, pa=pa,
+                           severe=set(whole.severe), signals=service.open_signals(s, school_id))
+
+
+@login_required
+def import_form(school_id: int):
+    context.require("pupil.manage", school_id)
+    if request.method == "GET":
+        return render_template("attendance/import.html", school_id=school_id, errors={},
+                               form={})
+    form = request.form
+    errors: dict[str, list[str]] = {}
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        errors["file"] = ["choose a file to import"]
+    source = form.get("source", "csv")
+    layout = {k: form[k].strip() for k in ("format", "pupil", "pupil_key", "date", "session",
+                                           "code") if form.get(k, "").strip()}
+    if errors:
+        return render_template("attendance/import.html", school_id=school_id, errors=errors,
+                               form=form), 422
+    folder = Path(current_app.config["MAT_SETTINGS"].instance_path) / "attendance_imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.{'xml' if source == 'ctf' else 'csv'}"
+    upload.save(path)
+    s = context.db()
+    try:
+        batch = service.create_batch(s, context.actor(), school_id, source, str(path),
+                                     upload.filename, layout)
+    except ValidationError as exc:
+        path.unlink()
+        return render_template("attendance/import.html", school_id=school_id,
+                               errors=exc.errors, form=form), 422
+    s.commit()  # the job (maybe in another process) must see the batch
+    batch.job_id = enqueue(jobs.import_batch, batch.id, school_id=school_id, plugin="attendance",
+                           user_id=context.actor().user_id, delete_after=True)
+    s.commit()
+    return redirect(url_for("attendance.import_status", school_id=school_id, batch_id=batch.id))
+
+
+@login_required
+def import_status(school_id: int, batch_id: int):
+    s = context.db()
+    batch = service.get_batch(s, context.actor(), school_id, batch_id)
+    s.refresh(batch)
+    from core.jobs import job_status
+
+    run = job_status(batch.job_id) if batch.job_id else None
+    return render_template("attendance/import_status.html", school_id=school_id, batch=batch,
+                           run=run, layout=json.dumps(batch.layout))
+
+
+@login_required
+def review_signal(school_id: int, signal_id: int):
+    context.require("casefile.write", school_id)
+    service.review_signal(context.db(), context.actor(), school_id, signal_id)
+    flash("Signal marked as reviewed.", "success")
+    return redirect(url_for("attendance.dashboard", school_id=school_id))
+
+
+init_routes()

@@ -1,0 +1,58 @@
+"""Attendance fixtures: a school with a known calendar and a helper that puts marks in
+through the real import path."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from core.upn import make_upn
+from plugins.attendance.importer import MarkChecker, import_marks
+from plugins.attendance.parsing import ErrorLog, RawMark
+
+_serial = itertools.count(1)
+D = dt.date
+
+
+@pytest.fixture
+def upn():
+    return lambda: make_upn("823", "4001", 15, next(_serial))
+
+
+@pytest.fixture
+def put(session):
+    """put(school, [(pupil, "2025-09-08", "AM", "/"), ...]): import marks (all must be good)."""
+    def _put(school, rows):
+        marks = (RawMark(i + 1, str(p.id), d if isinstance(d, str) else d.isoformat(), s, c,
+                         "pupil", "date", "session", "code")
+                 for i, (p, d, s, c) in enumerate(rows))
+        errors = ErrorLog()
+        out = import_marks(session, school.id, school.trust_id, marks,
+                           MarkChecker(session, school.id, "pupil_id"), errors)
+        assert out.ok, errors.items
+        return out
+    return _put
+
+
+@pytest.fixture
+def days(put):
+    """days(school, pupil, [dates], code): both sessions of each day with ``code`` (the PM
+    present mark is the backslash)."""
+    def _days(school, pupil, dates, code="/"):
+        rows = []
+        for d in dates:
+            rows.append((pupil, d, "AM", code))
+            rows.append((pupil, d, "PM", "\\" if code == "/" else code))
+        return put(school, rows)
+    return _days
+
+
+def weekdays(start: dt.date, n: int) -> list[dt.date]:
+    """``n`` weekdays from ``start`` (test terms have no closures in September)."""
+    out, d = [], start
+    while len(out) < n:
+        if d.weekday() < 5:
+            out.append(d)
+        d += dt.timedelta(days=1)
+    return out
