@@ -42,13 +42,16 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        # keep what the status needs (Allow on 405), not the exception's own text/html type
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
             body = {"code": exc.code, "status": exc.name, "message": exc.description}
             data = getattr(exc, "data", None)
             if data and "messages" in data:
                 body["errors"] = data["messages"]
-            return jsonify(body), exc.code
-        return render_template("error.html", code=exc.code, message=exc.description), exc.code
+            return jsonify(body), exc.code, headers
+        return render_template("error.html", code=exc.code, message=exc.description), \
+            exc.code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

@@ -8,6 +8,7 @@ in the core services; the schemas only make sure those services get the right ty
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import binascii
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
@@ -44,6 +45,15 @@ class Base64(Text):
             return base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             raise ValidationError("is not valid base64") from None
+
+
+class UtcDateTime(fields.DateTime):
+    """Answers give every moment in UTC, whichever way it was sent."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads as a field type
@@ -173,8 +183,8 @@ class ConcernQuerySchema(StrictSchema):
 
 class ConcernRowSchema(Schema):
     id = fields.Int()
-    recorded_at = fields.DateTime()
-    occurred_at = fields.DateTime()
+    recorded_at = UtcDateTime()
+    occurred_at = UtcDateTime()
     pupils = fields.List(fields.Str())
     status = fields.Str()
     source = fields.Str()
@@ -191,7 +201,7 @@ class AttachmentInfoSchema(Schema):
     content_type = fields.Str()
     size = fields.Int()
     sha256 = fields.Str()
-    uploaded_at = fields.DateTime()
+    uploaded_at = UtcDateTime()
 
 
 class EntrySchema(Schema):
@@ -199,7 +209,7 @@ class EntrySchema(Schema):
     concern_id = fields.Int()
     kind = fields.Str()
     author_id = fields.Int(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     body = fields.Str()
     risk_level = fields.Str(allow_none=True)
     category_id = fields.Int(allow_none=True)
@@ -212,8 +222,8 @@ class ConcernSchema(Schema):
     id = fields.Int()
     school_id = fields.Int()
     recorded_by_id = fields.Int(allow_none=True)
-    recorded_at = fields.DateTime()
-    occurred_at = fields.DateTime()
+    recorded_at = UtcDateTime()
+    occurred_at = UtcDateTime()
     location = fields.Str()
     fact = fields.Str()
     child_words = fields.Str()
@@ -256,7 +266,7 @@ class ChronologyQuerySchema(StrictSchema):
 class ChronologyItemSchema(Schema):
     plugin = fields.Str()
     kind = fields.Str()
-    at = fields.DateTime()
+    at = UtcDateTime()
     title = fields.Str()
     detail = fields.Str()
     link = fields.Str(allow_none=True)
@@ -275,9 +285,9 @@ class AlertSchema(Schema):
     concern_id = fields.Int(allow_none=True)
     message = fields.Str()
     link = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
-    resolved_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    read_at = UtcDateTime(allow_none=True)
+    resolved_at = UtcDateTime(allow_none=True)
 
 
 # --- plugins and the trust overview ---------------------------------------------------------

@@ -1,0 +1,38 @@
+"""Who may use each endpoint of the JSON API (read by tests/routes/test_route_table.py).
+
+``allow`` names the roles that get an answer; everyone else gets 404, and a caller who is
+signed out gets 401. Worked out from the issue and core/policy.py's rules, by hand."""
+
+CASE_READERS = {"dsl", "deputy_dsl", "trust_lead"}
+CASE_WRITERS = {"dsl", "deputy_dsl"}
+RECORDERS = {"staff", "dsl", "deputy_dsl", "headteacher"}
+SEARCHERS = RECORDERS | {"trust_lead"}
+ADMINS = {"school_admin", "trust_admin"}
+EVERYONE = {"staff", "dsl", "deputy_dsl", "headteacher", "school_admin", "trust_lead",
+            "trust_admin"}
+
+ROUTES = {
+    "api-docs.openapi_json": {"methods": {"GET"}, "allow": EVERYONE | {"anonymous"}},
+    "api_schools.list_schools": {"methods": {"GET"}, "allow": EVERYONE},
+    "api_schools.list_categories": {"methods": {"GET"}, "allow": RECORDERS},
+    "api_pupils.list_pupils": {"methods": {"GET"}, "allow": SEARCHERS},
+    "api_pupils.create_pupil": {"methods": {"POST"},
+                                "allow": {"school_admin", "dsl", "deputy_dsl", "trust_admin"}},
+    "api_pupils.get_pupil": {"methods": {"GET"}, "allow": SEARCHERS},
+    "api_pupils.list_flags": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_pupils.add_flag": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "api_pupils.end_flag": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # the member of staff who recorded a concern also reads their own (tests/api)
+    "api_concerns.list_concerns": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_concerns.record_concern": {"methods": {"POST"}, "allow": RECORDERS},
+    "api_concerns.get_concern": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_concerns.download_attachment": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_entries.add_entry": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "api_chronology.chronology": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_alerts.list_alerts": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_alerts.mark_read": {"methods": {"POST"}, "allow": CASE_READERS},
+    "api_plugins.list_plugins": {"methods": {"GET"}, "allow": ADMINS},
+    "api_plugins.get_plugin": {"methods": {"GET"}, "allow": ADMINS},
+    "api_plugins.switch_plugin": {"methods": {"PUT"}, "allow": ADMINS},
+    "api_trust.overview": {"methods": {"GET"}, "allow": {"trust_lead"}},
+}
