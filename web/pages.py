@@ -1,9 +1,16 @@
-"""Core page blueprints are registered here; each lives in its own module under ``web/views``."""
+"""Core page blueprints are registered here; each lives in its own module under ``web/views``.
+
+Also the navigation every page shows: the main links by what the person may do, and, on a
+school's pages, that school's links (the core's and those plugins switched on there add
+through ``mat_nav_links``)."""
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from flask import Flask, abort, request, url_for
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
+from core.calendar import LONDON
+from core.models import School
 from core.policy import can
 from web import context
 
@@ -16,7 +23,7 @@ def main_nav() -> list[dict]:
         if ok:
             try:
                 items.append({"label": label, "url": url_for(endpoint)})
-            except Exception:  # an endpoint of a page module not mounted in this app
+            except BuildError:  # an endpoint of a page module not mounted in this app
                 continue
     for item in items:
         item["current"] = request.path == item["url"]
@@ -35,6 +42,42 @@ def _nav_entries(a):
     ]
 
 
+def school_for(action: str, school_id: int) -> School:
+    """The school of a page, after the policy allows ``action`` there (404 otherwise)."""
+    context.require(action, school_id)
+    school = context.db().get(School, school_id)
+    if school is None:
+        abort(404)
+    return school
+
+
+def school_nav(school_id: int) -> list[dict]:
+    """Links for one school's pages: the core's, by role, then the enabled plugins'."""
+    a = context.actor()
+    core_links = [
+        ("concerns.record", "Record a concern", "concern.record"),
+        ("concerns.mine", "My concerns", "concern.record"),
+        ("dashboard.school_dashboard", "DSL dashboard", "dashboard.view"),
+        ("casefile.concerns", "Concerns", "casefile.read"),
+        ("pupils.index", "Pupils", "casefile.read"),
+        ("dashboard.alerts", "Alerts", "dashboard.view"),
+        ("admin.school", "Manage school", "school.admin"),
+    ]
+    items = [{"label": label, "url": url_for(endpoint, school_id=school_id), "plugin": None}
+             for endpoint, label, action in core_links if can(a, action, school_id)]
+    if can(a, "school.view", school_id):
+        host = context.host()
+        for link in host.call_for_school(context.db(), school_id, "mat_nav_links"):
+            try:
+                url = url_for(link.endpoint, school_id=school_id)
+            except BuildError:
+                continue
+            items.append({"label": link.label, "url": url, "plugin": link.plugin})
+    for item in items:
+        item["current"] = request.path == item["url"]
+    return items
+
+
 def register_pages(app: Flask) -> None:
     from web.views import home
 
@@ -42,10 +85,25 @@ def register_pages(app: Flask) -> None:
     for module in _optional_view_modules():
         app.register_blueprint(module.bp)
     app.jinja_env.globals["main_nav"] = main_nav
+    app.jinja_env.globals["school_nav"] = school_nav
+    app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["ukdate"] = ukdate
+
+
+def london(value) -> str:
+    """A moment as people in a UK school read it: local time, day first."""
+    if value is None:
+        return ""
+    return value.astimezone(LONDON).strftime("%d %b %Y %H:%M")
+
+
+def ukdate(value) -> str:
+    return "" if value is None else value.strftime("%d %b %Y")
 
 
 def _optional_view_modules():
-    """The page modules of the core UI (each a blueprint ``bp``)."""
+    """The page modules of the core UI (each a blueprint ``bp``; a package's routes live in
+    its submodules, which its ``__init__`` imports)."""
     import importlib
     import pkgutil
 

@@ -1,0 +1,63 @@
+"""Who may use each page (read by tests/routes/test_route_table.py and walked again, with
+content checks, by tests/web). ``allow`` names the roles that get an answer; everyone else gets
+404, and a signed-out visitor is sent to the sign-in page. Worked out by hand from the issue
+and core/policy.py's rules.
+
+Own records: the member of staff (or headteacher) who recorded a concern also opens that one
+concern and its attachments (``casefile.concern``, ``casefile.attachment``); nobody else's.
+Those rows list who may open *any* concern of the school; tests/web checks the own-record rule.
+"""
+
+EVERYONE = {"staff", "dsl", "deputy_dsl", "headteacher", "school_admin", "trust_lead",
+            "trust_admin"}
+RECORDERS = {"staff", "dsl", "deputy_dsl", "headteacher"}
+CASE_READERS = {"dsl", "deputy_dsl", "trust_lead"}
+CASE_WRITERS = {"dsl", "deputy_dsl"}
+SCHOOL_ADMINS = {"school_admin", "trust_admin"}
+TRUST_ADMINS = {"trust_admin"}
+
+ROUTES = {
+    "static": {"methods": {"GET"}, "allow": EVERYONE | {"anonymous"}},
+    "pages.home": {"methods": {"GET"}, "allow": EVERYONE},
+    # signing in
+    "auth.login": {"methods": {"GET", "POST"}, "allow": EVERYONE | {"anonymous"}},
+    "auth.second_factor": {"methods": {"GET", "POST"}, "allow": EVERYONE},
+    "auth.enrol": {"methods": {"GET", "POST"}, "allow": EVERYONE},
+    "auth.logout": {"methods": {"POST"}, "allow": EVERYONE},
+    "auth.security": {"methods": {"GET", "POST"}, "allow": EVERYONE},
+    # recording a concern
+    "concerns.record": {"methods": {"GET", "POST"}, "allow": RECORDERS},
+    "concerns.pupil_search": {"methods": {"GET"}, "allow": RECORDERS},
+    "concerns.mine": {"methods": {"GET"}, "allow": RECORDERS},
+    # the case file
+    "casefile.concerns": {"methods": {"GET"}, "allow": CASE_READERS},
+    "casefile.concern": {"methods": {"GET"}, "allow": CASE_READERS},
+    "casefile.attachment": {"methods": {"GET"}, "allow": CASE_READERS},
+    "casefile.add_entry": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "dashboard.school_dashboard": {"methods": {"GET"}, "allow": CASE_READERS},
+    "dashboard.alerts": {"methods": {"GET"}, "allow": CASE_READERS},
+    "dashboard.alert": {"methods": {"GET"}, "allow": CASE_READERS},
+    "pupils.index": {"methods": {"GET"}, "allow": CASE_READERS},
+    "pupils.pupil": {"methods": {"GET"}, "allow": CASE_READERS},
+    "pupils.chronology_pdf": {"methods": {"GET"}, "allow": CASE_READERS},
+    "pupils.flags": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # the trust
+    "overview.trust_overview": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    # admin: never case files
+    "admin.index": {"methods": {"GET"}, "allow": SCHOOL_ADMINS},
+    "admin.add_school": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+    "admin.school": {"methods": {"GET"}, "allow": SCHOOL_ADMINS},
+    "admin.add_term": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
+    "admin.add_closure": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
+    "admin.set_plugin": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
+    "admin.add_person": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
+    "admin.revoke_role": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
+    "admin.jobs": {"methods": {"GET"}, "allow": SCHOOL_ADMINS},
+    "admin.retry_job": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
+    "admin.trust": {"methods": {"GET"}, "allow": TRUST_ADMINS},
+    "admin.add_category": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+    "admin.change_category": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+    "admin.settings": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+    "admin.add_trust_person": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+    "admin.revoke_trust_role": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+}

@@ -1,0 +1,163 @@
+"""Admin: the list of schools one may manage, adding a school (trust admin, URN checked), and
+a school's page: term dates, closures and plugin switches (its people are in ``people``)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from core import schools as school_service
+from core.calendar import TermSpan
+from core.errors import ValidationError
+from core.models import Membership, NonSchoolDay, School, Term, Trust, User
+from core.models.people import ROLE_LABELS, SCHOOL_ROLES
+from core.policy import can, schools_where
+from web import context
+from web.pages import school_for
+from web.views.admin import bp
+from web.views.forms import Form
+
+# URL rules together at the top
+RULES = [
+    ("", "index", ["GET"]),
+    ("/schools", "add_school", ["POST"]),
+    ("/schools/<int:school_id>", "school", ["GET"]),
+    ("/schools/<int:school_id>/terms", "add_term", ["POST"]),
+    ("/schools/<int:school_id>/closures", "add_closure", ["POST"]),
+    ("/schools/<int:school_id>/plugins/<name>", "set_plugin", ["POST"]),
+]
+
+
+def admin_trusts() -> list[int]:
+    a = context.actor()
+    return [t for t in sorted(a.trust_roles) if can(a, "trust.admin", trust_id=t)]
+
+
+def _render_index(form: Form | None = None, status: int = 200):
+    a, s = context.actor(), context.db()
+    school_ids = schools_where(a, "school.admin")
+    trusts = admin_trusts()
+    if not school_ids and not trusts:
+        abort(404)
+    schools = list(s.scalars(select(School).where(School.id.in_(school_ids))
+                             .order_by(School.name)))
+    return render_template(
+        "admin/index.html", schools=schools,
+        trusts=list(s.scalars(select(Trust).where(Trust.id.in_(trusts)).order_by(Trust.name))),
+        jobs_visible=bool(schools_where(a, "jobs.view")),
+        values=form.values if form else MultiDict(), errors=form.errors if form else {}), status
+
+
+@bp.route(RULES[0][0])
+@login_required
+def index():
+    return _render_index()
+
+
+@bp.route(RULES[1][0], methods=["POST"])
+@login_required
+def add_school():
+    """Add a school to a trust (trust admins): the DfE 6-digit URN is checked."""
+    form = Form(request.form)
+    trust_id = form.integer("trust_id", required=True)
+    if trust_id not in admin_trusts():
+        abort(404)
+    la_code = form.text("la_code") or None
+    if not form.errors:
+        try:
+            with context.db().begin_nested():
+                school = school_service.create_school(
+                    context.db(), trust_id, form.text("urn"), form.text("name"),
+                    form.text("phase", max_len=40), la_code=la_code)
+        except ValidationError as exc:
+            form.absorb(exc)
+    if form.errors:
+        return _render_index(form, 422)
+    flash(f"{school.name} added. Set its term dates and switch on its plugins.", "success")
+    return redirect(url_for("admin.school", school_id=school.id))
+
+
+def render_school(school_id: int, failed: str | None = None, form: Form | None = None,
+                  status: int = 200):
+    """A school's admin page; after a refused form, that form shows what was typed and
+    each message beside its field."""
+    school = school_for("school.admin", school_id)
+    s, host = context.db(), context.host()
+    on = host.enabled(s, school_id)
+    people = s.execute(select(Membership, User).join(User, User.id == Membership.user_id)
+                       .where(Membership.school_id == school_id)
+                       .order_by(User.name, Membership.role)).all()
+    return render_template(
+        "admin/school.html", school=school, failed=failed,
+        values=form.values if form else MultiDict(), errors=form.errors if form else {},
+        terms=list(s.scalars(select(Term).where(Term.school_id == school_id)
+                             .order_by(Term.start_date))),
+        closures=list(s.scalars(select(NonSchoolDay).where(NonSchoolDay.school_id == school_id)
+                                .order_by(NonSchoolDay.date))),
+        plugins=[{"name": n, "info": host.info(n), "on": n in on} for n in host.names],
+        people=people, roles=[(r, ROLE_LABELS[r]) for r in SCHOOL_ROLES],
+        role_labels=ROLE_LABELS, me=context.actor().user_id), status
+
+
+@bp.route(RULES[2][0])
+@login_required
+def school(school_id: int):
+    return render_school(school_id)
+
+
+@bp.route(RULES[3][0], methods=["POST"])
+@login_required
+def add_term(school_id: int):
+    context.require("school.admin", school_id)
+    form = Form(request.form)
+    name = form.text("term_name", required=True, max_len=40)
+    start, end = form.date("start_date", required=True), form.date("end_date", required=True)
+    if not form.errors:
+        try:
+            with context.db().begin_nested():
+                school_service.set_terms(context.db(), school_id, [TermSpan(name, start, end)])
+        except ValidationError as exc:
+            form.absorb(exc)
+    if form.errors:
+        return render_school(school_id, "term", form, 422)
+    flash(f"{name} added to the calendar.", "success")
+    return redirect(url_for("admin.school", school_id=school_id) + "#calendar")
+
+
+@bp.route(RULES[4][0], methods=["POST"])
+@login_required
+def add_closure(school_id: int):
+    context.require("school.admin", school_id)
+    form = Form(request.form)
+    day = form.date("date", required=True)
+    reason = form.text("reason", required=True, max_len=200)
+    which = form.choice("session", ("ALL", "AM", "PM"), required=True)
+    if not form.errors:
+        try:
+            with context.db().begin_nested():
+                school_service.add_closure(context.db(), school_id, day, reason, which)
+        except ValidationError as exc:
+            form.absorb(exc)
+    if form.errors:
+        return render_school(school_id, "closure", form, 422)
+    flash(f"{day:%d %b %Y} marked closed ({reason}).", "success")
+    return redirect(url_for("admin.school", school_id=school_id) + "#calendar")
+
+
+@bp.route(RULES[5][0], methods=["POST"])
+@login_required
+def set_plugin(school_id: int, name: str):
+    """Switch a plugin on or off for one school; its data is kept either way (audited)."""
+    context.require("school.admin", school_id)
+    host = context.host()
+    if name not in host.names:
+        abort(404)
+    enabled = request.form.get("enabled") == "1"
+    changed = host.set_enabled(context.db(), school_id, name, enabled,
+                               user_id=context.actor().user_id)
+    label = host.info(name).label
+    if changed:
+        flash(f"{label} is now {'on' if enabled else 'off'} for this school.", "success")
+    return redirect(url_for("admin.school", school_id=school_id) + "#plugins")
+

@@ -1,0 +1,126 @@
+"""Recording a concern: the one page every member of staff uses, on a phone or a classroom PC.
+
+Pick the pupil(s) by name, say when and where, what happened (fact), the child's own words and,
+kept apart, any opinion; attach files. It works without JavaScript: the search button submits
+the whole form, so nothing typed is lost; ``static/record.js`` searches as you type instead.
+Staff then see their own records under "My concerns" (never the DSL's case file).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from core import concerns as concern_service
+from core.concerns import NewAttachment
+from core.errors import ValidationError
+from core.models import Pupil
+from core.models.pupils import YEAR_GROUPS
+from core.policy import can
+from core.pupils import search_pupils
+from web import context
+from web.pages import school_for
+from web.views.forms import Form, local_input
+
+bp = Blueprint("concerns", __name__)
+# URL rules together at the top
+RULES = [
+    ("/schools/<int:school_id>/concerns/new", "record", ["GET", "POST"]),
+    ("/schools/<int:school_id>/concerns/pupil-search", "pupil_search", ["GET"]),
+    ("/schools/<int:school_id>/concerns/mine", "mine", ["GET"]),
+]
+# service field -> form field, so each message shows beside what the person typed
+RENAME = {"pupil_ids": "pupil_ids", "category_ids": "category_ids"}
+
+
+def _pupil_rows(pupils: list[Pupil]) -> list[dict]:
+    return [{"id": p.id, "name": p.display_name, "year": YEAR_GROUPS.get(p.year_group, ""),
+             "legal_name": f"{p.first_name} {p.last_name}"} for p in pupils]
+
+
+def _chosen(school_id: int, ids: list[int]) -> list[Pupil]:
+    if not ids:
+        return []
+    return list(context.db().scalars(select(Pupil).where(
+        Pupil.school_id == school_id, Pupil.id.in_(ids)).order_by(Pupil.last_name)))
+
+
+def _render(school, form: Form, status: int = 200):
+    s, a = context.db(), context.actor()
+    chosen_ids = form.integers("pupil_ids")
+    chosen = _chosen(school.id, chosen_ids)
+    q = (form.data.get("q") or "").strip()
+    results = []
+    if q and can(a, "pupil.search", school.id):
+        results = [p for p in search_pupils(s, a, school.id, q, limit=15)
+                   if p.id not in chosen_ids]
+    return render_template(
+        "concerns/record.html", school=school, form=form, values=form.values,
+        errors=form.errors, chosen=_pupil_rows(chosen), results=_pupil_rows(results), q=q,
+        categories=concern_service.categories(s, school.trust_id),
+        chosen_categories=set(form.integers("category_ids")),
+        max_mb=current_app.config["MAT_SETTINGS"].max_attachment_bytes // (1024 * 1024)), status
+
+
+@bp.route(RULES[0][0], methods=RULES[0][2])
+@login_required
+def record(school_id: int):
+    school = school_for("concern.record", school_id)
+    if request.method == "GET":
+        data = MultiDict(request.args)
+        for pid in request.args.getlist("pupil_id"):  # links from a pupil's page preselect
+            data.add("pupil_ids", pid)
+        data.setdefault("occurred_at", local_input(dt.datetime.now(dt.timezone.utc)))
+        return _render(school, Form(data))
+    form = Form(request.form)
+    if request.form.get("action") != "record":
+        return _render(school, form)  # "search" / "remove": show the form again, all kept
+    occurred_at = form.local_datetime("occurred_at", required=True)
+    fact = form.text("fact")
+    location = form.text("location", max_len=200)
+    files = [f for f in request.files.getlist("attachments") if f and f.filename]
+    attachments = [NewAttachment(f.filename, f.mimetype or "application/octet-stream", f.read())
+                   for f in files]
+    if not form.errors:
+        try:
+            with context.db().begin_nested():
+                concern = concern_service.record_concern(
+                    context.db(), context.actor(), school_id, occurred_at=occurred_at,
+                    pupil_ids=form.integers("pupil_ids"), fact=fact, location=location,
+                    category_ids=form.integers("category_ids"),
+                    child_words=form.text("child_words"), opinion=form.text("opinion"),
+                    attachments=attachments,
+                    max_attachment_bytes=current_app.config["MAT_SETTINGS"].max_attachment_bytes)
+        except ValidationError as exc:
+            form.absorb(exc, RENAME)
+    if form.errors:
+        if attachments:  # a browser cannot refill a file input: say so beside it
+            form.add_error("attachments", "choose the file(s) again before you save")
+        return _render(school, form, 422)
+    return redirect(url_for("casefile.concern", school_id=school_id, concern_id=concern.id,
+                            recorded=1))
+
+
+@bp.route(RULES[1][0])
+@login_required
+def pupil_search(school_id: int):
+    """JSON for the search-as-you-type enhancement of the record page."""
+    context.require("concern.record", school_id)
+    q = (request.args.get("q") or "").strip()
+    if len(q) < 2:
+        return jsonify(pupils=[])
+    pupils = search_pupils(context.db(), context.actor(), school_id, q, limit=15)
+    return jsonify(pupils=_pupil_rows(pupils))
+
+
+@bp.route(RULES[2][0])
+@login_required
+def mine(school_id: int):
+    """The concerns this person recorded (their own records only; no case-file detail)."""
+    school = school_for("concern.record", school_id)
+    rows = concern_service.list_concerns(context.db(), context.actor(), school_id, mine=True)
+    return render_template("concerns/mine.html", school=school, rows=rows)

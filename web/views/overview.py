@@ -1,0 +1,95 @@
+"""The trust overview for the trust safeguarding lead: one row per school, the core's columns
+and those plugins contribute (figures vanish for a school where a plugin is off), England's
+figure where one is published, a chart, and a period picker (this term, this academic year,
+or custom dates)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import login_required
+from sqlalchemy import select
+
+from core.calendar import academic_year_bounds, academic_year_label, academic_year_start, \
+    calendar_for, london_today
+from core.models import School, Trust
+from core.overview import trust_overview as build_overview
+from core.policy import can
+from web import charts, context
+from web.views.forms import Form
+
+bp = Blueprint("overview", __name__)
+# URL rules together at the top
+RULES = [
+    ("/trust/overview", "trust_overview", ["GET"]),
+]
+PERIODS = {"term": "This term", "year": "This academic year", "custom": "Custom dates"}
+DEFAULT_CHART = "core.concerns_per_100"
+
+
+def term_period(session, school_ids: list[int], today: dt.date) -> tuple[dt.date, dt.date, str]:
+    """The term today falls in (from the first school whose calendar has one), else the
+    latest term already started; else the academic year so far."""
+    latest = None
+    for sid in school_ids:
+        cal = calendar_for(session, sid)
+        term = cal.term_of(today)
+        if term is not None:
+            return term.start, term.end, term.name
+        started = [t for t in cal.terms if t.start <= today]
+        if started:
+            last = max(started, key=lambda t: t.start)
+            latest = last if latest is None or last.start > latest.start else latest
+    if latest is not None:
+        return latest.start, latest.end, latest.name
+    start, _ = academic_year_bounds(academic_year_start(today))
+    return start, today, "academic year so far"
+
+
+@bp.route(RULES[0][0])
+@login_required
+def trust_overview():
+    a = context.actor()
+    trusts = [t for t in sorted(a.trust_roles) if can(a, "trust.overview", trust_id=t)]
+    if not trusts:
+        abort(404)
+    form = Form(request.args)
+    trust_id = form.integer("trust") or trusts[0]
+    if trust_id not in trusts:
+        abort(404)
+    s = context.db()
+    trust = s.get(Trust, trust_id)
+    school_ids = list(s.scalars(select(School.id).where(School.trust_id == trust_id)
+                                .order_by(School.name)))
+    today = london_today()
+    period = request.args.get("period", "term")
+    period = period if period in PERIODS else "term"
+    if period == "custom":
+        start, end = form.date("start", required=True), form.date("end", required=True)
+        if start and end and end < start:
+            form.add_error("end", "must be on or after the start date")
+        if form.errors:
+            start, end, period = None, None, "term"
+    if period == "term":
+        start, end, label = term_period(s, school_ids, today)
+    elif period == "year":
+        start, end = academic_year_bounds(academic_year_start(today))
+        label = f"academic year {academic_year_label(today)}"
+    else:
+        label = "custom dates"
+    ov = build_overview(s, a, trust_id, start, end)
+    keys = [f"{d.plugin}.{d.key}" for d in ov.definitions]
+    chart_key = request.args.get("chart", DEFAULT_CHART)
+    chart_key = chart_key if chart_key in keys else (keys[0] if keys else DEFAULT_CHART)
+    chart_def = next((d for d in ov.definitions if f"{d.plugin}.{d.key}" == chart_key), None)
+    chart = charts.bar_chart(
+        [charts.Point(sc.name, ov.cells[sc.id].get(chart_key)) for sc in ov.schools],
+        f"{chart_def.label if chart_def else chart_key} by school",
+        unit="%" if chart_def and chart_def.unit == "%" else "",
+        threshold=chart_def.national if chart_def else None) if ov.schools else None
+    return render_template(
+        "overview/overview.html", trust=trust, trusts=[s.get(Trust, t) for t in trusts],
+        ov=ov, keys=keys, period=period, periods=PERIODS, label=label, form=form,
+        chart=chart, chart_key=chart_key, chart_def=chart_def,
+        has_national=any(d.national is not None for d in ov.definitions)
+    ), 422 if form.errors else 200
