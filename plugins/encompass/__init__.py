@@ -1,0 +1,86 @@
+"""Operation Encompass: police notifications that a child was exposed to domestic abuse,
+matched to the roll, and the key adult's response before the next school day.
+
+Hook implementations only; each delegates to the module that holds the rule.
+"""
+from __future__ import annotations
+
+from core import hookimpl
+from core.contributions import BlueprintContribution, NavLink, Panel, RecurringJob
+
+from plugins.encompass import models  # noqa: F401  (registers the tables)
+from plugins.encompass.definition import INFO, NAME
+
+
+@hookimpl
+def mat_plugin_info():
+    return INFO
+
+
+@hookimpl
+def mat_blueprints():
+    from plugins.encompass.api import blp
+    from plugins.encompass.views import bp
+
+    return [BlueprintContribution(NAME, bp), BlueprintContribution(NAME, blp, api=True)]
+
+
+@hookimpl
+def mat_cli_commands(cli):
+    from plugins.encompass.cli import register
+
+    register(cli)
+
+
+@hookimpl
+def mat_recurring_jobs():
+    from plugins.encompass.jobs import check_overdue
+
+    return [RecurringJob(NAME, "encompass-overdue", check_overdue, cron="*/15 * * * *")]
+
+
+@hookimpl
+def mat_nav_links(session, school_id):
+    return [NavLink(NAME, "Operation Encompass", "encompass.inbox")]
+
+
+@hookimpl
+def mat_dashboard_panels(session, school_id, actor):
+    from plugins.encompass.panels import dashboard_panel
+
+    return dashboard_panel(session, school_id, actor)
+
+
+@hookimpl
+def mat_chronology_entries(session, school_id, pupil_id, start, end):
+    from plugins.encompass.figures import chronology
+
+    return chronology(session, school_id, pupil_id)
+
+
+@hookimpl
+def mat_transfer_sections(session, school_id, pupil_id):
+    from plugins.encompass.figures import transfer_section
+
+    return transfer_section(session, school_id, pupil_id)
+
+
+@hookimpl
+def mat_metric_definitions():
+    from plugins.encompass.figures import DEFINITIONS
+
+    return list(DEFINITIONS)
+
+
+@hookimpl
+def mat_trust_metrics(session, school_id, start, end):
+    from plugins.encompass.figures import school_metrics
+
+    return school_metrics(session, school_id, start, end)
+
+
+@hookimpl
+def mat_demo_data(session, trust_id, school_ids, seed):
+    from plugins.encompass.demo import seed_demo
+
+    seed_demo(session, trust_id, school_ids, seed)

@@ -1,0 +1,54 @@
+"""``POST /api/v1/encompass/notifications``: where police and local-authority systems send
+notifications. Authenticated with the plugin's own client credentials (HTTP Basic: key id
+and secret), scoped to one trust or one school and good for nothing else; the school is
+found from the URN in the payload.
+
+Answers: 201 created, 200 for a repeat (``duplicate``: nothing new; ``updated``: the later
+version's new details were recorded), 401 for wrong credentials, 413 for an oversized body,
+422 naming each bad field (including a URN the credential does not cover).
+"""
+from __future__ import annotations
+
+from flask import abort, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from plugins.encompass import clients, service
+from plugins.encompass.schemas import ApiNotificationSchema
+from web import context
+
+MAX_BODY = 64 * 1024
+
+blp = Blueprint("api_encompass", __name__, url_prefix="/api/v1/encompass",
+                description="Operation Encompass notifications from police and local "
+                            "authority systems")
+blp.checks_school_itself = True  # routed by the URN in the payload, not the URL
+
+
+class ReceiptSchema(Schema):
+    id = fields.Int(metadata={"description": "the notification's number at the school"})
+    urn = fields.Str()
+    status = fields.Str(metadata={"description": "created, duplicate or updated"})
+
+
+@blp.route("/notifications", methods=["POST"])
+@blp.doc(requestBody={"required": True,
+                      "content": {"application/json": {"schema": ApiNotificationSchema}}},
+         security=[{"basic": []}])
+@blp.response(201, ReceiptSchema)
+@blp.alt_response(200, schema=ReceiptSchema, description="a repeat of a notification held")
+def post_notification():
+    """Send a notification (credentials: HTTP Basic, key id and secret)."""
+    session = context.db()
+    client = clients.authenticate(session, request.headers.get("Authorization"))
+    if client is None:
+        abort(401, description="Send this system's Encompass key id and secret as HTTP "
+                               "Basic credentials")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        abort(413, description=f"a notification must be under {MAX_BODY // 1024} KB")
+    payload = request.get_json(silent=True)
+    result = service.post_from_system(session, client, payload)
+    status = "created" if result.created else "updated" if result.updated else "duplicate"
+    urn = payload["urn"]
+    return {"id": result.notification.id, "urn": urn, "status": status}, \
+        201 if result.created else 200
