@@ -1,0 +1,97 @@
+"""What transition adds to a pupil's chronology, and the read-only rule for the sender.
+
+At the sending school: the steps of the transfer. At the receiving school: the history that
+came with the file, from the frozen package, dated as the sender recorded it and naming the
+sending school on every line, and the arrival itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from core.calendar import LONDON
+from core.contributions import ChronologyItem
+from core.errors import ValidationError
+from core.models import ConcernPupil
+from plugins.transition import package, receiving
+from plugins.transition.models import STATUS_LABELS, Transfer, TransferEvent
+
+PLUGIN = "transition"
+
+
+def _when(text: str | None, fallback: dt.datetime) -> dt.datetime:
+    try:
+        at = dt.datetime.fromisoformat(text) if text else fallback
+    except ValueError:
+        return fallback
+    return at if at.tzinfo else at.replace(tzinfo=LONDON)
+
+
+def chronology(session: Session, school_id: int, pupil_id: int) -> list[ChronologyItem]:
+    """Transfer steps for a leaver; the received history for a pupil who transferred in."""
+    items: list[ChronologyItem] = []
+    t = session.scalar(select(Transfer).where(Transfer.school_id == school_id,
+                                              Transfer.pupil_id == pupil_id))
+    if t is not None:
+        link = f"/schools/{school_id}/transition/transfers/{t.id}"
+        for e in session.scalars(select(TransferEvent).where(
+                TransferEvent.transfer_id == t.id, TransferEvent.school_id == school_id)):
+            if e.kind in STATUS_LABELS or e.kind in ("chased", "resent"):
+                label = STATUS_LABELS.get(e.kind, e.kind.title())
+                items.append(ChronologyItem(
+                    PLUGIN, "transfer", e.at,
+                    f"Child-protection file: {label.lower()} ({e.user_name})",
+                    e.reason, link))
+    for rf in receiving.received_files(session, school_id, pupil_id):
+        items.extend(_received_items(school_id, rf))
+    return items
+
+
+def _received_items(school_id: int, rf) -> list[ChronologyItem]:
+    body = package.load(rf.content)
+    src = rf.sender_name
+    link = f"/schools/{school_id}/transition/received/{rf.id}"
+    items = [ChronologyItem(PLUGIN, "transfer", rf.received_at,
+                            f"Child-protection file received from {src}",
+                            f"Package SHA-256 {rf.package_sha256}", link)]
+    prepared = _when(body.get("prepared_at"), rf.received_at)
+    for section in body["sections"]:
+        concerns = section["data"].get("concerns") if section["plugin"] == "core" else None
+        if concerns is None:
+            if section["plugin"] != "core":
+                items.append(ChronologyItem(PLUGIN, "transfer:section", prepared,
+                                            f"{section['title']} (from {src})",
+                                            section.get("text") or "", link))
+            continue
+        for c in concerns:
+            at = _when(c.get("occurred_at"), prepared)
+            detail = c.get("fact", "") + (f"\nChild's words: \"{c['child_words']}\""
+                                          if c.get("child_words") else "")
+            items.append(ChronologyItem(PLUGIN, "transfer:concern", at,
+                                        f"Concern recorded at {src} by "
+                                        f"{c.get('recorded_by') or 'staff'}", detail, link))
+            for e in c.get("entries", []):
+                items.append(ChronologyItem(
+                    PLUGIN, "transfer:entry", _when(e.get("at"), at),
+                    f"{str(e.get('kind', 'entry')).replace('_', ' ').capitalize()} at {src} "
+                    f"by {e.get('author') or 'the DSL'}", e.get("body") or "", link))
+    return items
+
+
+def refuse_entries_after_handover(session: Session, school_id: int, concern_id: int) -> None:
+    """The sender's copy is read-only once the receiving school accepted the file: a concern
+    whose every pupil was handed over takes no new entries here (they belong with the new
+    school now). Raising inside the entry's transaction undoes the entry."""
+    pupil_ids = set(session.scalars(select(ConcernPupil.pupil_id).where(and_(
+        ConcernPupil.concern_id == concern_id, ConcernPupil.school_id == school_id))))
+    if not pupil_ids:
+        return
+    handed = set(session.scalars(select(Transfer.pupil_id).where(
+        Transfer.school_id == school_id, Transfer.pupil_id.in_(pupil_ids),
+        Transfer.status == "accepted")))
+    if handed == pupil_ids:
+        raise ValidationError({"concern": [
+            "this child's file was handed over to their new school, which accepted it: the "
+            "record kept here is read-only. Pass anything new to the new school's DSL."]})
