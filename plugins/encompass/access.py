@@ -53,7 +53,7 @@ def list_key_adults(session: Session, actor: Actor, school_id: int) -> list[tupl
     return list(session.execute(select(KeyAdult, User).join(User, User.id == KeyAdult.user_id)
                                 .where(KeyAdult.school_id == school_id,
                                        KeyAdult.removed_at.is_(None))
-                                .order_by(User.name)).tuples())
+                                .order_by(User.name)))
 
 
 def eligible_staff(session: Session, actor: Actor, school_id: int) -> list[User]:

@@ -104,7 +104,7 @@ def read_notification(session: Session, actor: Actor, school_id: int,
     docs = list(session.scalars(select(EncompassDocument).where(
         EncompassDocument.notification_id == n.id)))
     authors = dict(session.execute(select(User.id, User.name).where(
-        User.id.in_({s.author_id for s in steps if s.author_id}))).tuples())
+        User.id.in_({s.author_id for s in steps if s.author_id}))).all())
     with system_scope(session, "encompass linked school names"):
         origin = None
         if n.linked_from_id:
@@ -134,7 +134,7 @@ def unmatched_queue(session: Session, actor: Actor, school_id: int) -> Queue:
     rows = list(session.execute(select(EncompassChild, EncompassNotification).join(
         EncompassNotification, EncompassNotification.id == EncompassChild.notification_id)
         .where(EncompassChild.school_id == school_id, EncompassChild.match.in_(WAITING))
-        .order_by(EncompassNotification.received_at)).tuples())
+        .order_by(EncompassNotification.received_at)))
     wanted = {pid for c, _ in rows for pid in c.candidates}
     pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(wanted)))}
     roll = list(session.scalars(select(Pupil).where(

@@ -154,8 +154,11 @@ def create(session: Session, school_id: int, data: dict, *, source: str,
                  object_id=n.id, school_id=school_id, user_id=user_id,
                  detail={"source": source, "api_client_id": api_client_id,
                          "linked_from_id": linked_from_id})
+    first = session.scalar(select(EncompassChild.pupil_id).where(
+        EncompassChild.notification_id == n.id, EncompassChild.pupil_id.is_not(None))
+        .order_by(EncompassChild.id).limit(1))
     alert_and_mail(session, school_id, kind="encompass_notification",
-                   key=f"encompass:new:{n.id}",
+                   key=f"encompass:new:{n.id}", pupil_id=first,
                    message="Operation Encompass notification received"
                            f"{' (linked: a family member at another school)' if linked_from_id else ''}"
                            f"; key adult response due {n.due_at.astimezone(LONDON):%a %d %b %H:%M}",
@@ -182,8 +185,9 @@ def record_update(session: Session, n: EncompassNotification, data: dict, *, sou
     updates = list(session.scalars(select(EncompassUpdate).where(
         EncompassUpdate.notification_id == n.id)))
     held = effective(n, updates)
-    changes = {f: _json(data[f]) for f in DETAIL_FIELDS
-               if data.get(f) not in (None, "") and _json(data[f]) != held.get(f)}
+    # the force is how the repeat was recognised: a different spelling of it is no news
+    changes = {f: _json(data[f]) for f in DETAIL_FIELDS if f != "force"
+               and data.get(f) not in (None, "") and _json(data[f]) != held.get(f)}
     known = {_child_key(c.first_name, c.last_name, c.date_of_birth) for c in session.scalars(
         select(EncompassChild).where(EncompassChild.notification_id == n.id))}
     new_children = [c for c in data.get("children", [])

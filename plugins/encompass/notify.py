@@ -23,7 +23,7 @@ def recipients(session: Session, school_id: int) -> list[tuple[int, str]]:
     ids |= active_key_adult_ids(session, school_id)
     rows = session.execute(select(User.id, User.email).where(User.id.in_(ids),
                                                              User.active.is_(True)))
-    return sorted(rows.tuples())
+    return sorted(tuple(r) for r in rows)
 
 
 def dsl_recipients(session: Session, school_id: int) -> list[tuple[int, str]]:
@@ -31,7 +31,7 @@ def dsl_recipients(session: Session, school_id: int) -> list[tuple[int, str]]:
         Membership, Membership.user_id == User.id).where(
         Membership.school_id == school_id, Membership.role.in_(("dsl", "deputy_dsl")),
         User.active.is_(True)))
-    return sorted(set(rows.tuples()))
+    return sorted({tuple(r) for r in rows})
 
 
 def schedule_sending(session: Session) -> None:
