@@ -156,9 +156,9 @@ def import_csv(session: Session, actor: Actor | None, school_id: int, data: byte
     errors, good = check_csv(session, school_id, data, today)
     if errors:
         return ImportResult(errors=errors)
-    held = set(session.execute(select(TrainingRecord.staff_id, TrainingRecord.course_id,
-                                      TrainingRecord.completed_on).where(
-        TrainingRecord.school_id == school_id, TrainingRecord.withdrawn_at.is_(None))).tuples())
+    held = {tuple(r) for r in session.execute(select(
+        TrainingRecord.staff_id, TrainingRecord.course_id, TrainingRecord.completed_on).where(
+        TrainingRecord.school_id == school_id, TrainingRecord.withdrawn_at.is_(None)))}
     result = ImportResult()
     for _, staff_id, course_id, completed, provider in good:
         if (staff_id, course_id, completed) in held:

@@ -23,8 +23,8 @@ def school_dsl_emails(session: Session, school_id: int) -> list[tuple[int, str]]
         rows = session.execute(select(User.id, User.email).join(
             Membership, Membership.user_id == User.id).where(
             Membership.school_id == school_id, Membership.role == "dsl",
-            User.active.is_(True)).order_by(User.id)).tuples().all()
-    return list(dict.fromkeys(rows))
+            User.active.is_(True)).order_by(User.id)).all()
+    return list(dict.fromkeys(tuple(r) for r in rows))
 
 
 def _when(state) -> str:

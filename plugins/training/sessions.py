@@ -72,7 +72,7 @@ def attendance(session: Session, school_id: int, session_id: int
               & (StaffMember.school_id == SessionAttendance.school_id))
         .where(SessionAttendance.session_id == session_id,
                SessionAttendance.school_id == school_id)
-        .order_by(StaffMember.name)).tuples())
+        .order_by(StaffMember.name)))
 
 
 def mark_attendance(session: Session, actor: Actor | None, school_id: int, session_id: int,
@@ -142,7 +142,7 @@ def follow_ups(session: Session, school_id: int, today: dt.date | None = None) -
               & (TrainingSession.school_id == SessionAttendance.school_id))
         .where(SessionAttendance.school_id == school_id, SessionAttendance.attended.is_(False),
                TrainingSession.held_on <= today)
-        .order_by(TrainingSession.held_on, SessionAttendance.staff_id)).tuples().all()
+        .order_by(TrainingSession.held_on, SessionAttendance.staff_id)).all()
     if not missed:
         return []
     done: dict[tuple[int, int], dt.date] = {}

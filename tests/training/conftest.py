@@ -10,7 +10,7 @@ from core.plugins import make_host, use_host
 from plugins.training import records, staff
 from plugins.training.courses import ensure_courses
 
-TODAY = dt.date(2026, 11, 24)
+from training_constants import TODAY
 
 
 def training_host():
