@@ -166,3 +166,27 @@ def test_api_compliance_and_validation(client, login_as, world):
     missing = client.post(f"/api/v1/schools/{world['school'].id}/training/staff",
                           json={"name": "New Person"}, headers={"X-CSRF-Token": CSRF})
     assert missing.status_code == 422 and "job_role" in missing.get_json()["errors"]["json"]
+
+
+def test_add_edit_and_withdraw_from_the_pages(client, login_as, world, session):
+    school = world["school"]
+    login_as("headteacher", school=school)
+    bad = client.post(_url(school, "/staff/new"), data={
+        "csrf_token": CSRF, "name": "Gil Governor", "email": "not-an-email",
+        "job_role": "governor"})
+    assert bad.status_code == 422 and b"is not an email address" in bad.data
+    ok = client.post(_url(school, "/staff/new"), data={
+        "csrf_token": CSRF, "name": "Gil Governor", "job_role": "governor"})
+    assert ok.status_code == 302
+    rec = session.scalar(select(TrainingRecord).where(TrainingRecord.staff_id ==
+                                                      world["ours"].id))
+    assert client.post(_url(school, f"/records/{rec.id}/withdraw"),
+                       data={"csrf_token": CSRF, "reason": "Wrong person"}).status_code == 302
+    session.refresh(rec)
+    assert rec.withdrawn_reason == "Wrong person" and rec.withdrawn_at is not None
+    matrix = client.get(_url(school, "/compliance")).get_data(as_text=True)
+    assert "Gil Governor" in matrix and "Olive Ours" in matrix
+    assert client.post(_url(school, f"/staff/{world['ours'].id}/edit"), data={
+        "csrf_token": CSRF, "name": "Olive Ours", "email": "olive@example.org",
+        "job_role": "teacher", "left_on": "2026-10-31"}).status_code == 302
+    assert "Olive Ours" not in client.get(_url(school, "/compliance")).get_data(as_text=True)
