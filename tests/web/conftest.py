@@ -25,6 +25,7 @@ def load(name: str):
 
 
 tinyweb = load("tinyweb")
+CSRF_VALUE = "test-csrf-token"  # what tests/conftest.py's login_as puts in the session
 
 
 @pytest.fixture

@@ -33,8 +33,6 @@ RULES = [
     ("/schools/<int:school_id>/concerns/pupil-search", "pupil_search", ["GET"]),
     ("/schools/<int:school_id>/concerns/mine", "mine", ["GET"]),
 ]
-# service field -> form field, so each message shows beside what the person typed
-RENAME = {"pupil_ids": "pupil_ids", "category_ids": "category_ids"}
 
 
 def _pupil_rows(pupils: list[Pupil]) -> list[dict]:
@@ -79,24 +77,23 @@ def record(school_id: int):
     form = Form(request.form)
     if request.form.get("action") != "record":
         return _render(school, form)  # "search" / "remove": show the form again, all kept
+    # a date that does not parse leaves occurred_at None, which the service refuses too: so
+    # the service always runs and every other field's message shows at the same time
     occurred_at = form.local_datetime("occurred_at", required=True)
-    fact = form.text("fact")
-    location = form.text("location", max_len=200)
     files = [f for f in request.files.getlist("attachments") if f and f.filename]
     attachments = [NewAttachment(f.filename, f.mimetype or "application/octet-stream", f.read())
                    for f in files]
-    if not form.errors:
-        try:
-            with context.db().begin_nested():
-                concern = concern_service.record_concern(
-                    context.db(), context.actor(), school_id, occurred_at=occurred_at,
-                    pupil_ids=form.integers("pupil_ids"), fact=fact, location=location,
-                    category_ids=form.integers("category_ids"),
-                    child_words=form.text("child_words"), opinion=form.text("opinion"),
-                    attachments=attachments,
-                    max_attachment_bytes=current_app.config["MAT_SETTINGS"].max_attachment_bytes)
-        except ValidationError as exc:
-            form.absorb(exc, RENAME)
+    try:
+        with context.db().begin_nested():
+            concern = concern_service.record_concern(
+                context.db(), context.actor(), school_id, occurred_at=occurred_at,
+                pupil_ids=form.integers("pupil_ids"), fact=form.text("fact"),
+                location=form.text("location"), category_ids=form.integers("category_ids"),
+                child_words=form.text("child_words"), opinion=form.text("opinion"),
+                attachments=attachments,
+                max_attachment_bytes=current_app.config["MAT_SETTINGS"].max_attachment_bytes)
+    except ValidationError as exc:
+        form.absorb(exc, keep_own=True)
     if form.errors:
         if attachments:  # a browser cannot refill a file input: say so beside it
             form.add_error("attachments", "choose the file(s) again before you save")

@@ -95,13 +95,18 @@ class Form:
             return None
         return value
 
-    def absorb(self, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
-        """Take a service's field errors, renaming service fields to form fields."""
+    def absorb(self, exc: ValidationError, rename: dict[str, str] | None = None,
+               keep_own: bool = False) -> None:
+        """Take a service's field errors, renaming service fields to form fields. With
+        ``keep_own``, a field the form already found wrong keeps the form's own message."""
         rename = rename or {}
+        own = set(self.errors)
         for field, messages in exc.errors.items():
             target = rename.get(field, field)
             if field.startswith("attachments."):
                 target = "attachments"
+            if keep_own and target in own:
+                continue
             for m in messages:
                 self.add_error(target, m)
 
