@@ -6,16 +6,18 @@ Three walls stand in front of every API view, for core and plugin endpoints alik
 
 - signed out (no session, no valid bearer token): 401, before anything about the URL is said;
 - an id in the URL too large for the database: 404, like any id that names nothing;
+- a JSON body nested so deep that parsing it would exhaust the stack: 400;
 - a change (POST/PUT/PATCH/DELETE) made with a browser session cookie rather than a token must
   carry the session's CSRF token in ``X-CSRF-Token``, so another site cannot post as the user.
 """
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import secrets
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user
 from flask_smorest import Api
 
@@ -56,12 +58,23 @@ def init_api(app: Flask) -> None:
 def _api_walls():
     if not request.path.startswith(API_PREFIX) or request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if not current_user.is_authenticated:
+    # a blueprint for machine clients with credentials of its own (Encompass's police
+    # intake) checks them itself, answering 401 the same way; the other walls still stand
+    own_auth = getattr(current_app.blueprints.get(request.blueprint or ""),
+                       "authenticates_itself", False)
+    if not own_auth and not current_user.is_authenticated:
         abort(401, description="Send a valid API token: Authorization: Bearer <token>")
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and value > MAX_ID:
             abort(404)
-    if request.method not in SAFE_METHODS and not g.get("mat_token_auth", False):
+    if request.method not in SAFE_METHODS and request.is_json:
+        try:  # the JSON parser recurses: a body nested thousands deep must not be a 500
+            json.loads(request.get_data(cache=True) or b"null")
+        except RecursionError:
+            abort(400, description="The JSON body is nested too deeply.")
+        except ValueError:
+            pass  # webargs answers malformed JSON with its own 400
+    if request.method not in SAFE_METHODS and not own_auth and not g.get("mat_token_auth", False):
         sent = request.headers.get("X-CSRF-Token", "")
         if not sent or not secrets.compare_digest(sent, session.get("csrf_token", "")):
             abort(400, description="Changes through the API need a bearer token, or the "

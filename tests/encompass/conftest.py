@@ -45,3 +45,18 @@ def api_client(session):
 
 
 RECEIVED = dt.datetime(2026, 10, 4, 21, 0, tzinfo=dt.timezone.utc)  # a Sunday evening
+
+
+@pytest.fixture
+def fresh(session):
+    """fresh() -> the test session, ready to read what a request committed (on PostgreSQL a
+    request leaves its row-security role set on the one shared test connection; entering
+    the system scope resets it)."""
+    from core.db import system_scope
+
+    def _fresh():
+        with system_scope(session, "test re-read"):
+            pass
+        session.expire_all()
+        return session
+    return _fresh
