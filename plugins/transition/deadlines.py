@@ -32,7 +32,7 @@ def due_date(cal: SchoolCalendar, leaving: dt.date) -> tuple[dt.date, str]:
     if nxt is None or due is None:
         return _weekdays_after(leaving, DAYS), "no_calendar"
     term_now = cal.term_of(leaving)
-    in_year = cal.is_school_day(leaving) and term_now is not None and cal.term_of(nxt) == term_now
+    in_year = term_now is not None and cal.term_of(nxt) == term_now
     return due, "in_year" if in_year else "new_term"
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import pupils
 from core.calendar import london_today
-from core.models import ConcernPupil, Membership, Pupil
+from core.models import ConcernPupil, Membership, Pupil, School
 from core.policy import actor_for
 from plugins.transition import incoming, receiving, service
 
@@ -43,9 +43,8 @@ def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int)
         return
     rng = random.Random(seed)
     primary, other_primary, secondary = school_ids[:3]
-    from core.models import School
-
-    urn = dict(session.execute(select(School.id, School.urn).where(School.id.in_(school_ids))))
+    urn = dict(session.execute(select(School.id, School.urn).where(
+        School.id.in_(school_ids))).all())
     today = london_today()
     taken: set[int] = set()
     dsls = {sid: _dsl(session, sid) for sid in school_ids}
