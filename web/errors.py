@@ -45,7 +45,9 @@ def register_error_handlers(app: Flask) -> None:
         # keep what the status needs (Allow on 405), not the exception's own text/html type
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            body = {"code": exc.code, "status": exc.name, "message": exc.description}
+            # every 404 reads the same, whichever check refused (no hint that a record exists)
+            message = "Not found" if exc.code == 404 else exc.description
+            body = {"code": exc.code, "status": exc.name, "message": message}
             data = getattr(exc, "data", None)
             if data and "messages" in data:
                 body["errors"] = data["messages"]

@@ -82,6 +82,7 @@ def get_concern(school_id: int, concern_id: int):
 @blp.route("/<int:concern_id>/attachments/<int:attachment_id>", methods=["GET"])
 @refusals(blp)
 @blp.alt_response(200, success=True, content_type="application/octet-stream",
+                  schema={"type": "string", "format": "binary"},
                   description="The file as it was uploaded")
 def download_attachment(school_id: int, concern_id: int, attachment_id: int):
     """Download a file attached to a concern (same access as the concern; audited)."""
