@@ -61,3 +61,10 @@ def mat_demo_data(session, trust_id, school_ids, seed):
     from plugins.training.demo import seed_demo
 
     seed_demo(session, trust_id, school_ids, seed)
+
+
+@hookimpl
+def mat_cli_commands(cli):
+    from plugins.training.cli import add_commands
+
+    add_commands(cli)
