@@ -190,6 +190,32 @@ def school_measures(session: Session, school_id: int, start: dt.date,
     return group_measures(session, school_id, start, end)
 
 
+def dashboard_data(session: Session, school_id: int, start: dt.date, end: dt.date) -> dict:
+    """Everything the school dashboard shows, read from the summaries: the whole school, each
+    year group and vulnerable group, the weekly trend, PA/SA pupils and open signals."""
+    from core.models import Pupil
+
+    from .measures import GROUPS, weekly_trend
+
+    counts = pupil_counts(session, school_id, start, end)
+    whole = group_measures(session, school_id, start, end, counts=counts)
+    year_groups = sorted(set(session.scalars(select(Pupil.year_group).where(
+        Pupil.school_id == school_id).distinct())))
+    years = {yg: group_measures(session, school_id, start, end, year_group=yg, counts=counts)
+             for yg in year_groups}
+    groups = {key: (label, group_measures(session, school_id, start, end, group=key,
+                                          counts=counts))
+              for key, (label, _) in GROUPS.items()}
+    ids = set(whole.persistent)
+    pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(ids)))} \
+        if ids else {}
+    pa = sorted(((pupils[i], counts[i]) for i in whole.persistent),
+                key=lambda t: (t[1].attendance_pct or 0, t[0].last_name))
+    return {"whole": whole, "years": years, "groups": groups, "pa": pa,
+            "severe": set(whole.severe), "trend": weekly_trend(session, school_id, start, end),
+            "signals": open_signals(session, school_id)}
+
+
 def open_signals(session: Session, school_id: int, limit: int = 100) -> list[Signal]:
     return list(session.scalars(select(Signal).where(
         Signal.school_id == school_id, Signal.reviewed_at.is_(None))

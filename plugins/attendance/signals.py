@@ -22,8 +22,7 @@ from core.pupils import family_of, flags_on
 from core.schools import trust_setting
 
 from .codes import AUTHORISED, UNAUTHORISED, codes
-from .measures import weekly_trend
-from .models import RegisterMark, Signal
+from .models import RegisterMark, Signal, WeeklySummary
 
 DEFAULTS = {
     "cme_la_days": 10,  # statutory: tell the local authority after 10 school days
@@ -40,6 +39,7 @@ DEFAULTS = {
 }
 FIRST_DAY_FLAGS = ("cp_plan", "cin", "looked_after")
 WINDOW_DAYS = 70
+CHUNK = 500
 UNEXPLAINED = "N"
 MISSING_CODES = frozenset({"N", "G", "O"})  # unauthorised absence with the child not seen
 
@@ -119,9 +119,10 @@ def analyse_school(session: Session, school_id: int, as_of: dt.date) -> list[Sig
         return []
     term = cal.term_of(as_of)
     period = (term.start if term else school_days[-1]).isoformat()
-    marks = _days_by_pupil(session, school_id, start, as_of)
-    pupils = {p.id: p for p in session.scalars(select(Pupil).where(
-        Pupil.school_id == school_id, Pupil.id.in_(list(marks))))} if marks else {}
+    pupil_ids = sorted(session.scalars(select(RegisterMark.pupil_id).where(
+        RegisterMark.school_id == school_id, RegisterMark.date >= start,
+        RegisterMark.date <= as_of).distinct()))
+    pupils: dict[int, Pupil] = {}
     new: list[Signal] = []
 
     def add(*args):
@@ -129,13 +130,19 @@ def analyse_school(session: Session, school_id: int, as_of: dt.date) -> list[Sig
         if sig is not None:
             new.append(sig)
 
-    for pid, days in marks.items():
-        pupil = pupils[pid]
-        _first_day(session, cfg, cal, school_days, pupil, days, add)
-        _missing_runs(cfg, school_days, pupil, days, add)
-        _same_weekday(cfg, school_days, pupil, days, period, add)
-        _lateness(cfg, school_days, pupil, days, period, add)
-        _siblings(session, cfg, school_days, pupil, days, period, add)
+    # a chunk of pupils at a time, so a large school's analysis stays small in memory
+    for i in range(0, len(pupil_ids), CHUNK):
+        chunk = pupil_ids[i:i + CHUNK]
+        batch = {p.id: p for p in session.scalars(select(Pupil).where(
+            Pupil.school_id == school_id, Pupil.id.in_(chunk)))}
+        pupils.update(batch)
+        for pid, days in _days_by_pupil(session, school_id, start, as_of, chunk).items():
+            pupil = batch[pid]
+            _first_day(session, cfg, cal, school_days, pupil, days, add)
+            _missing_runs(cfg, school_days, pupil, days, add)
+            _same_weekday(cfg, school_days, pupil, days, period, add)
+            _lateness(cfg, school_days, pupil, days, period, add)
+            _siblings(session, cfg, school_days, pupil, days, period, add)
     _falling(session, school_id, cfg, as_of, pupils, period, add)
     return new
 
@@ -222,20 +229,32 @@ def _siblings(session, cfg, school_days, pupil, days, period, add) -> None:
 
 
 def _falling(session, school_id, cfg, as_of, pupils, period, add) -> None:
+    """Attendance over the last ``trend_weeks`` weeks against the weeks before: one query over
+    the weekly summaries for the whole school."""
     n = int(cfg["trend_weeks"])
     monday = as_of - dt.timedelta(days=as_of.weekday())
-    start = monday - dt.timedelta(weeks=2 * n - 1)
-    for pid, pupil in pupils.items():
-        weeks = dict(weekly_trend(session, school_id, start, as_of, pupil_id=pid))
-        before = [weeks[w] for w in weeks if w < monday - dt.timedelta(weeks=n - 1)]
-        recent = [weeks[w] for w in weeks if w >= monday - dt.timedelta(weeks=n - 1)]
-        b_poss, r_poss = sum(c.possible for c in before), sum(c.possible for c in recent)
-        if not b_poss or not r_poss:
+    split = monday - dt.timedelta(weeks=n - 1)
+    rows = session.execute(select(
+        WeeklySummary.pupil_id, WeeklySummary.week_start, WeeklySummary.possible,
+        WeeklySummary.present + WeeklySummary.aea).where(
+        WeeklySummary.school_id == school_id,
+        WeeklySummary.week_start >= monday - dt.timedelta(weeks=2 * n - 1),
+        WeeklySummary.week_start <= monday))
+    acc: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, None, None])
+    for pid, week, possible, attended in rows:
+        a = acc[pid]
+        k = 2 if week >= split else 0
+        a[k] += possible
+        a[k + 1] += attended
+        a[4] = week if a[4] is None or week < a[4] else a[4]
+        a[5] = week if a[5] is None or week > a[5] else a[5]
+    for pid, (b_poss, b_att, r_poss, r_att, first, last) in acc.items():
+        if not b_poss or not r_poss or pid not in pupils:
             continue
-        b = 100 * sum(c.attended for c in before) / b_poss
-        r = 100 * sum(c.attended for c in recent) / r_poss
+        b, r = 100 * b_att / b_poss, 100 * r_att / r_poss
         if b - r >= float(cfg["trend_drop_points"]):
-            add(pupil, "falling", f"falling:{pupil.id}:{period}", min(weeks), max(weeks),
+            add(pupils[pid], "falling", f"falling:{pid}:{period}", first,
+                last + dt.timedelta(days=4),
                 f"Attendance falling: {b:.0f}% to {r:.0f}%",
                 f"Attendance over the last {n} weeks fell to {r:.1f}% from {b:.1f}% in the "
                 f"{n} weeks before.")

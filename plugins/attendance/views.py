@@ -9,15 +9,14 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from core import audit
 from core.errors import ValidationError
 from core.jobs import enqueue
-from core.models import Pupil
 from core.models.pupils import YEAR_GROUPS
 from web import context
 from web.charts import Point, line_chart
 
 from . import jobs, service
-from .measures import GROUPS, group_measures, pupil_counts, weekly_trend
 
 bp = Blueprint("attendance", __name__, template_folder="templates",
                url_prefix="/schools/<int:school_id>/attendance")
@@ -50,28 +49,13 @@ def dashboard(school_id: int):
     context.require("dashboard.view", school_id)
     s, a = context.db(), context.actor()
     start, end = _range()
-    counts = pupil_counts(s, school_id, start, end)
-    whole = group_measures(s, school_id, start, end, counts=counts)
-    years = {yg: group_measures(s, school_id, start, end, year_group=yg, counts=counts)
-             for yg in sorted({p.year_group for p in s.query(Pupil).filter(
-                 Pupil.school_id == school_id)})}
-    groups = {key: (label, group_measures(s, school_id, start, end, group=key, counts=counts))
-              for key, (label, _) in GROUPS.items()}
-    trend = weekly_trend(s, school_id, start, end)
-    chart = line_chart([Point(w.strftime("%d %b"), c.attendance_pct) for w, c in trend],
-                       "School attendance by week", unit="%", max_value=100)
-    ids = set(whole.persistent) | set(whole.severe)
-    pupils = {p.id: p for p in s.query(Pupil).filter(Pupil.id.in_(ids))} if ids else {}
-    pa = sorted(((pupils[i], counts[i]) for i in whole.persistent),
-                key=lambda t: t[1].attendance_pct or 0)
-    from core import audit
-
+    data = service.dashboard_data(s, school_id, start, end)
     audit.record(s, "attendance.dashboard_read", actor=a, object_type="school",
                  object_id=school_id, school_id=school_id)
+    chart = line_chart([Point(w.strftime("%d %b"), c.attendance_pct) for w, c in data["trend"]],
+                       "School attendance by week", unit="%", max_value=100)
     return render_template("attendance/dashboard.html", school_id=school_id, start=start,
-                           end=end, whole=whole, years=years, year_labels=YEAR_GROUPS,
-                           groups=groups, trend=trend, chart=chart, pa=pa,
-                           severe=set(whole.severe), signals=service.open_signals(s, school_id))
+                           end=end, year_labels=YEAR_GROUPS, chart=chart, **data)
 
 
 @login_required
