@@ -129,9 +129,8 @@ def chronology(session: Session, school_id: int, pupil_id: int) -> list[Chronolo
                     if n.linked_from_id else ""
             else:
                 title = f"Encompass: {STEP_LABELS[s.kind].lower()}"
-                detail = "; ".join(SUPPORT[k] for k in s.support)
-                detail = f"{detail}. {s.body}".strip(". ") if detail and s.body else \
-                    (detail or s.body)
+                given = "; ".join(SUPPORT[k] for k in s.support)
+                detail = ". ".join(part for part in (given, s.body) if part)
             items.append(ChronologyItem(NAME, f"encompass:{s.kind}", s.at, title, detail, link))
     return items
 
