@@ -151,6 +151,8 @@ def _enrol_view(template: str, done_endpoint: str | None):
             device = accounts.start_totp(s, uid, request.form.get("name") or "Authenticator")
             session["enrol_device"] = device.id
         if request.method == "POST" and request.form.get("code"):
+            if (request.form.get("name") or "").strip():  # the name typed beside the code
+                device.name = request.form["name"].strip()[:80]
             if accounts.confirm_totp(s, device.id, request.form["code"]):
                 session.pop("enrol_device", None)
                 codes = accounts.new_recovery_codes(s, uid) if not s.query(TotpDevice).filter(

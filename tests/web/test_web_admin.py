@@ -1,0 +1,245 @@
+"""Admin pages: schools (URN checked), term dates and closures, people and roles, plugin
+switches (audited), failed jobs with a retry, and the trust's concern categories. Admins
+never reach case files."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from conftest import CSRF_VALUE
+from sqlalchemy import select
+
+from core import accounts
+from core.models import (AuditEntry, Concern, ConcernCategory, ConcernCategoryLink, JobRun,
+                         Membership, NonSchoolDay, School, Term, User)
+
+FAILS = {"count": 0}
+
+
+def flaky_job(school_id: int) -> dict:
+    """A job for the retry test: fails the first time, succeeds after."""
+    FAILS["count"] += 1
+    if FAILS["count"] == 1:
+        raise RuntimeError("SIMS export missing")
+    return {"school": school_id}
+
+
+def _post(client, url, **data):
+    return client.post(url, data={"csrf_token": CSRF_VALUE, **data})
+
+
+def test_a_school_admin_sees_only_their_school(client, as_role, world):
+    as_role("school_admin")
+    body = client.get("/admin").get_data(as_text=True)
+    assert "Northfield Primary" in body and "Riverside Secondary" not in body
+    assert "Add a school" not in body
+    assert client.get(f"/admin/schools/{world.other.id}").status_code == 404
+
+
+def test_the_trust_admin_adds_a_school_with_a_checked_urn(client, as_role, world, session):
+    as_role("trust_admin")
+    body = client.get("/admin").get_data(as_text=True)
+    assert "Northfield Primary" in body and "Riverside Secondary" in body
+    resp = _post(client, "/admin/schools", trust_id=world.trust.id, urn="12345",
+                 name="Hillside Infant", phase="Primary", la_code="33")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert re.search(r'id="urn-error">.*Must be the school&#39;s 6-digit DfE URN', page)
+    assert re.search(r'id="la_code-error">.*Must be a 3-digit local authority code', page)
+    assert 'value="Hillside Infant"' in page
+    resp = _post(client, "/admin/schools", trust_id=world.trust.id, urn="123456",
+                 name="Hillside Infant", phase="Primary", la_code="330")
+    school = session.scalars(select(School).where(School.urn == "123456")).one()
+    assert resp.location.endswith(f"/admin/schools/{school.id}")
+    assert school.trust_id == world.trust.id
+    dup = _post(client, "/admin/schools", trust_id=world.trust.id, urn="123456", name="Again")
+    assert "URN 123456 is already registered" in dup.get_data(as_text=True)
+
+
+def test_a_school_admin_cannot_add_schools(client, as_role, world):
+    as_role("school_admin")
+    assert _post(client, "/admin/schools", trust_id=world.trust.id, urn="654321",
+                 name="Sneaky").status_code == 404
+
+
+def test_terms_and_closures(client, as_role, world, session):
+    as_role("school_admin")
+    base = f"/admin/schools/{world.school.id}"
+    assert _post(client, base + "/terms", term_name="Spring 1", start_date="2027-01-05",
+                 end_date="2027-02-12").status_code == 302
+    resp = _post(client, base + "/terms", term_name="Overlap", start_date="2027-02-01",
+                 end_date="2027-02-20")
+    assert resp.status_code == 422 and "Overlap overlaps Spring 1" in resp.get_data(as_text=True)
+    resp = _post(client, base + "/terms", term_name="", start_date="2027-03-01",
+                 end_date="x")
+    page = resp.get_data(as_text=True)
+    assert re.search(r'id="term_name-error">.*Is required', page)
+    assert re.search(r'id="end_date-error">.*Is not a date', page)
+    assert 'value="2027-03-01"' in page
+    assert _post(client, base + "/closures", date="2027-01-06", reason="INSET day",
+                 session="ALL").status_code == 302
+    resp = _post(client, base + "/closures", date="2027-01-06", reason="Snow", session="AM")
+    assert "2027-01-06 is already marked closed" in resp.get_data(as_text=True)
+    body = client.get(base).get_data(as_text=True)
+    assert "Spring 1: 05 Jan 2027 to 12 Feb 2027" in body and "06 Jan 2027: INSET day" in body
+    assert session.scalar(select(Term.name).where(Term.school_id == world.school.id,
+                                                  Term.start_date == dt.date(2027, 1, 5)))
+    assert session.scalar(select(NonSchoolDay.reason).where(
+        NonSchoolDay.school_id == world.school.id)) == "INSET day"
+
+
+def test_switching_a_plugin_off_is_audited_and_hides_its_page(client, as_role, world, session,
+                                                              host):
+    user, _ = as_role("school_admin")
+    body = client.get(f"/admin/schools/{world.school.id}").get_data(as_text=True)
+    assert "Tiny web" in body and "Switch off" in body
+    assert client.get(f"/schools/{world.school.id}/tinyweb/").status_code == 200
+    assert _post(client, f"/admin/schools/{world.school.id}/plugins/tinyweb",
+                 enabled="0").status_code == 302
+    assert not host.is_enabled(session, world.school.id, "tinyweb")
+    assert host.is_enabled(session, world.other.id, "tinyweb")
+    assert client.get(f"/schools/{world.school.id}/tinyweb/").status_code == 404
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "plugin.disabled")
+                            ).one()
+    assert (entry.user_id, entry.school_id, entry.object_id) == (user.id, world.school.id,
+                                                                 "tinyweb")
+    assert _post(client, f"/admin/schools/{world.school.id}/plugins/nosuch",
+                 enabled="1").status_code == 404
+
+
+def test_people_are_added_given_roles_and_have_them_removed(client, as_role, world, session):
+    me, _ = as_role("school_admin")
+    base = f"/admin/schools/{world.school.id}"
+    resp = _post(client, base + "/people", email="new.teacher@example.org", role="staff",
+                 name="Nia Teacher", password="short")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert re.search(r'id="password-error">.*Must be at least 12 characters', page)
+    assert 'value="new.teacher@example.org"' in page
+    assert _post(client, base + "/people", email="new.teacher@example.org", role="staff",
+                 name="Nia Teacher", password="a long enough password").status_code == 302
+    user = session.scalars(select(User).where(User.email == "new.teacher@example.org")).one()
+    assert accounts.check_password(user, "a long enough password")
+    # an existing person: just the role
+    assert _post(client, base + "/people", email="new.teacher@example.org",
+                 role="deputy_dsl").status_code == 302
+    roles = session.scalars(select(Membership.role).where(Membership.user_id == user.id)).all()
+    assert sorted(roles) == ["deputy_dsl", "staff"]
+    body = client.get(base).get_data(as_text=True)
+    assert "Nia Teacher" in body and "Deputy DSL" in body
+    m = session.scalars(select(Membership).where(Membership.user_id == user.id,
+                                                 Membership.role == "staff")).one()
+    assert _post(client, base + f"/roles/{m.id}/revoke").status_code == 302
+    assert session.scalars(select(Membership.role).where(Membership.user_id == user.id)
+                           ).all() == ["deputy_dsl"]
+
+
+def test_nobody_changes_their_own_roles(client, as_role, world, session):
+    me, _ = as_role("school_admin")
+    resp = _post(client, f"/admin/schools/{world.school.id}/people", email=me.email, role="dsl")
+    assert resp.status_code == 422
+    assert "You cannot change your own roles" in resp.get_data(as_text=True)
+    mine = session.scalars(select(Membership).where(Membership.user_id == me.id)).one()
+    assert _post(client, f"/admin/schools/{world.school.id}/roles/{mine.id}/revoke"
+                 ).status_code == 400
+
+
+def test_a_role_of_another_school_cannot_be_revoked_from_here(client, as_role, world, session,
+                                                              make_user):
+    other_staff, _ = make_user("staff", school=world.other)
+    m = session.scalars(select(Membership).where(Membership.user_id == other_staff.id)).one()
+    as_role("school_admin")
+    assert _post(client, f"/admin/schools/{world.school.id}/roles/{m.id}/revoke"
+                 ).status_code == 404
+    assert session.get(Membership, m.id) is not None
+
+
+def test_failed_jobs_show_and_a_retry_reruns_the_same_job(client, as_role, world, session):
+    from core import jobs
+
+    FAILS["count"] = 0
+    job_id = jobs.enqueue(flaky_job, world.school.id, school_id=world.school.id)
+    other_id = jobs.enqueue(flaky_job, world.other.id, school_id=world.other.id,
+                            job_id="other-school-job")
+    session.expire_all()
+    assert session.get(JobRun, job_id).status == "failed"
+    as_role("school_admin")
+    body = client.get("/admin/jobs").get_data(as_text=True)
+    assert "test_web_admin:flaky_job" in body and "RuntimeError: SIMS export missing" in body
+    assert "Northfield Primary" in body
+    assert other_id not in body  # the other school's jobs are not this admin's
+    resp = _post(client, f"/admin/jobs/{job_id}/retry")
+    assert resp.status_code == 302
+    session.expire_all()
+    run = session.get(JobRun, job_id)
+    assert (run.status, run.attempts, run.result) == ("done", 1, {"school": world.school.id})
+    assert "No failed jobs" in client.get("/admin/jobs").get_data(as_text=True)
+    assert _post(client, "/admin/jobs/other-school-job/retry").status_code == 404
+
+
+def test_categories_are_added_renamed_and_switched_off_never_deleted(client, as_role, world,
+                                                                     session, make_concern):
+    neglect = session.scalars(select(ConcernCategory).where(
+        ConcernCategory.trust_id == world.trust.id, ConcernCategory.code == "neglect")).one()
+    old = make_concern(world.school, [world.pupil], category_ids=[neglect.id])
+    as_role("trust_admin")
+    base = f"/admin/trusts/{world.trust.id}/categories"
+    assert _post(client, base, label="Gang affiliation").status_code == 302
+    dup = _post(client, base, label="neglect")
+    assert dup.status_code == 422 and "already has a category called" in dup.get_data(as_text=True)
+    assert _post(client, f"{base}/{neglect.id}", op="rename",
+                 label="Neglect (including dental)").status_code == 302
+    assert _post(client, f"{base}/{neglect.id}", op="deactivate").status_code == 302
+    session.expire_all()
+    cat = session.get(ConcernCategory, neglect.id)
+    assert (cat.label, cat.active, cat.code) == ("Neglect (including dental)", False, "neglect")
+    # the old concern keeps its category
+    assert session.scalar(select(ConcernCategoryLink.category_id).where(
+        ConcernCategoryLink.concern_id == old.id)) == neglect.id
+    new = session.scalars(select(ConcernCategory).where(
+        ConcernCategory.label == "Gang affiliation")).one()
+    assert new.code == "gang_affiliation" and new.active
+    as_role("staff")
+    form = client.get(f"/schools/{world.school.id}/concerns/new").get_data(as_text=True)
+    assert "Gang affiliation" in form and "Neglect (including dental)" not in form
+    assert session.scalars(select(AuditEntry.action).where(
+        AuditEntry.action.like("category.%")).order_by(AuditEntry.id)).all() == [
+        "category.added", "category.renamed", "category.deactivated"]
+
+
+def test_the_dashboard_setting_is_checked(client, as_role, world, session):
+    as_role("trust_admin")
+    url = f"/admin/trusts/{world.trust.id}/settings"
+    resp = _post(client, url, open_too_long_days="0")
+    assert resp.status_code == 422
+    assert "Must be between 1 and 365 days" in resp.get_data(as_text=True)
+    assert _post(client, url, open_too_long_days="14").status_code == 302
+    from core.schools import trust_setting
+    assert trust_setting(session, world.trust.id, "dashboard", {}) == {"open_too_long_days": 14}
+
+
+def test_trust_roles_are_granted_by_the_trust_admin(client, as_role, world, session):
+    as_role("trust_admin")
+    assert _post(client, f"/admin/trusts/{world.trust.id}/people", email="lead@example.org",
+                 name="Tessa Lead", password="a long enough password",
+                 role="trust_lead").status_code == 302
+    user = session.scalars(select(User).where(User.email == "lead@example.org")).one()
+    m = session.scalars(select(Membership).where(Membership.user_id == user.id)).one()
+    assert (m.role, m.trust_id, m.school_id) == ("trust_lead", world.trust.id, None)
+    resp = _post(client, f"/admin/trusts/{world.trust.id}/people", email="x@example.org",
+                 role="staff")
+    assert resp.status_code == 422
+
+
+@pytest.mark.parametrize("role", ["school_admin", "trust_admin"])
+def test_admins_never_reach_case_files(client, as_role, world, role):
+    as_role(role)
+    sid = world.school.id
+    for url in (f"/schools/{sid}/concerns/{world.concern.id}", f"/schools/{sid}/concerns",
+                f"/schools/{sid}/dashboard", f"/schools/{sid}/pupils/{world.pupil.id}",
+                f"/schools/{sid}/pupils/{world.pupil.id}/chronology.pdf",
+                f"/schools/{sid}/concerns/new"):
+        assert client.get(url).status_code == 404, url
+    body = client.get(f"/admin/schools/{sid}").get_data(as_text=True)
+    assert "Arrived without a coat" not in body and "Okafor" not in body

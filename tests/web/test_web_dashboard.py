@@ -1,0 +1,118 @@
+"""The DSL dashboard: what needs attention (each list worked out by hand), panels and links of
+plugins switched on for the school, and alerts that stay findable once read."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from core import alerts, concerns
+from core.db import utcnow
+from core.models import Alert, AuditEntry
+from core.schools import set_trust_setting
+
+
+def _dash(world, school=None):
+    return f"/schools/{(school or world.school).id}/dashboard"
+
+
+def test_the_dashboard_lists_what_needs_the_dsl(client, as_role, world, session, make_user,
+                                                make_pupil, make_concern):
+    _, dsl = make_user("dsl", school=world.school)
+    ruby = make_pupil(world.school, first_name="Ruby", last_name="Nowak")
+    leo = make_pupil(world.school, first_name="Leo", last_name="Hughes")
+    # triaged and given an action already overdue (history brought in: created_at given)
+    old = make_concern(world.school, [ruby], fact="Late pick-up again.",
+                       recorded_at=utcnow() - dt.timedelta(days=40))
+    concerns.add_entry(session, dsl, world.school.id, old.id, "triage", risk_level="low",
+                       created_at=utcnow() - dt.timedelta(days=39))
+    concerns.add_entry(session, dsl, world.school.id, old.id, "action", body="Meet dad.",
+                       due_date=dt.date.today() - dt.timedelta(days=3),
+                       created_at=utcnow() - dt.timedelta(days=39))
+    # closed long ago: not "open too long"
+    closed = make_concern(world.school, [leo], fact="Fell in the playground.",
+                          recorded_at=utcnow() - dt.timedelta(days=60))
+    concerns.add_entry(session, dsl, world.school.id, closed.id, "closure", body="Accident.")
+    alerts.raise_alert(session, world.school.id, "pattern", "Absent every Monday", "dash-1",
+                       pupil_id=leo.id)
+    user, _ = as_role("dsl")
+    body = client.get(_dash(world)).get_data(as_text=True)
+    awaiting = body[body.index('id="awaiting-h"'):body.index('id="overdue-h"')]
+    overdue = body[body.index('id="overdue-h"'):body.index('id="flagged-h"')]
+    flagged = body[body.index('id="flagged-h"'):body.index('id="too-long-h"')]
+    too_long = body[body.index('id="too-long-h"'):body.index('id="alerts-h"')]
+    assert f"C{world.concern.id}: Amelia Okafor" in awaiting and f"C{old.id}" not in awaiting
+    assert "Meet dad." in overdue and f"C{old.id}" in overdue
+    assert "Leo Hughes" in flagged and "1 alert" in flagged and "Ruby" not in flagged
+    assert f"C{old.id}: Ruby Nowak" in too_long and f"C{closed.id}" not in too_long
+    assert f"C{world.concern.id}:" not in too_long  # recorded today
+    assert "Open more than 28 days" in body
+    assert session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "dashboard.read", AuditEntry.user_id == user.id)).first()
+
+
+def test_open_too_long_follows_the_trust_setting(client, as_role, world, session, make_concern):
+    set_trust_setting(session, world.trust.id, "dashboard", {"open_too_long_days": 5})
+    c = make_concern(world.school, [world.pupil], fact="Quiet all week.",
+                     recorded_at=utcnow() - dt.timedelta(days=6))
+    as_role("dsl")
+    body = client.get(_dash(world)).get_data(as_text=True)
+    too_long = body[body.index('id="too-long-h"'):body.index('id="alerts-h"')]
+    assert "Open more than 5 days" in too_long and f"C{c.id}:" in too_long
+
+
+def test_plugin_panels_and_links_follow_the_schools_switches(client, as_role, world, session,
+                                                              host):
+    as_role("trust_lead")
+    body = client.get(_dash(world)).get_data(as_text=True)
+    assert "Tiny dashboard panel" in body
+    assert f"tiny panel for school {world.school.id}" in body
+    assert f'href="/schools/{world.school.id}/tinyweb/">Tiny page</a>' in body
+    assert client.get(f"/schools/{world.school.id}/tinyweb/").status_code == 200
+    host.set_enabled(session, world.school.id, "tinyweb", False)
+    body = client.get(_dash(world)).get_data(as_text=True)
+    assert "Tiny dashboard panel" not in body and "Tiny page" not in body
+    assert client.get(f"/schools/{world.school.id}/tinyweb/").status_code == 404
+    # the other school still has it
+    other = client.get(_dash(world, world.other)).get_data(as_text=True)
+    assert f"tiny panel for school {world.other.id}" in other
+    assert client.get(f"/schools/{world.other.id}/tinyweb/").status_code == 200
+
+
+def test_panels_come_in_their_order(client, as_role, world):
+    as_role("dsl")
+    body = client.get(_dash(world)).get_data(as_text=True)
+    # the tiny panel (order 10) follows the core's own sections
+    assert body.index("Unread alerts") < body.index("Tiny dashboard panel")
+
+
+def test_reading_an_alert_marks_it_read_and_it_stays_findable(client, as_role, world, session):
+    a, _ = alerts.raise_alert(session, world.school.id, "accumulation", "3 concerns in 30 days",
+                              "dash-read", pupil_id=world.pupil.id,
+                              link=f"/schools/{world.school.id}/pupils/{world.pupil.id}")
+    b, _ = alerts.raise_alert(session, world.school.id, "other", "Javascript link", "dash-js",
+                              link="javascript:alert(1)")
+    user, _ = as_role("dsl")
+    unread = client.get(f"/schools/{world.school.id}/alerts").get_data(as_text=True)
+    assert "3 concerns in 30 days" in unread
+    page = client.get(f"/schools/{world.school.id}/alerts/{a.id}").get_data(as_text=True)
+    assert f'href="/schools/{world.school.id}/pupils/{world.pupil.id}">Go to it' in page
+    session.expire_all()
+    row = session.get(Alert, a.id)
+    assert row.read_at is not None and row.read_by_id == user.id
+    assert "3 concerns in 30 days" not in client.get(
+        f"/schools/{world.school.id}/alerts").get_data(as_text=True)
+    read = client.get(f"/schools/{world.school.id}/alerts?show=read").get_data(as_text=True)
+    assert "3 concerns in 30 days" in read and "Javascript link" not in read
+    assert "3 concerns in 30 days" in client.get(
+        f"/schools/{world.school.id}/alerts?show=all").get_data(as_text=True)
+    js = client.get(f"/schools/{world.school.id}/alerts/{b.id}").get_data(as_text=True)
+    assert "javascript:" not in js and "Go to it" not in js
+
+
+def test_another_schools_alert_is_not_found(client, as_role, world, session):
+    a, _ = alerts.raise_alert(session, world.other.id, "x", "Elsewhere", "dash-other")
+    as_role("dsl")
+    assert client.get(f"/schools/{world.school.id}/alerts/{a.id}").status_code == 404
+    session.expire_all()
+    assert session.get(Alert, a.id).read_at is None
