@@ -12,7 +12,7 @@ from plugins.training import policies as policy_service
 from plugins.training import sessions as session_service
 from plugins.training.forms import form_date, form_ids, form_int
 from plugins.training.pages_people import _common, _school
-from plugins.training.staff import current_staff
+from plugins.training.staff import current_staff, own_person
 from web import context
 from web.charts import Point, bar_chart
 
@@ -83,6 +83,7 @@ def policies(school_id: int):
                   for p in policy_service.current_policies(s, school_id)}
     return render_template("training/policies.html",
                            to_sign=policy_service.to_sign(s, a, school_id), status=status,
+                           on_list=own_person(s, a, school_id) is not None,
                            errors=errors, **_common(school_id)), 422 if errors else 200
 
 

@@ -129,8 +129,11 @@ def test_staff_sign_a_policy_on_the_page(client, login_as, world, make_person, s
     user, _ = login_as("staff", school=world["school"])
     me = make_person(world["school"], "teacher", name="Sue Signer", email=user.email)
     p = policies.publish(session, None, world["school"].id, "KCSIE part one", "2025")
+    assert b"I have read it" in client.get(_url(world["school"], "/policies")).data
     resp = client.post(_url(world["school"], f"/policies/{p.id}/sign"), data={"csrf_token": CSRF})
     assert resp.status_code == 302
+    page = client.get(_url(world["school"], "/policies")).data
+    assert b"I have read it" not in page and b"Signed" in page
     assert session.scalar(select(Acknowledgement.staff_id).where(
         Acknowledgement.policy_id == p.id)) == me.id
     # staff may not publish
@@ -190,3 +193,10 @@ def test_add_edit_and_withdraw_from_the_pages(client, login_as, world, session):
         "csrf_token": CSRF, "name": "Olive Ours", "email": "olive@example.org",
         "job_role": "teacher", "left_on": "2026-10-31"}).status_code == 302
     assert "Olive Ours" not in client.get(_url(school, "/compliance")).get_data(as_text=True)
+
+
+def test_someone_not_on_the_list_is_not_offered_a_signature(client, login_as, world, session):
+    policies.publish(session, None, world["school"].id, "KCSIE part one", "2025")
+    login_as("trust_lead", trust=world["trust"])
+    page = client.get(_url(world["school"], "/policies")).data
+    assert b"Not on the staff list" in page and b"I have read it" not in page
