@@ -12,6 +12,7 @@ from plugins.transition.schemas import (
     TransferDetailSchema,
     TransferEventSchema,
     TransferListSchema,
+    TransferSchema,
 )
 from web import context
 
@@ -39,10 +40,9 @@ def get_transfer(school_id: int, transfer_id: int):
     context.require("transfer.handle", school_id)
     s, a = context.db(), context.actor()
     side = service.load(s, a, school_id, transfer_id)
-    out = TransferDetailSchema().dump(side.transfer)
-    out["side"] = side.role
-    out["events"] = TransferEventSchema(many=True).dump(service.events_of(s, side.transfer))
-    return out
+    t = side.transfer
+    out = {name: getattr(t, name) for name in TransferSchema().fields}
+    return {**out, "side": side.role, "events": service.events_of(s, t)}
 
 
 @blp.route("/transfers/<int:transfer_id>/receipt", methods=["POST"])
