@@ -8,9 +8,38 @@ from contextlib import contextmanager
 
 import pytest
 
-from core import concerns, pupils
+import plugins.transition
+from core import concerns, hookimpl, pupils
 from core.calendar import LONDON
+from core.contributions import PluginInfo, TransferSection
 from core.db import SYSTEM
+from core.plugins import make_host, use_host
+
+
+class AttendanceLike:
+    """A stand-in for another plugin contributing a transfer section (as attendance does),
+    so these tests do not depend on the other plugins' work in progress."""
+
+    @hookimpl
+    def mat_plugin_info(self):
+        return PluginInfo("registers", "Registers", "test plugin")
+
+    @hookimpl
+    def mat_transfer_sections(self, session, school_id, pupil_id):
+        return [TransferSection("registers", "Attendance summary",
+                                {"attendance_pct": 91.5,
+                                 "absences": [{"id": 1, "title": "Unexplained absence, 3 days"}]},
+                                "Attendance 91.5% this year.")]
+
+
+@pytest.fixture
+def host():
+    """Core, transition and the stand-in plugin only."""
+    h = make_host(load_entry_points=False,
+                  extra=[("transition", plugins.transition), ("registers", AttendanceLike())])
+    use_host(h)
+    yield h
+    use_host(None)
 
 
 @contextmanager
