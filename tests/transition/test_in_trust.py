@@ -87,6 +87,8 @@ def test_round_trip_send_confirm_accept(db, world):
         assert concern_items[0].detail.startswith("Bruise on the upper arm.")
         assert concern_items[0].at == dt.datetime(2026, 10, 5, 9, 30, tzinfo=dt.timezone.utc)
         assert "Oakfield Primary" in concern_items[0].title
+        sections = [i.title for i in items if i.kind == "transfer:section"]
+        assert sections == ["Attendance summary (from Oakfield Primary)"]
         entries = sorted(i.at for i in items if i.kind == "transfer:entry")
         assert entries == [dt.datetime(2026, 10, 5, 12, 0, tzinfo=dt.timezone.utc),
                            dt.datetime(2026, 10, 6, 8, 0, tzinfo=dt.timezone.utc)]
@@ -165,11 +167,16 @@ def test_omitted_items_do_not_travel_and_reasons_stay_with_sender(db, world, mak
         pkg = service.prepare(s, w["dsl_s"], w["sender"].id, tid, covering_note="n",
                               omissions=[{"section": "core:concerns-and-actions",
                                           "item": f"concerns:{other.id}",
-                                          "reason": "about a sibling, not this child"}])
+                                          "reason": "about a sibling, not this child"},
+                                         {"section": "registers:attendance-summary",
+                                          "item": "absences:1", "reason": "family court"}])
         body = json.loads(pkg.content)
+        registers = [sec for sec in body["sections"] if sec["plugin"] == "registers"][0]
+        assert registers["data"] == {"attendance_pct": 91.5, "absences": []}
+        assert body["withheld"] == 2
         facts = [c["fact"] for sec in body["sections"] for c in sec["data"].get("concerns", [])]
         assert facts == ["Bruise on the upper arm."]
-        assert body["withheld"] == 1 and "sibling" not in pkg.content
+        assert "sibling" not in pkg.content and "court" not in pkg.content
         assert pkg.omissions[0]["reason"] == "about a sibling, not this child"
 
 
