@@ -52,6 +52,13 @@ def mat_chronology_entries(session, school_id, pupil_id, start, end):
 
 
 @hookimpl
+def mat_transfer_sections(session, school_id, pupil_id):
+    from plugins.transition.timeline import earlier_files
+
+    return earlier_files(session, school_id, pupil_id)
+
+
+@hookimpl
 def mat_dashboard_panels(session, school_id, actor):
     from flask import render_template
 

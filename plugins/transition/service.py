@@ -296,7 +296,10 @@ def outgoing(session: Session, actor: Actor, school_id: int, *, unfinished_only:
     stmt = select(Transfer).where(Transfer.school_id == school_id)
     if unfinished_only:
         stmt = stmt.where(Transfer.status.in_(UNFINISHED))
-    return list(session.scalars(stmt.order_by(Transfer.due_date, Transfer.id)))
+    rows = list(session.scalars(stmt.order_by(Transfer.due_date, Transfer.id)))
+    audit.record(session, "transition.outgoing_read", actor=actor, object_type="school",
+                 object_id=school_id, school_id=school_id, detail={"count": len(rows)})
+    return rows
 
 
 def inbox(session: Session, actor: Actor, school_id: int) -> list[Transfer]:

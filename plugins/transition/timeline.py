@@ -12,7 +12,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core.calendar import LONDON
-from core.contributions import ChronologyItem
+from core.contributions import ChronologyItem, TransferSection
 from core.errors import ValidationError
 from core.models import ConcernPupil
 from plugins.transition import package, receiving
@@ -95,3 +95,19 @@ def refuse_entries_after_handover(session: Session, school_id: int, concern_id: 
         raise ValidationError({"concern": [
             "this child's file was handed over to their new school, which accepted it: the "
             "record kept here is read-only. Pass anything new to the new school's DSL."]})
+
+
+def earlier_files(session: Session, school_id: int, pupil_id: int) -> list[TransferSection]:
+    """A pupil who moves on again takes the files received from earlier schools with them."""
+    out = []
+    for rf in receiving.received_files(session, school_id, pupil_id):
+        body = package.load(rf.content)
+        out.append(TransferSection(
+            PLUGIN, f"File received from {rf.sender_name} on {rf.received_at:%d %b %Y}",
+            {"sender_urn": rf.sender_urn, "sender_name": rf.sender_name,
+             "package_sha256": rf.package_sha256,
+             "sections": [{"id": sec["id"], "title": sec["title"], "plugin": sec["plugin"],
+                           "data": sec["data"], "text": sec.get("text", "")}
+                          for sec in body["sections"]]},
+            f"The child-protection file {rf.sender_name} sent, as received."))
+    return out

@@ -210,3 +210,21 @@ def test_failed_send_can_be_sent_again(db, world):
         assert s.get(Transfer, tid).status == "failed"
         service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid)
         assert s.get(Transfer, tid).status == "sent"
+
+
+def test_a_pupil_moving_on_again_takes_the_earlier_file(db, world, make_school):
+    w = world
+    tid = _leave(db, w)
+    with acting(db, w["dsl_s"]) as s:
+        service.prepare(s, w["dsl_s"], w["sender"].id, tid, covering_note="n")
+        service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid)
+    with acting(db, w["dsl_r"]) as s:
+        receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
+        rf = receiving.accept(s, w["dsl_r"], w["receiver"].id, tid)
+        sections = {sec.id: sec for sec in package.gather_sections(s, w["receiver"].id,
+                                                                   rf.pupil_id)}
+    earlier = [sec for sec in sections.values() if sec.plugin == "transition"]
+    assert len(earlier) == 1 and earlier[0].title.startswith("File received from Oakfield")
+    carried = {sec["id"]: sec for sec in earlier[0].data["sections"]}
+    facts = [c["fact"] for c in carried["core:concerns-and-actions"]["data"]["concerns"]]
+    assert facts == ["Bruise on the upper arm."]
