@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from core.calendar import LONDON
 from core.contributions import ChronologyItem, TransferSection
 from core.errors import ValidationError
-from core.models import ConcernPupil
+from core.models import Concern, ConcernPupil
 from plugins.transition import package, receiving
-from plugins.transition.models import STATUS_LABELS, Transfer, TransferEvent
+from plugins.transition.models import STATUS_LABELS, Transfer, TransferEvent, TransferPackage
 
 PLUGIN = "transition"
 
@@ -82,16 +82,27 @@ def _received_items(school_id: int, rf) -> list[ChronologyItem]:
 
 def refuse_entries_after_handover(session: Session, school_id: int, concern_id: int) -> None:
     """The sender's copy is read-only once the receiving school accepted the file: a concern
-    whose every pupil was handed over takes no new entries here (they belong with the new
-    school now). Raising inside the entry's transaction undoes the entry."""
+    that travelled in an accepted package, and whose every pupil was handed over, takes no
+    new entries here (they belong with the new school). A concern recorded after the package
+    was frozen is new information the DSL still has to act on, so it stays open to entries.
+    Raising inside the entry's transaction undoes the entry."""
+    concern = session.get(Concern, concern_id)
     pupil_ids = set(session.scalars(select(ConcernPupil.pupil_id).where(and_(
         ConcernPupil.concern_id == concern_id, ConcernPupil.school_id == school_id))))
-    if not pupil_ids:
+    if concern is None or not pupil_ids:
         return
-    handed = set(session.scalars(select(Transfer.pupil_id).where(
-        Transfer.school_id == school_id, Transfer.pupil_id.in_(pupil_ids),
-        Transfer.status == "accepted")))
-    if handed == pupil_ids:
+    frozen_at: dict[int, dt.datetime] = {}
+    for t in session.scalars(select(Transfer).where(
+            Transfer.school_id == school_id, Transfer.pupil_id.in_(pupil_ids),
+            Transfer.status == "accepted")):
+        accepted = session.scalar(select(TransferEvent).where(
+            TransferEvent.transfer_id == t.id, TransferEvent.school_id == school_id,
+            TransferEvent.kind == "accepted"))
+        pkg = session.get(TransferPackage, accepted.package_id) if accepted else None
+        if pkg is not None:
+            frozen_at[t.pupil_id] = pkg.created_at
+    if set(frozen_at) == pupil_ids and all(concern.recorded_at <= at
+                                           for at in frozen_at.values()):
         raise ValidationError({"concern": [
             "this child's file was handed over to their new school, which accepted it: the "
             "record kept here is read-only. Pass anything new to the new school's DSL."]})

@@ -147,6 +147,13 @@ def test_senders_copy_is_read_only_after_acceptance(db, world):
             concerns.add_entry(s, w["dsl_s"], w["sender"].id, w["concern"].id, "note",
                                body="Another note.")
         assert "read-only" in str(exc.value)
+        # something new learnt after the handover is still the sender's to act on
+        late = concerns.record_concern(
+            s, w["dsl_s"], w["sender"].id, pupil_ids=[w["pupil"].id],
+            occurred_at=dt.datetime(2026, 11, 20, 9, tzinfo=dt.timezone.utc),
+            fact="Sibling says the family moved again.")
+        concerns.add_entry(s, w["dsl_s"], w["sender"].id, late.id, "note",
+                           body="Passed to the new school's DSL by phone.")
         # the sender still reads its own copy
         view = concerns.get_concern(s, w["dsl_s"], w["sender"].id, w["concern"].id)
         assert [e.body for e in view.entries if e.kind == "note"] == \
