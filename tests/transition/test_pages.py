@@ -165,3 +165,78 @@ def test_plugin_off_school_has_no_pages_or_contributions(db, client, session, ma
     sign_in(client, user)
     assert client.get(f"/schools/{off.id}/transition/").status_code == 404
     assert client.get(f"/api/v1/schools/{off.id}/transition/transfers").status_code == 404
+
+
+def test_incoming_cohort_and_import_pages(db, client, world, make_user, make_pupil,
+                                          make_school):
+    import io
+
+    from plugins.transition import exchange, service
+
+    w = world
+    newcomer = make_pupil(w["receiver"], first_name="Tomasz", last_name="Nowak")
+    y6 = make_pupil(w["sender"], year_group=6, first_name="Ada", last_name="Cole")
+    elsewhere = make_school(name="Harbour Academy")  # another trust on this platform
+    harbour_dsl = make_user("dsl", school=elsewhere)[0]
+    receiver_dsl = make_user("dsl", school=w["receiver"])[0]
+    sender_dsl = make_user("dsl", school=w["sender"])[0]
+    base_r = f"/schools/{w['receiver'].id}/transition"
+
+    sign_in(client, receiver_dsl)
+    assert "Tomasz Nowak" in client.get(base_r + "/incoming?q=Nowak").text
+    resp = _post(client, base_r + "/incoming", pupil_id=str(newcomer.id),
+                 previous_school="St Aidan's Academy, Leeds", previous_urn="")
+    assert resp.status_code == 302
+    listing = client.get(base_r + "/incoming").text
+    one = re.search(r'href="(/schools/\d+/transition/incoming/\d+)"', listing).group(1)
+    assert "St Aidan" in listing
+    assert _post(client, one, action="chase", note="Rang their office").status_code == 302
+    resp = client.post(one, data={"csrf_token": CSRF, "action": "received",
+                                  "method": "secure_email", "note": "",
+                                  "attachment": (io.BytesIO(b"%PDF-1.4 x"), "file.pdf",
+                                                 "application/pdf")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    page = client.get(one).text
+    assert "Rang their office" in page and "file.pdf" in page
+    att = re.search(r'href="([^"]+/attachments/\d+)"', page).group(1)
+    assert client.get(att).data == b"%PDF-1.4 x"
+    assert "Every awaited file has arrived" in client.get(base_r + "/incoming").text
+
+    sign_in(client, sender_dsl)
+    base_s = f"/schools/{w['sender'].id}/transition"
+    with acting(db, w["dsl_s"]) as s:
+        pupils.mark_left(s, w["dsl_s"], w["sender"].id, y6.id, dt.date(2026, 7, 22),
+                         "End of Year 6", w["receiver"].urn)
+        pupils.mark_left(s, w["dsl_s"], w["sender"].id, w["pupil"].id, dt.date(2026, 11, 11),
+                         "Moved", elsewhere.urn)
+        tid = s.scalar(select(Transfer.id).where(Transfer.pupil_id == w["pupil"].id))
+        service.prepare(s, w["dsl_s"], w["sender"].id, tid, covering_note="n")
+        export = exchange.export_bundle(s, w["dsl_s"], w["sender"].id, tid)
+    assert "Ada Cole" in client.get(base_s + "/cohort").text
+    done = _post(client, base_s + "/cohort", covering_note="Welcome", send="yes")
+    assert done.status_code == 200 and "1 file prepared, 1 sent" in done.text
+
+    sign_in(client, harbour_dsl)
+    base_h = f"/schools/{elsewhere.id}/transition"
+    bad = client.post(base_h + "/import", data={
+        "csrf_token": CSRF, "passphrase": "nope",
+        "bundle": (io.BytesIO(export.bundle.data), "t.matbundle")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 422 and "Wrong passphrase" in bad.text
+    resp = client.post(base_h + "/import", data={
+        "csrf_token": CSRF, "passphrase": export.passphrase, "on_roll_from": "2026-11-16",
+        "bundle": (io.BytesIO(export.bundle.data), "t.matbundle")},
+        content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert "Oakfield Primary" in client.get(resp.location).text
+    receipt = client.get(resp.location + "/receipt.json").get_json()
+    assert receipt["destination_urn"] == elsewhere.urn
+
+    sign_in(client, sender_dsl)
+    resp = client.post(f"{base_s}/transfers/{tid}/confirmation", data={
+        "csrf_token": CSRF, "key": "r1",
+        "receipt": (io.BytesIO(__import__("json").dumps(receipt).encode()), "receipt.json")},
+        content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert "Accepted" in client.get(f"{base_s}/transfers/{tid}").text
