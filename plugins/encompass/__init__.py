@@ -52,6 +52,13 @@ def mat_dashboard_panels(session, school_id, actor):
 
 
 @hookimpl
+def mat_pupil_panels(session, school_id, pupil_id, actor):
+    from plugins.encompass.panels import pupil_panel
+
+    return pupil_panel(session, school_id, pupil_id, actor)
+
+
+@hookimpl
 def mat_chronology_entries(session, school_id, pupil_id, start, end):
     from plugins.encompass.figures import chronology
 

@@ -1,4 +1,5 @@
-"""``mat encompass ...``: credentials for police and local-authority systems."""
+"""``mat encompass ...``: credentials for police and local-authority systems, and the
+trust's registration time."""
 from __future__ import annotations
 
 import click
@@ -10,6 +11,7 @@ from core.errors import ValidationError
 from core.models import Trust
 
 from plugins.encompass import clients
+from plugins.encompass.deadlines import set_registration_time
 
 
 def register(cli: click.Group) -> None:
@@ -34,6 +36,20 @@ def register(cli: click.Group) -> None:
         click.echo(f"secret: {secret}")
         click.echo("The secret is shown once: give both to the system's administrator. "
                    "Send them as HTTP Basic credentials (key id as user name).")
+
+    @group.command("registration-time")
+    @click.option("--trust", "trust_name", required=True, help="the trust's name")
+    @click.argument("time")
+    @_fail_on_validation
+    def registration(trust_name, time) -> None:
+        """Set the trust's morning registration time (HH:MM, UK time): responses are due
+        before it on the next school day."""
+        with current_database().transaction(SYSTEM) as s:
+            trust_id = s.scalar(select(Trust.id).where(Trust.name == trust_name))
+            if trust_id is None:
+                raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
+            set_registration_time(s, trust_id, time)
+        click.echo(f"registration time for {trust_name}: {time}")
 
     @group.command("revoke-client")
     @click.argument("key_id")

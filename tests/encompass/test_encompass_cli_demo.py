@@ -76,3 +76,17 @@ def test_demo_data_covers_every_state_a_family_and_an_unmatched_child(session, m
     kinds = set(session.scalars(select(EncompassStep.kind)))
     assert {"received", "acknowledged", "support", "dsl_review", "closed"} <= kinds
     assert len(session.scalars(select(KeyAdult)).all()) == 2
+
+
+def test_registration_time_command(session, fresh, make_school):
+    from plugins.encompass.deadlines import registration_time
+
+    school = make_school()
+    trust = session.get(Trust, school.trust_id)
+    ok = CliRunner().invoke(_cli(), ["encompass", "registration-time", "--trust", trust.name,
+                                     "08:50"])
+    assert ok.exit_code == 0, ok.output
+    assert registration_time(fresh(), trust.id) == dt.time(8, 50)
+    bad = CliRunner().invoke(_cli(), ["encompass", "registration-time", "--trust", trust.name,
+                                      "late"])
+    assert bad.exit_code == 2 and "registration_time: must be a time like 08:45" in bad.output

@@ -235,3 +235,15 @@ def test_dashboard_panel_counts_without_naming_children(app, session, page, make
     assert re.search(r"Overdue</dt>\s*<dd><a [^>]+>1</a>", panel.html)
     assert "Amelia" not in panel.html
     assert re.search(r"Overdue</dt>\s*<dd>1</dd>", lead_panel.html)  # counts, no links
+
+
+def test_pupil_panel_only_for_readers(app, session, page, make_user):
+    from plugins.encompass.panels import pupil_panel
+
+    _, staff = make_user("staff", school=page["school"])
+    _, lead = make_user("trust_lead", trust=page["school"].trust)
+    with app.test_request_context():
+        [panel] = pupil_panel(session, page["school"].id, page["amelia"].id, page["dsl"])
+        assert pupil_panel(session, page["school"].id, page["amelia"].id, staff) == []
+        assert pupil_panel(session, page["school"].id, page["amelia"].id, lead) == []
+    assert f"/encompass/{page['n'].id}" in panel.html and "Overdue" in panel.html
