@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from core.models import Attachment, Concern, ConcernPupil
+from core.models import Attachment, Concern, ConcernEntry, ConcernPupil, Pupil
 
 HOSTILE_TEXT = ["", " ", "\x00", "a\x00b", "\ud800", "x" * 30_000, "😀" * 50, "<script>",
                 "'; DROP TABLE concerns; --", "9" * 40]
@@ -16,7 +16,7 @@ json_value = st.recursive(json_leaf, lambda inner: st.one_of(
     max_leaves=12)
 KEYS = ["pupil_ids", "occurred_at", "fact", "location", "category_ids", "child_words",
         "opinion", "attachments"]
-CALM = settings(max_examples=40, deadline=None,
+CALM = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
@@ -135,3 +135,63 @@ def test_a_browser_session_needs_the_csrf_header_to_change_anything(client, logi
     assert client.post(url, json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
     assert client.get(f"/api/v1/schools/{school.id}/concerns",
                       query_string={"mine": 1}).status_code == 200
+
+
+ENTRY_KEYS = ["kind", "body", "risk_level", "category_id", "due_date", "referral_to",
+              "refers_to_id"]
+PUPIL_KEYS = ["upn", "first_name", "last_name", "preferred_name", "date_of_birth", "gender",
+              "year_group", "on_roll_from", "address"]
+
+
+def _bodies(keys, plausible):
+    return st.one_of(json_value, st.fixed_dictionaries({}, optional={
+        k: st.one_of(plausible.get(k, st.nothing()), st.sampled_from(HOSTILE_TEXT), json_value)
+        for k in keys}))
+
+
+@given(data=st.data())
+@CALM
+def test_arbitrary_entries_are_appended_whole_or_not_at_all(world, make_concern,
+                                                            accounts_token, session, data):
+    school, pupil, _ = world
+    concern = make_concern(school, [pupil])
+    dsl = accounts_token("dsl", school)
+    body = data.draw(_bodies(ENTRY_KEYS, {
+        "kind": st.sampled_from(["triage", "action", "note", "referral", "closure", "edit"]),
+        "risk_level": st.sampled_from(["low", "high", "extreme"]),
+        "due_date": st.sampled_from(["2030-01-01", "2020-01-01", "soon"]),
+        "referral_to": st.sampled_from(["police", "nhs"])}))
+    before = session.scalar(select(func.count()).select_from(ConcernEntry))
+    r = dsl.post(f"/api/v1/schools/{school.id}/concerns/{concern.id}/entries", json=body)
+    assert r.status_code in (201, 400, 422) and r.is_json, (r.status_code, body)
+    after = session.scalar(select(func.count()).select_from(ConcernEntry))
+    assert after == before + (1 if r.status_code == 201 else 0)
+
+
+@given(data=st.data())
+@CALM
+def test_arbitrary_pupils_are_added_whole_or_not_at_all(world, accounts_token, session, data):
+    school, _, _ = world
+    admin = accounts_token("school_admin", school)
+    body = data.draw(_bodies(PUPIL_KEYS, {
+        "upn": st.sampled_from(["P207000016049", "Q207000016049", "p207"]),
+        "first_name": st.text(max_size=120), "last_name": st.text(max_size=120),
+        "date_of_birth": st.sampled_from(["2016-03-14", "1900-01-01", "2016-02-30"]),
+        "year_group": st.integers(-3, 20), "on_roll_from": st.just("2026-09-01")}))
+    before = session.scalar(select(func.count()).select_from(Pupil))
+    r = admin.post(f"/api/v1/schools/{school.id}/pupils", json=body)
+    assert r.status_code in (201, 400, 422) and r.is_json, (r.status_code, body)
+    after = session.scalar(select(func.count()).select_from(Pupil))
+    assert after == before + (1 if r.status_code == 201 else 0)
+
+
+@pytest.fixture
+def accounts_token(caller):
+    """One caller per role and school for the whole test (hypothesis reuses fixtures)."""
+    made = {}
+
+    def _get(role, school):
+        if (role, school.id) not in made:
+            made[role, school.id] = caller(role, school)
+        return made[role, school.id]
+    return _get
