@@ -27,6 +27,14 @@ def mat_blueprints():
 
 @hookimpl
 def mat_nav_links(session, school_id):
+    from core.db import get_scope
+    from core.policy import actor_for, can
+
+    # only the DSL team has anything behind the link (the page checks again, with the
+    # second factor)
+    uid = get_scope(session).user_id
+    if uid is None or not can(actor_for(session, uid, mfa=True), "transfer.handle", school_id):
+        return []
     return [NavLink(NAME, "Transfers", "transition.index")]
 
 

@@ -26,7 +26,7 @@ from plugins.transition.package import canonical, sha256
 FORMAT = "mat-transition-bundle/1"
 RECEIPT_FORMAT = "mat-transition-receipt/1"
 SCRYPT = {"n": 2 ** 15, "r": 8, "p": 1}
-MAX_SCRYPT_N = 2 ** 20  # refuse headers that would make us burn memory
+MAX_SCRYPT_N = 2 ** 18
 # no 0/O, 1/I/L: read aloud over the phone without mistakes
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _CHECK = b"mat-transition key check"
@@ -95,8 +95,10 @@ def read_header(data: bytes) -> tuple[dict, bytes]:
     if header.get("format") != FORMAT:
         raise BundleError(f"Unknown bundle format {header.get('format')!r}: this platform "
                           f"reads {FORMAT}.")
-    if kdf.get("name") != "scrypt" or not (2 ** 10 <= int(kdf["n"]) <= MAX_SCRYPT_N) \
-            or not (1 <= int(kdf["r"]) <= 32) or not (1 <= int(kdf["p"]) <= 16):
+    n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+    # scrypt needs 128 * n * r bytes: cap it (256 MB) so a crafted header cannot exhaust memory
+    if kdf.get("name") != "scrypt" or not (2 ** 10 <= n <= MAX_SCRYPT_N) or n & (n - 1) \
+            or not (1 <= r <= 16) or not (1 <= p <= 4) or n * r > 2 ** 21:
         raise BundleError("The bundle's key settings are outside what this platform accepts.")
     return header, ciphertext
 

@@ -90,3 +90,15 @@ def test_trust_overview_has_the_transition_columns(db, world, host, make_user):
             "transition.awaiting_receipt", "transition.incoming_outstanding"} <= keys
     assert ov.cells[w["sender"].id]["transition.awaiting_receipt"] == 1
     assert ov.cells[w["receiver"].id]["transition.awaiting_receipt"] == 0
+
+
+def test_nav_link_only_for_the_dsl_team(db, world, host, make_user):
+    w = world
+    _, staff = make_user("staff", school=w["sender"])
+    with acting(db, w["dsl_s"]) as s:
+        links = host.call_for_school(s, w["sender"].id, "mat_nav_links")
+        assert [link.endpoint for link in links if link.plugin == "transition"] == \
+            ["transition.index"]
+    with acting(db, staff) as s:
+        assert [link for link in host.call_for_school(s, w["sender"].id, "mat_nav_links")
+                if link.plugin == "transition"] == []

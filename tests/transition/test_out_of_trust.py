@@ -208,3 +208,14 @@ def test_confirmation_recorded_by_hand(db, world):
                                          confirmed_on=dt.date.today(), how="phone call")
         assert ev.data["confirmed_by"] == "Mrs Trelawny, DSL"
         assert s.get(Transfer, tid).status == "receipt_confirmed"
+
+
+def test_headers_asking_for_huge_key_work_are_refused():
+    data, _, _ = bundle.seal(b"{}", "ABCD", sender_urn="100001", destination_urn="700123",
+                             upn=None, created_at=dt.datetime(2026, 11, 12,
+                                                              tzinfo=dt.timezone.utc))
+    for kdf in ({"n": 2 ** 20}, {"r": 64}, {"n": 3000}, {"p": 50}):
+        forged = _tamper(data, lambda o: o["header"]["kdf"].update(kdf))
+        with pytest.raises(bundle.BundleError) as exc:
+            bundle.open_bundle(forged, "ABCD")
+        assert "key settings" in str(exc.value)
