@@ -26,6 +26,16 @@ blp.checks_school_itself = True  # routed by the URN in the payload, not the URL
 blp.authenticates_itself = True  # its own client credentials, not a user's token
 
 
+@blp.record_once
+def _declare_security_scheme(state) -> None:
+    """Name the credential scheme in the OpenAPI document."""
+    api = state.app.extensions.get("mat_api")
+    if api is not None and "encompassClient" not in api.spec.components.security_schemes:
+        api.spec.components.security_scheme("encompassClient", {
+            "type": "http", "scheme": "basic",
+            "description": "An Encompass client's key id and secret (mat encompass create-client)"})
+
+
 class ReceiptSchema(Schema):
     id = fields.Int(metadata={"description": "the notification's number at the school"})
     urn = fields.Str()
@@ -35,7 +45,7 @@ class ReceiptSchema(Schema):
 @blp.route("/notifications", methods=["POST"])
 @blp.doc(requestBody={"required": True,
                       "content": {"application/json": {"schema": ApiNotificationSchema}}},
-         security=[{"basic": []}])
+         security=[{"encompassClient": []}])
 @blp.response(201, ReceiptSchema)
 @blp.alt_response(200, schema=ReceiptSchema, description="a repeat of a notification held")
 def post_notification():
