@@ -19,7 +19,7 @@ from plugins.encompass.fanout import fan_out
 from plugins.encompass.intake import effective
 from plugins.encompass.models import (EncompassChild, EncompassDocument, EncompassNotification,
                                       EncompassStep, EncompassUpdate)
-from plugins.encompass.response import get_notification, status_of, steps_of
+from plugins.encompass.response import acknowledged_at, get_notification, status_of, steps_of
 from plugins.encompass.triage import open_concern
 
 WAITING = ("ambiguous", "unmatched")
@@ -84,6 +84,22 @@ class NotificationView:
     can_review: bool
     origin_school: str | None
     linked_schools: list[str]
+    acknowledged_at: dt.datetime | None = None
+
+    @property
+    def hours_to_acknowledge(self) -> float | None:
+        """Hours from receipt to the first acknowledgement (what the trust measures)."""
+        if self.acknowledged_at is None:
+            return None
+        return round((self.acknowledged_at - self.notification.received_at).total_seconds()
+                     / 3600, 1)
+
+    @property
+    def acknowledged_on_time(self) -> bool | None:
+        n = self.notification
+        if self.acknowledged_at is None or n.due_at is None:
+            return None
+        return self.acknowledged_at <= n.due_at
 
 
 def read_notification(session: Session, actor: Actor, school_id: int,
@@ -118,7 +134,7 @@ def read_notification(session: Session, actor: Actor, school_id: int,
                  object_type="encompass_notification", object_id=n.id, school_id=school_id)
     return NotificationView(n, effective(n, updates), children, pupils, candidates, updates,
                             steps, docs, status_of(n, steps), authors, is_dsl(actor, school_id),
-                            origin, sorted(set(linked)))
+                            origin, sorted(set(linked)), acknowledged_at(steps))
 
 
 @dataclass

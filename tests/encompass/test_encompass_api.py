@@ -149,3 +149,12 @@ def test_receipt_is_audited_with_the_client(client, session, fresh, world, api_c
         AuditEntry.action == "encompass.notification_received"))
     assert entry.school_id == world["school"].id and entry.detail["source"] == "api"
     assert entry.detail["api_client_id"] is not None
+
+
+def test_the_openapi_document_describes_the_intake(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    op = spec["paths"][URL]["post"]
+    assert op["security"] == [{"encompassClient": []}]
+    assert spec["components"]["securitySchemes"]["encompassClient"]["scheme"] == "basic"
+    body = spec["components"]["schemas"]["ApiNotification"]
+    assert set(body["required"]) == {"urn", "incident_date", "children"}

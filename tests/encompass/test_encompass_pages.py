@@ -111,6 +111,13 @@ def test_logging_by_form(client, fresh, page, login_as):
     assert (n.child_present, n.source, n.recorded_by_id) == (False, "form", user.id)
     assert n.received_at == dt.datetime(2026, 10, 7, 6, 30, tzinfo=LONDON)
     assert n.due_at == dt.datetime(2026, 10, 7, 8, 45, tzinfo=LONDON)  # Wednesday, same morning
+    # the alert emails were queued and the core's mail job enqueued once the request committed
+    from core.models import JobRun, MailMessage
+
+    to = s.scalars(select(MailMessage.to).where(
+        MailMessage.dedupe_key.like(f"encompass:new:{n.id}:%"))).all()
+    assert len(to) == 2 and user.email in to  # the page fixture's DSL and this deputy
+    assert s.scalars(select(JobRun.status).where(JobRun.func == "core.mail:send_pending")).all()
 
 
 def test_a_bad_form_is_shown_again_naming_the_fields(client, fresh, page, login_as):
@@ -182,6 +189,8 @@ def test_key_adult_responds_and_dsl_closes(client, session, fresh, page, login_a
     login_as("dsl", school=school)
     assert client.post(url(page, f"{n.id}/steps"), data={
         "csrf_token": CSRF, "kind": "closed", "body": "Settled."}).status_code == 302
+    seen = client.get(url(page, f"{n.id}")).get_data(as_text=True)
+    assert "(after the deadline)" in seen  # due Monday 5 October 08:45, seen much later
     kinds = fresh().scalars(select(EncompassStep.kind).where(
         EncompassStep.notification_id == n.id).order_by(EncompassStep.id)).all()
     assert kinds == ["received", "acknowledged", "closed"]
