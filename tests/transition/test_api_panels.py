@@ -2,13 +2,13 @@
 pupil page and the trust overview."""
 import datetime as dt
 
-from conftest import acting
+from tests.transition.conftest import acting
 from sqlalchemy import select
 
 from core import pupils
 from plugins.transition import service
 from plugins.transition.models import Transfer, TransferEvent
-from test_pages import CSRF, sign_in
+from tests.transition.test_pages import CSRF, sign_in
 
 H = {"X-CSRF-Token": CSRF}  # the API takes the session's token in a header
 

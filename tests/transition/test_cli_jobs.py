@@ -3,7 +3,7 @@ import datetime as dt
 import json
 
 from click.testing import CliRunner
-from conftest import acting
+from tests.transition.conftest import acting
 from sqlalchemy import select
 
 from core import pupils

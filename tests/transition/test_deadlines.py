@@ -3,7 +3,7 @@ closures and the end of term; in the sender's calendar, not the receiver's."""
 import datetime as dt
 
 import pytest
-from conftest import acting
+from tests.transition.conftest import acting
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select

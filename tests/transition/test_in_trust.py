@@ -5,7 +5,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import acting
+from tests.transition.conftest import acting
 from sqlalchemy import select
 
 from core import concerns, pupils
@@ -235,3 +235,22 @@ def test_a_pupil_moving_on_again_takes_the_earlier_file(db, world, make_school):
     carried = {sec["id"]: sec for sec in earlier[0].data["sections"]}
     facts = [c["fact"] for c in carried["core:concerns-and-actions"]["data"]["concerns"]]
     assert facts == ["Bruise on the upper arm."]
+
+
+def test_pupil_event_hook_opens_a_transfer_only_for_a_departure_with_destination(
+        db, world, host):
+    w = world
+    with acting(db, w["dsl_s"]) as s:
+        for event, data in (("created", {}), ("flag_changed", {"flag": "cin", "on": True}),
+                            ("left", {"date": "2026-11-11", "destination_urn": None})):
+            host.call_for_school(s, w["sender"].id, "mat_pupil_event",
+                                 pupil_id=w["pupil"].id, event=event, data=data)
+        assert s.scalars(select(Transfer)).all() == []
+        host.call_for_school(s, w["sender"].id, "mat_pupil_event", pupil_id=w["pupil"].id,
+                             event="left", data={"date": "2026-11-11",
+                                                 "destination_urn": w["receiver"].urn})
+        host.call_for_school(s, w["sender"].id, "mat_pupil_event", pupil_id=w["pupil"].id,
+                             event="left", data={"date": "2026-11-11",
+                                                 "destination_urn": w["receiver"].urn})
+        assert [(t.pupil_id, t.leaving_date) for t in s.scalars(select(Transfer))] == \
+            [(w["pupil"].id, dt.date(2026, 11, 11))]

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import acting
+from tests.transition.conftest import acting
 from sqlalchemy import select
 
 from core import accounts, pupils, schools

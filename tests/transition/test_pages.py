@@ -4,7 +4,7 @@ and nothing at all where the plugin is off."""
 import datetime as dt
 import re
 
-from conftest import acting
+from tests.transition.conftest import acting
 from sqlalchemy import select
 
 from core import pupils

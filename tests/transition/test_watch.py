@@ -4,7 +4,7 @@ from schools not on the platform."""
 import datetime as dt
 
 import pytest
-from conftest import acting
+from tests.transition.conftest import acting
 from sqlalchemy import select
 
 from core import pupils
