@@ -11,7 +11,8 @@ from core.calendar import calendar_for, london_today
 from core.models import Pupil, School
 
 from .signals import analyse_school
-from .store import store_rows
+from .importer import Checker, import_marks
+from .parsing import ErrorLog, RawMark
 
 EVERYDAY = ["/"] * 90 + ["I"] * 4 + ["M", "L", "L", "N", "C", "B"]
 
@@ -45,7 +46,11 @@ def seed_demo(session, trust_id: int, school_ids: list[int], seed: int) -> None:
                     if code == "/" and sess == "PM":
                         code = "\\"
                     line += 1
-                    week = (d - dt.timedelta(days=d.weekday())).isoformat()
-                    rows.append((line, p.id, d.isoformat(), sess, code, week))
-        store_rows(session, school_id, school.trust_id, rows)
+                    rows.append(RawMark(line, str(p.id), d.isoformat(), sess, code, "pupil",
+                                        "date", "session", "code"))
+        errors = ErrorLog()
+        outcome = import_marks(session, school_id, school.trust_id, rows,
+                               Checker(session, school_id, "pupil_id"), errors)
+        if not outcome.ok:
+            raise RuntimeError(f"demo marks refused: {errors.items[:3]}")
         analyse_school(session, school_id, days[-1])

@@ -1,26 +1,32 @@
-"""Checking and importing register marks: all or nothing.
+"""Checking and importing register marks: all or nothing, set-based.
 
-One streaming pass checks every mark against the school (pupil, date, school day, code) and
-stages the good ones; the staging table then finds marks repeated in the file. Any problem
-and nothing is imported: the batch keeps every problem with its line and field. Otherwise
-the staged marks are merged in one statement and the touched weeks re-summarised.
+The marks are first loaded as text into a staging table (PostgreSQL ``COPY``; SQLite
+``executemany``). Each *distinct* pupil, date, session and code in it is then checked once in
+Python against the school (its roll, its calendar, the code table) into small lookup tables,
+and SQL finds every row that fails a lookup, falls on a closed session or outside the pupil's
+time on roll, or repeats another row. Any problem and nothing is imported: the caller gets every
+problem with its line and field. Otherwise one statement merges the marks. Python's work thus
+grows with the number of different values, not with the number of marks.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.calendar import calendar_for, london_today
 from core.models import Pupil
 
 from .codes import NEW_CODES_FROM, normalise
-from .parsing import ERROR_LIMIT, ErrorLog, RawMark
-from .store import StagedRow, Staging
+from .parsing import ERROR_LIMIT, ErrorLog, Layout, RawMark, decoded_lines
+from .store import CopyFailed, Staging, merge
 
 CHUNK = 20_000
+BLOCK = 1 << 20
+MAX_DISTINCT = 50_000  # more different dates or pupils than this is not a register file
 Progress = Callable[[], None]
 SESSIONS = {"AM": "AM", "PM": "PM", "A": "AM", "P": "PM"}
 
@@ -39,124 +45,318 @@ def parse_date(raw: str) -> dt.date | None:
         return None
 
 
-class MarkChecker:
-    """Checks raw marks against one school's roll and calendar, caching what repeats (dates,
-    codes) so millions of marks check quickly."""
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
-    def __init__(self, session: Session, school_id: int, pupil_key: str = "upn"):
-        rows = session.execute(select(Pupil.id, Pupil.upn, Pupil.on_roll_from, Pupil.on_roll_to)
-                               .where(Pupil.school_id == school_id)).all()
-        self.pupil_key = pupil_key
-        self.pupils: dict[str, tuple[int, str, str]] = {}
-        for pid, upn, start, end in rows:
-            key = str(pid) if pupil_key == "pupil_id" else (upn or "").upper()
-            if key:
-                self.pupils[key] = (pid, start.isoformat(), end.isoformat() if end else "9999")
-        self.calendar = calendar_for(session, school_id)
-        self.today = london_today()
-        self._dates: dict[str, tuple | str] = {}
-        self._codes: dict[tuple[str, bool], tuple[str | None, str | None]] = {}
-        self.first: str | None = None
-        self.last: str | None = None
 
-    def _date(self, raw: str) -> tuple | str:
-        hit = self._dates.get(raw)
-        if hit is None:
-            day = parse_date(raw)
-            if day is None:
-                hit = f"{raw.strip()!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY"
-            elif day > self.today:
-                hit = f"{day.isoformat()} is in the future"
-            else:
-                sessions = self.calendar.sessions_on(day)
-                if not sessions:
-                    hit = f"{day.isoformat()} is not a school day in this school's calendar"
-                else:
-                    week = (day - dt.timedelta(days=day.weekday())).isoformat()
-                    hit = (day.isoformat(), week, sessions, day >= NEW_CODES_FROM)
-            if len(self._dates) < 10_000:
-                self._dates[raw] = hit
-        return hit
+@dataclass
+class Columns:
+    """Where the staging table keeps each value, and the SQL giving each row's field name
+    (a quoted constant for a long CSV, a column for layouts that name fields per mark)."""
 
-    def check(self, m: RawMark, errors: ErrorLog) -> StagedRow | None:
-        """The staged row for a mark, or None after logging each problem it has."""
-        ok = True
-        pupil = self.pupils.get(m.pupil.strip().upper())
-        if pupil is None:
-            what = "UPN" if self.pupil_key == "upn" else "pupil number"
-            errors.add(m.line, m.pupil_field, f"no pupil with {what} {m.pupil.strip()!r} at this "
-                                              f"school" if m.pupil.strip() else f"{what} missing")
-            ok = False
-        date = self._date(m.date)
-        if isinstance(date, str):
-            errors.add(m.line, m.date_field, date)
-            return None
-        iso, week, sessions, new_era = date
-        session = SESSIONS.get(m.session.strip().upper())
-        if session is None:
-            errors.add(m.line, m.session_field, f"{m.session.strip()!r} is not a session: AM or PM")
-            ok = False
-        elif session not in sessions:
-            errors.add(m.line, m.session_field, f"the school was closed on {iso} {session}")
-            ok = False
-        key = (m.code, new_era)
-        code, problem = self._codes.get(key) or self._codes.setdefault(
-            key, normalise(m.code, dt.date.fromisoformat(iso)))
-        if problem:
-            errors.add(m.line, m.code_field, problem)
-            ok = False
-        if ok and not (pupil[1] <= iso <= pupil[2]):
-            errors.add(m.line, m.pupil_field, f"pupil {m.pupil.strip()} was not on roll on {iso}")
-            ok = False
-        if not ok:
-            return None
-        if self.first is None or iso < self.first:
-            self.first = iso
-        if self.last is None or iso > self.last:
-            self.last = iso
-        return (m.line, pupil[0], iso, session, code, week)
+    pupil: str
+    date: str
+    session: str
+    code: str
+    pupil_field: str
+    date_field: str
+    session_field: str
+    code_field: str
+
+
+RAW_COLUMNS = ("pupil", "date", "session", "code", "pupil_field", "date_field",
+               "session_field", "code_field")
+RAW = Columns(*RAW_COLUMNS)
 
 
 class ImportOutcome:
-    def __init__(self, errors: ErrorLog, rows_read: int, imported: int, first, last):
+    def __init__(self, errors: ErrorLog, rows_read: int, imported: int, first=None, last=None):
         self.errors, self.rows_read, self.imported = errors, rows_read, imported
-        self.first_date = dt.date.fromisoformat(first) if first else None
-        self.last_date = dt.date.fromisoformat(last) if last else None
+        self.first_date, self.last_date = first, last
 
     @property
     def ok(self) -> bool:
         return self.errors.count == 0
 
 
+class Checker:
+    """The school's roll and calendar, for checking distinct values once each."""
+
+    def __init__(self, session: Session, school_id: int, pupil_key: str = "upn"):
+        rows = session.execute(select(Pupil.id, Pupil.upn, Pupil.on_roll_from, Pupil.on_roll_to)
+                               .where(Pupil.school_id == school_id)).all()
+        self.pupil_key = pupil_key
+        self.pupils: dict[str, tuple[int, dt.date, dt.date]] = {}
+        for pid, upn, start, end in rows:
+            key = str(pid) if pupil_key == "pupil_id" else (upn or "").upper()
+            if key:
+                self.pupils[key] = (pid, start, end or dt.date(9999, 12, 31))
+        self.calendar = calendar_for(session, school_id)
+        self.today = london_today()
+
+    def pupil(self, raw: str) -> tuple[int, dt.date, dt.date] | str:
+        hit = self.pupils.get(raw.strip().upper())
+        if hit is not None:
+            return hit
+        what = "UPN" if self.pupil_key == "upn" else "pupil number"
+        return f"no pupil with {what} {raw.strip()!r} at this school" if raw.strip() \
+            else f"{what} missing"
+
+    def date(self, raw: str) -> tuple[dt.date, tuple[str, ...]] | str:
+        day = parse_date(raw)
+        if day is None:
+            return f"{raw.strip()!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY"
+        if day > self.today:
+            return f"{day.isoformat()} is in the future"
+        sessions = self.calendar.sessions_on(day)
+        if not sessions:
+            return f"{day.isoformat()} is not a school day in this school's calendar"
+        return day, sessions
+
+
+def _distinct(st: Staging, col: str) -> list[str]:
+    rows = st.conn.execute(text(f"SELECT DISTINCT {col} FROM {st.name} LIMIT "
+                                f"{MAX_DISTINCT + 1}")).scalars().all()
+    return [r if r is not None else "" for r in rows]
+
+
+def _fill(st: Staging, table: str, rows: list[dict]) -> None:
+    if rows:
+        cols = list(rows[0])
+        st.conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                             f"({', '.join(':' + c for c in cols)})"), rows)
+
+
+def check_and_merge(session: Session, st: Staging, cols: Columns, checker: Checker,
+                    errors: ErrorLog, school_id: int, trust_id: int,
+                    batch_id: int | None) -> ImportOutcome:
+    """Check every staged row; merge them all if none is bad."""
+    st.analyze()
+    c = cols
+    problems: dict[str, dict[str, str]] = {"p": {}, "d": {}, "s": {}}
+    p_t = st.temp("p", "raw TEXT, pupil_id INTEGER, roll_from DATE, roll_to DATE")
+    d_t = st.temp("d", "raw TEXT, day DATE, week DATE, am INTEGER, pm INTEGER, new_era INTEGER")
+    s_t = st.temp("s", "raw TEXT, session TEXT")
+    c_t = st.temp("c", "raw TEXT, new_era INTEGER, code TEXT")
+    pupils, dates, sessions, codes_ = (_distinct(st, c.pupil), _distinct(st, c.date),
+                                       _distinct(st, c.session), _distinct(st, c.code))
+    if max(len(pupils), len(dates), len(sessions), len(codes_)) > MAX_DISTINCT:
+        errors.add(1, "file", "too many different pupils, dates or codes for a register file")
+        return ImportOutcome(errors, st.rows, 0)
+    p_rows, d_rows, c_rows = [], [], []
+    for raw in pupils:
+        hit = checker.pupil(raw)
+        if isinstance(hit, str):
+            problems["p"][raw] = hit
+        else:
+            p_rows.append({"raw": raw, "pupil_id": hit[0], "roll_from": hit[1], "roll_to": hit[2]})
+    for raw in dates:
+        hit = checker.date(raw)
+        if isinstance(hit, str):
+            problems["d"][raw] = hit
+        else:
+            day, open_ = hit
+            d_rows.append({"raw": raw, "day": day, "week": day - dt.timedelta(days=day.weekday()),
+                           "am": int("AM" in open_), "pm": int("PM" in open_),
+                           "new_era": int(day >= NEW_CODES_FROM)})
+    s_rows = []
+    for raw in sessions:
+        s = SESSIONS.get(raw.strip().upper())
+        if s is None:
+            problems["s"][raw] = f"{raw.strip()!r} is not a session: AM or PM"
+        else:
+            s_rows.append({"raw": raw, "session": s})
+    eras = {r["new_era"] for r in d_rows}
+    for raw in codes_:
+        for era in eras:
+            code, _ = normalise(raw, NEW_CODES_FROM if era else NEW_CODES_FROM - dt.timedelta(1))
+            if code is not None:
+                c_rows.append({"raw": raw, "new_era": era, "code": code})
+    for table, rows in ((p_t, p_rows), (d_t, d_rows), (s_t, s_rows), (c_t, c_rows)):
+        _fill(st, table, rows)
+
+    def bad(sql: str, select_: str):
+        n = st.conn.execute(text(f"SELECT COUNT(*) FROM {st.name} s {sql}")).scalar()
+        if n:
+            rows = st.conn.execute(text(f"SELECT s.line, {select_} FROM {st.name} s {sql} "
+                                        f"ORDER BY s.line LIMIT {ERROR_LIMIT}")).all()
+            return n, rows
+        return 0, []
+
+    found: list[tuple[int, str, str]] = []
+    total = 0
+    for key, col, field in (("p", c.pupil, c.pupil_field), ("d", c.date, c.date_field),
+                            ("s", c.session, c.session_field)):
+        table = {"p": p_t, "d": d_t, "s": s_t}[key]
+        n, rows = bad(f"LEFT JOIN {table} x ON x.raw = s.{col} WHERE x.raw IS NULL",
+                      f"s.{col}, {field}")
+        total += n
+        found += [(r[0], r[2], problems[key].get(r[1] or "", "not readable")) for r in rows]
+    n, rows = bad(f"JOIN {d_t} d ON d.raw = s.{c.date} LEFT JOIN {c_t} x ON x.raw = s.{c.code} "
+                  f"AND x.new_era = d.new_era WHERE x.raw IS NULL", f"s.{c.code}, d.day, "
+                                                                     f"{c.code_field}")
+    total += n
+    found += [(r[0], r[3], normalise(r[1] or "", _day(r[2]))[1]) for r in rows]
+    n, rows = bad(f"JOIN {d_t} d ON d.raw = s.{c.date} JOIN {s_t} x ON x.raw = s.{c.session} "
+                  f"WHERE (x.session = 'AM' AND d.am = 0) OR (x.session = 'PM' AND d.pm = 0)",
+                  f"d.day, x.session, {c.session_field}")
+    total += n
+    found += [(r[0], r[3], f"the school was closed on {_day(r[1])} {r[2]}") for r in rows]
+    n, rows = bad(f"JOIN {d_t} d ON d.raw = s.{c.date} JOIN {p_t} x ON x.raw = s.{c.pupil} "
+                  f"WHERE d.day < x.roll_from OR d.day > x.roll_to",
+                  f"s.{c.pupil}, d.day, {c.pupil_field}")
+    total += n
+    found += [(r[0], r[3], f"pupil {(r[1] or '').strip()} was not on roll on {_day(r[2])}")
+              for r in rows]
+    resolved = (f"SELECT s.line AS line, p.pupil_id AS pupil_id, d.day AS day, x.session AS "
+                f"session, k.code AS code, d.week AS week FROM {st.name} s "
+                f"JOIN {p_t} p ON p.raw = s.{c.pupil} JOIN {d_t} d ON d.raw = s.{c.date} "
+                f"JOIN {s_t} x ON x.raw = s.{c.session} "
+                f"JOIN {c_t} k ON k.raw = s.{c.code} AND k.new_era = d.new_era")
+    dup = (f"FROM ({resolved}) r JOIN (SELECT pupil_id, day, session, MIN(line) AS first_line "
+           f"FROM ({resolved}) q GROUP BY pupil_id, day, session HAVING COUNT(*) > 1) f "
+           f"ON f.pupil_id = r.pupil_id AND f.day = r.day AND f.session = r.session "
+           f"WHERE r.line <> f.first_line")
+    n = st.conn.execute(text(f"SELECT COUNT(*) {dup}")).scalar()
+    if n:
+        total += n
+        found += [(r[0], "row", f"repeats the mark for the same pupil, date and session given "
+                                f"on line {r[1]}") for r in st.conn.execute(text(
+                      f"SELECT r.line, f.first_line {dup} ORDER BY r.line LIMIT {ERROR_LIMIT}"))]
+    if total or errors.count:
+        found.sort(key=lambda e: e[0])
+        for line, field, problem in found[:ERROR_LIMIT]:
+            errors.add(line, field, problem)
+        errors.count += total - min(total, len(found[:ERROR_LIMIT]))
+        errors.items.sort(key=lambda e: e["line"])
+        return ImportOutcome(errors, st.rows, 0)
+    first, last = st.conn.execute(text(f"SELECT MIN(r.day), MAX(r.day) FROM ({resolved}) r")).one()
+    merge(session, school_id, trust_id, batch_id, resolved)
+    return ImportOutcome(errors, st.rows, st.rows, _day(first), _day(last))
+
+
+def _day(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+# --- loading the staging table ------------------------------------------------------------------
+
 def import_marks(session: Session, school_id: int, trust_id: int, marks: Iterable[RawMark],
-                 checker: MarkChecker, errors: ErrorLog, batch_id: int | None = None,
+                 checker: Checker, errors: ErrorLog, batch_id: int | None = None,
                  progress: Progress | None = None) -> ImportOutcome:
-    """Check every mark, then import all of them or none. ``errors`` may already hold problems
-    found while reading (encoding, header); ``progress()`` is called per chunk of marks."""
-    staging = Staging(session)
-    read = 0
+    """Import marks given one by one (wide CSV, CTF, JSON, demo data): all or none."""
+    st = Staging(session, RAW_COLUMNS)
     try:
-        chunk: list[StagedRow] = []
+        chunk: list[tuple] = []
         for m in marks:
-            read += 1
-            row = checker.check(m, errors)
-            if row is not None:  # staged even in a bad file, to find its duplicates too
-                chunk.append(row)
+            chunk.append(tuple(m))
             if len(chunk) >= CHUNK:
-                staging.add(chunk)
+                st.add(chunk)
                 chunk = []
                 if progress:
                     progress()
-        staging.add(chunk)
-        dup_count, dups = staging.duplicates(ERROR_LIMIT)
-        for line, first in dups:
-            errors.add(line, "row", f"repeats the mark for the same pupil, date and session "
-                                    f"given on line {first}")
-        errors.count += max(0, dup_count - len(dups))
-        if errors.count:
-            errors.items.sort(key=lambda e: e["line"])
-            return ImportOutcome(errors, read, 0, None, None)
-        imported = staging.merge(school_id, trust_id, batch_id)
-        return ImportOutcome(errors, read, imported, checker.first, checker.last)
+        st.add(chunk)
+        return check_and_merge(session, st, RAW, checker, errors, school_id, trust_id, batch_id)
     finally:
-        staging.drop()
+        st.drop()
+
+
+def import_long_csv(session: Session, school_id: int, trust_id: int, stream: IO[bytes],
+                    layout: Layout, checker: Checker, errors: ErrorLog,
+                    batch_id: int | None = None, progress: Progress | None = None
+                    ) -> ImportOutcome:
+    """Import a one-mark-per-row CSV: on PostgreSQL the file's bytes go straight to COPY (each
+    line prefixed with its number, blank lines left out, each block checked to be UTF-8)."""
+    first = stream.readline()
+    import csv
+
+    header = next(csv.reader([first.decode("utf-8-sig", errors="replace")]), [])
+    header = [h.strip() for h in header]
+    positions = {}
+    for name in (layout.pupil, layout.date, layout.session, layout.code):
+        if name not in header:
+            errors.add(1, name, "column missing from the header row")
+        else:
+            positions[name] = header.index(name)
+    if errors.count:
+        return ImportOutcome(errors, 0, 0)
+    cols = [f"c{i}" for i in range(len(header))]
+    st = Staging(session, cols)
+    spec = Columns(cols[positions[layout.pupil]], cols[positions[layout.date]],
+                   cols[positions[layout.session]], cols[positions[layout.code]],
+                   _lit(layout.pupil), _lit(layout.date), _lit(layout.session), _lit(layout.code))
+    try:
+        if st.pg:
+            try:
+                st.copy_csv_lines(_numbered_blocks(stream, errors), progress)
+            except CopyFailed as exc:
+                errors.add(exc.line, "row", exc.problem)
+                return ImportOutcome(errors, 0, 0)
+        else:
+            _load_rows(st, stream, len(header), errors, progress)
+        return check_and_merge(session, st, spec, checker, errors, school_id, trust_id, batch_id)
+    finally:
+        st.drop()
+
+
+def _numbered_blocks(stream: IO[bytes], errors: ErrorLog):
+    """A function returning the next block of whole lines, each prefixed with its line number
+    (the header was line 1), blank lines dropped and lines that are not UTF-8 reported."""
+    state = {"line": 1, "tail": b""}
+
+    def next_block() -> bytes | None:
+        data = stream.read(BLOCK)
+        if not data:
+            if not state["tail"]:
+                return None
+            data, state["tail"] = state["tail"], b""
+        else:
+            data = state["tail"] + data
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                state["tail"] = data
+                return b""
+            data, state["tail"] = data[:cut + 1], data[cut + 1:]
+        lines = data.split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        out = []
+        for raw in lines:
+            state["line"] += 1
+            if not raw.strip():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                errors.add(state["line"], "file", f"not UTF-8 text (byte {exc.start + 1} of the "
+                                                  f"line): save the file as 'CSV UTF-8' and "
+                                                  f"import it again")
+                continue  # reported; the file will import nothing, and the line says no more
+            out.append(b"%d," % state["line"] + raw.rstrip(b"\r") + b"\n")
+        return b"".join(out)
+
+    return next_block
+
+
+def _load_rows(st: Staging, stream: IO[bytes], width: int, errors: ErrorLog,
+               progress: Progress | None) -> None:
+    import csv
+
+    reader = csv.reader(decoded_lines(stream, errors, start=2))
+    chunk: list[tuple] = []
+    for row in reader:
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        line = reader.line_num + 1
+        if len(row) != width:
+            errors.add(line, "row", f"has {len(row)} fields, expected {width}")
+            continue
+        chunk.append((line, *row))
+        if len(chunk) >= CHUNK:
+            st.add(chunk)
+            chunk = []
+            if progress:
+                progress()
+    st.add(chunk)

@@ -24,24 +24,30 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class RegisterMark(SchoolScoped, Base):
     """One pupil's mark for one session. Written in bulk by :mod:`.store`, never one by one.
-    ``week_start`` (the Monday) is kept so weekly summaries rebuild with a plain GROUP BY."""
+    ``week_start`` (the Monday) is kept so weekly summaries rebuild with a plain GROUP BY.
+
+    The biggest table by far (~20 million rows a year for a large trust), so it carries only
+    what its readers and the upsert need: the natural key (pupil, date, session) as primary
+    key, one (school, date) index, and the composite key to ``pupils`` that pins each mark to
+    its pupil's school. ``school_id`` and ``trust_id`` repeat the pupil's (the tenant key on
+    every row, for row-level security and sharding) without foreign keys of their own, and
+    ``batch_id`` is a plain reference, so a bulk insert checks one key per row, not four."""
 
     __tablename__ = "attendance_marks"
     __table_args__ = (
-        UniqueConstraint("pupil_id", "date", "session"),
         ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
         CheckConstraint("session IN ('AM','PM')", name="session_am_pm"),
         Index("ix_attendance_marks_school_date", "school_id", "date"),
-        Index("ix_attendance_marks_pupil_week", "pupil_id", "week_start"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    pupil_id: Mapped[int]
-    date: Mapped[dt.date]
-    session: Mapped[str] = mapped_column(String(2))
+    school_id: Mapped[int] = mapped_column(Integer)
+    trust_id: Mapped[int] = mapped_column(Integer)
+    pupil_id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(primary_key=True)
+    session: Mapped[str] = mapped_column(String(2), primary_key=True)
     code: Mapped[str] = mapped_column(String(2))
     week_start: Mapped[dt.date]
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("attendance_import_batches.id"))
+    batch_id: Mapped[int | None]
 
 
 class ImportBatch(SchoolScoped, Base):

@@ -76,10 +76,10 @@ class Layout:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def decoded_lines(stream: IO[bytes], errors: ErrorLog) -> Iterator[str]:
+def decoded_lines(stream: IO[bytes], errors: ErrorLog, start: int = 1) -> Iterator[str]:
     """The file's lines as text, one per physical line, so csv line numbers stay true. A line
-    that is not UTF-8 is reported and read as blank."""
-    for n, raw in enumerate(stream, 1):
+    that is not UTF-8 is reported and read as blank. ``start`` is the first line's number."""
+    for n, raw in enumerate(stream, start):
         if n == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
         try:
@@ -93,8 +93,8 @@ def decoded_lines(stream: IO[bytes], errors: ErrorLog) -> Iterator[str]:
 WIDE_HEADER = re.compile(r"^\s*(?P<date>\S+)\s+(?P<session>AM|PM)\s*$", re.IGNORECASE)
 
 
-def read_csv(stream: IO[bytes], layout: Layout, errors: ErrorLog) -> Iterator[RawMark]:
-    """Marks from a CSV export in the given layout."""
+def read_wide_csv(stream: IO[bytes], layout: Layout, errors: ErrorLog) -> Iterator[RawMark]:
+    """Marks from a CSV with one row per pupil and a column per session ("<date> AM")."""
     reader = csv.reader(decoded_lines(stream, errors))
     header = next(reader, None)
     if not header:
@@ -105,27 +105,6 @@ def read_csv(stream: IO[bytes], layout: Layout, errors: ErrorLog) -> Iterator[Ra
         errors.add(1, layout.pupil, "column missing from the header row")
         return
     p = header.index(layout.pupil)
-    if layout.format == "long":
-        cols = {}
-        for name in (layout.date, layout.session, layout.code):
-            if name not in header:
-                errors.add(1, name, "column missing from the header row")
-            else:
-                cols[name] = header.index(name)
-        if len(cols) < 3:
-            return
-        d, s, c = cols[layout.date], cols[layout.session], cols[layout.code]
-        width = max(p, d, s, c) + 1
-        for row in reader:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if len(row) < width:
-                errors.add(reader.line_num, "row", f"has {len(row)} fields, expected "
-                                                   f"{len(header)}")
-                continue
-            yield RawMark(reader.line_num, row[p], row[d], row[s], row[c], layout.pupil,
-                          layout.date, layout.session, layout.code)
-        return
     sessions: list[tuple[int, str, str, str]] = []
     for i, h in enumerate(header):
         if i == p:

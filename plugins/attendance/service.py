@@ -19,10 +19,10 @@ from core.policy import Actor, require
 
 from . import signals
 from .ctf import read_ctf
-from .importer import ImportOutcome, MarkChecker, import_marks
+from .importer import Checker, ImportOutcome, import_long_csv, import_marks
 from .measures import GroupMeasures, group_measures, pupil_counts
 from .models import ImportBatch, RegisterMark, Signal
-from .parsing import ErrorLog, Layout, RawMark, read_csv
+from .parsing import ErrorLog, Layout, RawMark, read_wide_csv
 
 MAX_JSON_MARKS = 50_000
 
@@ -97,12 +97,16 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,
         size = os.path.getsize(path)
         with db.transaction(SYSTEM) as s, open(path, "rb") as f:
             errors = ErrorLog()
-            checker = MarkChecker(s, school_id, layout.pupil_key)
-            marks = (read_ctf(f, errors, checker.calendar.is_school_day) if source == "ctf"
-                     else read_csv(f, layout, errors))
+            checker = Checker(s, school_id, layout.pupil_key)
             tick = (lambda: progress(f.tell(), size)) if progress else None
-            outcome = import_marks(s, school_id, trust_id, marks, checker, errors,
-                                   batch_id=batch_id, progress=tick)
+            if source == "csv" and layout.format == "long":
+                outcome = import_long_csv(s, school_id, trust_id, f, layout, checker, errors,
+                                          batch_id=batch_id, progress=tick)
+            else:
+                marks = (read_ctf(f, errors, checker.calendar.is_school_day) if source == "ctf"
+                         else read_wide_csv(f, layout, errors))
+                outcome = import_marks(s, school_id, trust_id, marks, checker, errors,
+                                       batch_id=batch_id, progress=tick)
             _finish(s, s.get(ImportBatch, batch_id), outcome)
             status = s.get(ImportBatch, batch_id).status
         if progress:
@@ -124,7 +128,7 @@ def import_json(session: Session, actor: Actor, school_id: int, marks: list[dict
                                          f"upload larger imports as a file"]})
     key = "pupil_id" if all(isinstance(m, dict) and "pupil_id" in m for m in marks) else "upn"
     school = session.get(School, school_id)
-    checker = MarkChecker(session, school_id, key)
+    checker = Checker(session, school_id, key)
 
     def raw():
         for i, m in enumerate(marks):

@@ -1,15 +1,16 @@
-"""Writing marks in bulk: a staging table per import, then one set-based upsert and a rebuild
-of the weekly summaries the import touched.
+"""Writing marks in bulk: a staging table per import, set-based checks, then one upsert and a
+rebuild of the weekly summaries the import touched.
 
-PostgreSQL loads the staging table with ``COPY``; SQLite with ``executemany``. Either way the
-marks go in with ``INSERT ... SELECT ... ON CONFLICT (pupil_id, date, session) DO UPDATE``, so
-re-importing a day replaces its marks and never duplicates them. Raw SQL does not get the
-session's tenant criteria, so every statement here names the school explicitly.
+PostgreSQL loads the staging table with ``COPY``; SQLite with ``executemany``. The marks go in
+with ``INSERT ... SELECT ... ON CONFLICT (pupil_id, date, session) DO UPDATE``, so re-importing
+a day replaces its marks and never duplicates them. Raw SQL does not get the session's tenant
+criteria, so every statement here names the school explicitly.
 """
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Iterable, Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -24,8 +25,11 @@ from .codes import (
     codes_in,
 )
 
-# line, pupil_id, date (ISO), session, code, week_start (ISO)
-StagedRow = tuple[int, int, str, str, str, str]
+SUMMARY_FIELDS = ("possible", "present", "aea", "authorised", "unauthorised", "late_before",
+                  "late_after", "not_possible")
+# COPY's text format: these characters in a value must be escaped
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_LINE = re.compile(r'line \d+(?:, column \w+)?: "(\d+),')
 
 
 def _in(codes: list[str]) -> str:
@@ -45,75 +49,99 @@ def summary_columns(alias: str = "m") -> str:
     return ", ".join(sums)
 
 
-SUMMARY_FIELDS = ("possible", "present", "aea", "authorised", "unauthorised", "late_before",
-                  "late_after", "not_possible")
+class CopyFailed(Exception):
+    """PostgreSQL refused a row of a CSV file (a row with the wrong number of fields)."""
+
+    def __init__(self, line: int, problem: str):
+        super().__init__(problem)
+        self.line, self.problem = line, problem
 
 
 class Staging:
-    """A temporary table holding one import's rows until they are checked and merged."""
+    """A temporary table of text columns (plus the file's line number) for one import."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, columns: Sequence[str]):
         self.session = session
         self.conn = session.connection()
         self.pg = self.conn.dialect.name == "postgresql"
         self.name = f"attendance_staging_{uuid.uuid4().hex[:10]}"
+        self.columns = list(columns)
         self.rows = 0
-        self.conn.execute(text(
-            f"CREATE TEMPORARY TABLE {self.name} (line INTEGER NOT NULL, pupil_id INTEGER NOT "
-            f"NULL, date DATE NOT NULL, session VARCHAR(2) NOT NULL, code VARCHAR(2) NOT NULL, "
-            f"week_start DATE NOT NULL)"))
+        cols = ", ".join(f"{c} TEXT" for c in self.columns)
+        self.conn.execute(text(f"CREATE TEMPORARY TABLE {self.name} (line INTEGER NOT NULL, "
+                               f"{cols})"))
 
-    def add(self, rows: Sequence[StagedRow]) -> None:
-        """Append a chunk of checked rows."""
+    def temp(self, suffix: str, columns: str) -> str:
+        """Create a helper temporary table named after this staging table."""
+        name = f"{self.name}_{suffix}"
+        self.conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({columns})"))
+        return name
+
+    def add(self, rows: Sequence[tuple]) -> None:
+        """Append rows (line, value, value...)."""
         if not rows:
             return
         self.rows += len(rows)
+        raw = self.conn.connection.driver_connection
         if self.pg:
-            raw = self.conn.connection.driver_connection
             with raw.cursor() as cur:
-                with cur.copy(f"COPY {self.name} (line, pupil_id, date, session, code, "
-                              f"week_start) FROM STDIN") as copy:
-                    # text format: only the backslash (the PM present mark) needs escaping
+                with cur.copy(f"COPY {self.name} (line, {', '.join(self.columns)}) "
+                              f"FROM STDIN") as copy:
                     copy.write("".join(
-                        f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4].replace(chr(92), chr(92) * 2)}"
-                        f"\t{r[5]}\n" for r in rows))
+                        "\t".join(str(v).translate(_COPY_ESCAPES) for v in r) + "\n"
+                        for r in rows))
         else:
-            raw = self.conn.connection.driver_connection
-            raw.executemany(f"INSERT INTO {self.name} VALUES (?,?,?,?,?,?)", rows)
+            marks = ",".join("?" * (len(self.columns) + 1))
+            raw.executemany(f"INSERT INTO {self.name} VALUES ({marks})", rows)
 
-    def duplicates(self, limit: int) -> tuple[int, list[tuple[int, int]]]:
-        """Rows that repeat an earlier row's pupil, date and session: (count, [(line,
-        first_line)...]) with at most ``limit`` listed."""
-        if self.pg:
+    def copy_csv_lines(self, chunks: Callable[[], bytes | None],
+                       progress: Callable[[], None] | None = None) -> None:
+        """PostgreSQL only: COPY CSV bytes whose every line starts with its line number
+        (``chunks()`` returns the next block of whole lines, or None at the end), one COPY per
+        block so progress is reported between them, never while a COPY holds the connection.
+        A row the server refuses is raised as :class:`CopyFailed` with its line."""
+        import psycopg
+
+        raw = self.conn.connection.driver_connection
+        sql = (f"COPY {self.name} (line, {', '.join(self.columns)}) FROM STDIN "
+               f"WITH (FORMAT csv)")
+        try:
+            with self.session.begin_nested():
+                while (block := chunks()) is not None:
+                    if block:
+                        with raw.cursor() as cur, cur.copy(sql) as copy:
+                            copy.write(block)
+                    if progress:
+                        progress()
+        except psycopg.errors.DataError as exc:
+            m = _COPY_LINE.search(exc.diag.context or "")
+            problem = (exc.diag.message_primary or str(exc)).replace("column", "field")
+            raise CopyFailed(int(m.group(1)) if m else 0, problem) from None
+        self.rows = self.conn.execute(text(f"SELECT COUNT(*) FROM {self.name}")).scalar()
+
+    def analyze(self) -> None:
+        if self.pg:  # temporary tables have no statistics until asked: the joins need them
             self.conn.execute(text(f"ANALYZE {self.name}"))
-        dup = (f"SELECT s.line AS line, f.first_line AS first_line FROM {self.name} s JOIN "
-               f"(SELECT pupil_id, date, session, MIN(line) AS first_line, COUNT(*) AS n FROM "
-               f"{self.name} GROUP BY pupil_id, date, session HAVING COUNT(*) > 1) f "
-               f"ON f.pupil_id = s.pupil_id AND f.date = s.date AND f.session = s.session")
-        count = self.conn.execute(text(f"SELECT COUNT(*) FROM ({dup}) d "
-                                       f"WHERE line <> first_line")).scalar() or 0
-        if not count:
-            return 0, []
-        rows = self.conn.execute(text(f"SELECT line, first_line FROM ({dup}) d WHERE line <> "
-                                      f"first_line ORDER BY line LIMIT {int(limit)}")).all()
-        return int(count), [(r[0], r[1]) for r in rows]
-
-    def merge(self, school_id: int, trust_id: int, batch_id: int | None) -> int:
-        """Upsert the staged rows into the marks and rebuild the weeks they touch."""
-        upsert = (
-            f"INSERT INTO attendance_marks (school_id, trust_id, pupil_id, date, session, code, "
-            f"week_start, batch_id) SELECT :school_id, :trust_id, pupil_id, date, session, code, "
-            f"week_start, :batch_id FROM {self.name} WHERE true "
-            f"ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code, "
-            f"batch_id = excluded.batch_id")
-        self.conn.execute(text(upsert), {"school_id": school_id, "trust_id": trust_id,
-                                         "batch_id": batch_id})
-        keys = f"SELECT DISTINCT pupil_id, week_start FROM {self.name}"
-        rebuild_weeks(self.session, school_id, keys)
-        return self.rows
 
     def drop(self) -> None:
-        self.conn.execute(text(f"DROP TABLE IF EXISTS {self.name}"))
+        for suffix in ("", "_p", "_d", "_s", "_c"):
+            self.conn.execute(text(f"DROP TABLE IF EXISTS {self.name}{suffix}"))
+
+
+def merge(session: Session, school_id: int, trust_id: int, batch_id: int | None,
+          resolved_sql: str) -> None:
+    """Upsert the marks that ``resolved_sql`` selects (pupil_id, day, session, code, week) and
+    rebuild the weeks they touch."""
+    conn = session.connection()
+    conn.execute(text(
+        f"INSERT INTO attendance_marks (school_id, trust_id, pupil_id, date, session, code, "
+        f"week_start, batch_id) SELECT :school_id, :trust_id, r.pupil_id, r.day, r.session, "
+        f"r.code, r.week, :batch_id FROM ({resolved_sql}) r WHERE true "
+        f"ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code, "
+        f"batch_id = excluded.batch_id"),
+        {"school_id": school_id, "trust_id": trust_id, "batch_id": batch_id})
+    rebuild_weeks(session, school_id,
+                  f"SELECT DISTINCT r.pupil_id, r.week AS week_start FROM ({resolved_sql}) r")
 
 
 def rebuild_weeks(session: Session, school_id: int, keys_sql: str,
@@ -142,20 +170,3 @@ def rebuild_pupil(session: Session, school_id: int, pupil_id: int) -> None:
                   "SELECT DISTINCT pupil_id, week_start FROM attendance_marks "
                   "WHERE pupil_id = :pupil_id AND school_id = :school_id",
                   {"pupil_id": pupil_id})
-
-
-def store_rows(session: Session, school_id: int, trust_id: int, rows: Iterable[StagedRow],
-               batch_id: int | None = None) -> int:
-    """Stage and merge already-checked rows in one go (demo data, tests, small API uploads)."""
-    staging = Staging(session)
-    try:
-        chunk: list[StagedRow] = []
-        for r in rows:
-            chunk.append(r)
-            if len(chunk) >= 5000:
-                staging.add(chunk)
-                chunk = []
-        staging.add(chunk)
-        return staging.merge(school_id, trust_id, batch_id)
-    finally:
-        staging.drop()

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from core.upn import make_upn
-from plugins.attendance.importer import MarkChecker, import_marks
+from plugins.attendance.importer import Checker, import_marks
 from plugins.attendance.parsing import ErrorLog, RawMark
 
 _serial = itertools.count(1)
@@ -29,7 +29,7 @@ def put(session):
                  for i, (p, d, s, c) in enumerate(rows))
         errors = ErrorLog()
         out = import_marks(session, school.id, school.trust_id, marks,
-                           MarkChecker(session, school.id, "pupil_id"), errors)
+                           Checker(session, school.id, "pupil_id"), errors)
         assert out.ok, errors.items
         return out
     return _put

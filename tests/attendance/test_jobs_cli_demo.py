@@ -2,7 +2,7 @@
 import datetime as dt
 
 from click.testing import CliRunner
-from conftest import weekdays
+from tests.attendance.conftest import weekdays
 from sqlalchemy import func, select
 
 from core import jobs as core_jobs

@@ -2,7 +2,7 @@
 thresholds; a school with the plugin off gets none."""
 import datetime as dt
 
-from conftest import weekdays
+from tests.attendance.conftest import weekdays
 from sqlalchemy import select
 
 from core import pupils as core_pupils

@@ -3,7 +3,7 @@ import datetime as dt
 import io
 
 import pytest
-from conftest import weekdays
+from tests.attendance.conftest import weekdays
 from sqlalchemy import select
 
 from core.plugins import current_host

@@ -2,7 +2,7 @@
 
 Revision ID: att0001
 Revises: 
-Create Date: 2026-11-24 12:21:57.763017
+Create Date: 2026-11-24 12:37:10.720292
 """
 from alembic import op
 import sqlalchemy as sa
@@ -46,28 +46,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attendance_import_batches_trust_id'), ['trust_id'], unique=False)
 
     op.create_table('attendance_marks',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('trust_id', sa.Integer(), nullable=False),
     sa.Column('pupil_id', sa.Integer(), nullable=False),
     sa.Column('date', sa.Date(), nullable=False),
     sa.Column('session', sa.String(length=2), nullable=False),
     sa.Column('code', sa.String(length=2), nullable=False),
     sa.Column('week_start', sa.Date(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.Column('school_id', sa.Integer(), nullable=False),
-    sa.Column('trust_id', sa.Integer(), nullable=False),
     sa.CheckConstraint("session IN ('AM','PM')", name=op.f('ck_attendance_marks_session_am_pm')),
-    sa.ForeignKeyConstraint(['batch_id'], ['attendance_import_batches.id'], name=op.f('fk_attendance_marks_batch_id_attendance_import_batches')),
     sa.ForeignKeyConstraint(['pupil_id', 'school_id'], ['pupils.id', 'pupils.school_id'], name=op.f('fk_attendance_marks_pupil_id_school_id_pupils')),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_attendance_marks_school_id_schools')),
-    sa.ForeignKeyConstraint(['trust_id'], ['trusts.id'], name=op.f('fk_attendance_marks_trust_id_trusts')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance_marks')),
-    sa.UniqueConstraint('pupil_id', 'date', 'session', name=op.f('uq_attendance_marks_pupil_id_date_session'))
+    sa.PrimaryKeyConstraint('pupil_id', 'date', 'session', name=op.f('pk_attendance_marks'))
     )
     with op.batch_alter_table('attendance_marks', schema=None) as batch_op:
-        batch_op.create_index('ix_attendance_marks_pupil_week', ['pupil_id', 'week_start'], unique=False)
         batch_op.create_index('ix_attendance_marks_school_date', ['school_id', 'date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_attendance_marks_school_id'), ['school_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_attendance_marks_trust_id'), ['trust_id'], unique=False)
 
     op.create_table('attendance_weekly_summaries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -140,10 +132,7 @@ def downgrade() -> None:
 
     op.drop_table('attendance_weekly_summaries')
     with op.batch_alter_table('attendance_marks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_attendance_marks_trust_id'))
-        batch_op.drop_index(batch_op.f('ix_attendance_marks_school_id'))
         batch_op.drop_index('ix_attendance_marks_school_date')
-        batch_op.drop_index('ix_attendance_marks_pupil_week')
 
     op.drop_table('attendance_marks')
     with op.batch_alter_table('attendance_import_batches', schema=None) as batch_op:
