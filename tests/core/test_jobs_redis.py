@@ -33,7 +33,8 @@ def queue_env(database_factory, backend):
 
     def work():
         env = dict(os.environ, MAT_DATABASE_URL=url, MAT_REDIS_URL=REDIS_URL, MAT_QUEUE=queue,
-                   PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+                   PYTHONPATH=os.pathsep.join([str(HERE.parents[1]),
+                                               os.environ.get("PYTHONPATH", "")]))
         done = subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url",
                                REDIS_URL, queue], env=env, capture_output=True, text=True,
                               timeout=120)
@@ -49,7 +50,7 @@ def queue_env(database_factory, backend):
 
 
 def test_job_runs_in_a_real_worker(queue_env):
-    import worker_jobs
+    from tests.core import worker_jobs
 
     db, queue, conn, work, trust_id = queue_env
     job_id = jobs.enqueue(worker_jobs.count_up, trust_id)
@@ -63,7 +64,7 @@ def test_job_runs_in_a_real_worker(queue_env):
 
 
 def test_same_job_id_is_enqueued_once_while_pending(queue_env):
-    import worker_jobs
+    from tests.core import worker_jobs
 
     db, queue, conn, work, trust_id = queue_env
     a = jobs.enqueue(worker_jobs.count_up, trust_id, job_id="nightly:1")
@@ -74,7 +75,7 @@ def test_same_job_id_is_enqueued_once_while_pending(queue_env):
 
 
 def test_failed_job_is_retried_then_succeeds(queue_env, monkeypatch):
-    import worker_jobs
+    from tests.core import worker_jobs
 
     monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0, 0, 0])
     db, queue, conn, work, trust_id = queue_env
@@ -85,7 +86,7 @@ def test_failed_job_is_retried_then_succeeds(queue_env, monkeypatch):
 
 
 def test_job_that_keeps_failing_is_visible_not_dropped(queue_env, monkeypatch):
-    import worker_jobs
+    from tests.core import worker_jobs
 
     monkeypatch.setattr(jobs, "RETRY_INTERVALS", [0, 0, 0])
     db, queue, conn, work, trust_id = queue_env

@@ -36,7 +36,7 @@ def test_recurring_jobs_are_registered_with_stable_names(db):
         scheduler = build_scheduler(Redis.from_url("redis://127.0.0.1:6379/0"))
         [job] = scheduler.get_jobs()
         assert (job.name, job.cron) == ("nightly:analyse", "30 1 * * *")
-        assert job.args[:2] == ("nightly", "test_scheduler_and_commands:nightly")
+        assert job.args[:2] == ("nightly", f"{__name__}:nightly")
     finally:
         use_host(None)
 
