@@ -2,9 +2,9 @@
 cohort action, importing a bundle, the "no file yet" list, and the one-time download link.
 
 Every page but the download link is for the two DSL teams involved (``transfer.handle``);
-anyone else gets 404. The download link is for a DSL outside the platform: it names the
-sending school's id in its URL so the plugin's per-school switch applies, and it is worth
-nothing without the passphrase given by another channel.
+anyone else gets 404. The download link is for a DSL outside the platform, signed in nowhere:
+it lives on its own blueprint, finds its school from the token, and is worth nothing without
+the passphrase given by another channel.
 """
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ import uuid
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from core import audit
 from core.calendar import london_today
 from core.errors import ValidationError
 from core.models import School
-from plugins.transition import (cohort, deadlines, exchange, incoming, receiving, service)
+from core.pupils import search_pupils
+from plugins.transition import cohort, deadlines, exchange, incoming, receiving, service
 from plugins.transition.models import STATUS_LABELS
 from web import context
 
@@ -155,8 +157,6 @@ def bundle_file(school_id: int, transfer_id: int, bundle_id: int):
     b = s.get(exchange.TransferBundle, bundle_id)
     if b is None or b.transfer_id != transfer_id or b.school_id != school_id:
         abort(404)
-    from core import audit
-
     audit.record(s, "transition.bundle_read", actor=a, object_type="transfer",
                  object_id=transfer_id, school_id=school_id, detail={"bundle_id": b.id})
     return send_file(io.BytesIO(b.data), mimetype="application/octet-stream",
@@ -279,8 +279,6 @@ def incoming_list(school_id: int):
         incoming.expect(s, a, school_id, int(pid), request.form.get("previous_school", ""),
                         request.form.get("previous_urn"))
         return redirect(url_for("transition.incoming_list", school_id=school_id))
-    from core.pupils import search_pupils
-
     return _render("incoming.html", school=school, waiting=incoming.outstanding(s, school_id),
                    pupils=search_pupils(s, a, school_id, request.args.get("q", ""), limit=50))
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core import concerns, pupils
 from core.chronology import pupil_chronology
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.models import AuditEntry, Pupil, PupilFlag
 from plugins.transition import package, receiving, service
 from plugins.transition.models import ReceivedFile, Transfer, TransferEvent, TransferPackage
