@@ -254,3 +254,52 @@ def test_pupil_event_hook_opens_a_transfer_only_for_a_departure_with_destination
                                                  "destination_urn": w["receiver"].urn})
         assert [(t.pupil_id, t.leaving_date) for t in s.scalars(select(Transfer))] == \
             [(w["pupil"].id, dt.date(2026, 11, 11))]
+
+
+def test_an_accept_interrupted_half_way_leaves_nothing_and_can_be_retried(db, world, host):
+    from core import hookimpl
+    from core.contributions import PluginInfo
+    from core.plugins import make_host, use_host
+
+    import plugins.transition
+
+    class Crash:
+        """Fails after the pupil row is written, as a lost connection would."""
+
+        @hookimpl
+        def mat_plugin_info(self):
+            return PluginInfo("crash", "Crash", "test plugin")
+
+        @hookimpl
+        def mat_pupil_event(self, session, school_id, pupil_id, event, data):
+            if event == "transferred_in":
+                raise RuntimeError("connection lost")
+
+    w = world
+    tid = _leave(db, w)
+    with acting(db, w["dsl_s"]) as s:
+        service.prepare(s, w["dsl_s"], w["sender"].id, tid, covering_note="n")
+        service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid)
+    with acting(db, w["dsl_r"]) as s:
+        receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
+    crashing = make_host(load_entry_points=False,
+                         extra=[("transition", plugins.transition), ("crash", Crash())])
+    with acting(db) as s:
+        crashing.set_enabled(s, w["receiver"].id, "crash", True)
+    use_host(crashing)
+    try:
+        with acting(db, w["dsl_r"]) as s:
+            with pytest.raises(RuntimeError), s.begin_nested():
+                receiving.accept(s, w["dsl_r"], w["receiver"].id, tid, key="acc")
+    finally:
+        use_host(host)
+    with acting(db) as s:
+        assert s.scalars(select(Pupil).where(Pupil.school_id == w["receiver"].id)).all() == []
+        assert s.scalars(select(ReceivedFile)).all() == []
+        assert s.get(Transfer, tid).status == "receipt_confirmed"
+    with acting(db, w["dsl_r"]) as s:
+        rf = receiving.accept(s, w["dsl_r"], w["receiver"].id, tid, key="acc")
+    with acting(db) as s:
+        assert s.get(Transfer, tid).status == "accepted"
+        assert [p.id for p in s.scalars(select(Pupil).where(
+            Pupil.school_id == w["receiver"].id))] == [rf.pupil_id]
