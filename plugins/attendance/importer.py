@@ -174,6 +174,8 @@ def check_and_merge(session: Session, st: Staging, cols: Columns, checker: Check
                 c_rows.append({"raw": raw, "new_era": era, "code": code})
     for table, rows in ((p_t, p_rows), (d_t, d_rows), (s_t, s_rows), (c_t, c_rows)):
         _fill(st, table, rows)
+        if st.pg:
+            st.conn.execute(text(f"ANALYZE {table}"))
 
     def bad(sql: str, select_: str):
         n = st.conn.execute(text(f"SELECT COUNT(*) FROM {st.name} s {sql}")).scalar()
@@ -231,8 +233,9 @@ def check_and_merge(session: Session, st: Staging, cols: Columns, checker: Check
         errors.items.sort(key=lambda e: e["line"])
         return ImportOutcome(errors, st.rows, 0)
     first, last = st.conn.execute(text(f"SELECT MIN(r.day), MAX(r.day) FROM ({resolved}) r")).one()
-    merge(session, school_id, trust_id, batch_id, resolved)
-    return ImportOutcome(errors, st.rows, st.rows, _day(first), _day(last))
+    first, last = _day(first), _day(last)
+    merge(session, school_id, trust_id, batch_id, resolved, first, last)
+    return ImportOutcome(errors, st.rows, st.rows, first, last)
 
 
 def _day(value) -> dt.date | None:

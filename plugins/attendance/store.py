@@ -129,16 +129,25 @@ class Staging:
 
 
 def merge(session: Session, school_id: int, trust_id: int, batch_id: int | None,
-          resolved_sql: str) -> None:
-    """Upsert the marks that ``resolved_sql`` selects (pupil_id, day, session, code, week) and
-    rebuild the weeks they touch."""
+          resolved_sql: str, first, last) -> None:
+    """Insert the marks that ``resolved_sql`` selects (pupil_id, day, session, code, week),
+    replacing any already stored for the same session, and rebuild the weeks they touch.
+
+    The staged marks are known to be unique, so when the school has no marks yet between
+    ``first`` and ``last`` a plain INSERT does (the common case: new days); otherwise an
+    upsert. Rows go in key order, which keeps the primary-key index writes local."""
     conn = session.connection()
+    overlap = conn.execute(text(
+        "SELECT 1 FROM attendance_marks WHERE school_id = :school_id AND date >= :first "
+        "AND date <= :last LIMIT 1"), {"school_id": school_id, "first": first, "last": last}
+    ).first() is not None
+    upsert = (" ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code, "
+              "batch_id = excluded.batch_id") if overlap else ""
     conn.execute(text(
         f"INSERT INTO attendance_marks (school_id, trust_id, pupil_id, date, session, code, "
         f"week_start, batch_id) SELECT :school_id, :trust_id, r.pupil_id, r.day, r.session, "
         f"r.code, r.week, :batch_id FROM ({resolved_sql}) r WHERE true "
-        f"ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code, "
-        f"batch_id = excluded.batch_id"),
+        f"ORDER BY r.pupil_id, r.day, r.session{upsert}"),
         {"school_id": school_id, "trust_id": trust_id, "batch_id": batch_id})
     rebuild_weeks(session, school_id,
                   f"SELECT DISTINCT r.pupil_id, r.week AS week_start FROM ({resolved_sql}) r")
