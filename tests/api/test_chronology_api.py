@@ -2,13 +2,13 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from core import concerns, pupils
+from core import pupils
 from core.calendar import LONDON
 from core.models import AuditEntry
 
 
 def test_chronology_filters_by_kind_and_uk_dates(caller, make_school, make_pupil, make_concern,
-                                                 session, make_user):
+                                                 session):
     school = make_school()
     pupil = make_pupil(school, on_roll_from=dt.date(2025, 9, 3))
     # 00:30 on 1 October in London is still 30 September in UTC: the filter uses UK dates
@@ -33,7 +33,7 @@ def test_chronology_filters_by_kind_and_uk_dates(caller, make_school, make_pupil
 
 
 def test_dsl_entries_show_in_the_chronology(caller, make_school, make_pupil, make_concern,
-                                            session, make_user):
+                                            session):
     school = make_school()
     pupil = make_pupil(school)
     concern = make_concern(school, [pupil])

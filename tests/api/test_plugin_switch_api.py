@@ -2,7 +2,7 @@
 endpoint: off for one school, its endpoint answers 404 there and nowhere else."""
 import pytest
 from sqlalchemy import select
-from tiny_plugin import make_tiny_plugin
+from tests.api.tiny_plugin import make_tiny_plugin
 
 from core import accounts
 from core.config import Settings

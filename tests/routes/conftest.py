@@ -3,7 +3,7 @@ also covers a plugin's page and endpoint (and the ``{name}`` of the plugin switc
 from __future__ import annotations
 
 import pytest
-from route_walk import TINY, tiny_plugin
+from tests.routes.route_walk import TINY, tiny_plugin
 
 from core.plugins import make_host, use_host
 

@@ -4,18 +4,18 @@ Rows live in ``tests/<package>/route_table.py`` (``ROUTES = {endpoint: {"methods
 "allow": {roles}}}``): the API's, the pages', each plugin's. This test (1) fails for any
 endpoint without a row, any row without an endpoint, or methods that differ; (2) signs in as
 each role and calls every GET route whose URL parameters it can fill (a school, a pupil, a
-concern, an attachment, an alert, a flag, a plugin name...): roles in ``allow`` get an answer
-(not 404, not 5xx), everyone else 404; signed out, the API says 401 and a page sends to the
-sign-in page (or says 404, when a plugin's gate answers first). A DSL of another school of
-the same trust stands for "a school the caller cannot see"; on routes that name no school it
-is simply a DSL.
+concern, an attachment, an alert, a flag, the trust, a plugin name): roles in ``allow`` get
+an answer (not 404, not 5xx), everyone else 404; signed out, the API says 401 and a page
+sends to the sign-in page (or says 404, when a plugin's gate answers first). A DSL of another
+school of the same trust stands for "a school the caller cannot see"; on routes that name no
+school it is simply a DSL. (3) walks the core API's POST and PUT endpoints the same way.
 """
 from __future__ import annotations
 
 import datetime as dt
 from importlib.metadata import entry_points
 
-from route_walk import TESTS, TINY, load_module, tiny_plugin
+from tests.routes.route_walk import TESTS, TINY, load_module, tiny_plugin
 
 from core import accounts, alerts, concerns, pupils
 from core.calendar import LONDON
@@ -87,6 +87,7 @@ def _world(session, make_school, make_pupil):
     values = {"school_id": school.id, "pupil_id": pupil.id, "concern_id": concern.id,
               "attachment_id": view.attachments[0].id, "alert_id": alert.id,
               "flag_id": flag.id, "name": TINY, "filename": "app.css",
+              "trust_id": school.trust_id,
               "entry_id": _an_entry(session, school, concern)}
     people = {}
     for role in SCHOOL_ROLES:
