@@ -10,7 +10,7 @@ from core.plugins import make_host, use_host
 from plugins.training import records, staff
 from plugins.training.courses import ensure_courses
 
-from training_constants import TODAY
+from .training_constants import TODAY
 
 
 def training_host():

@@ -13,7 +13,7 @@ from plugins.training import demo
 from plugins.training.compliance import build_matrix, dsl_in_date
 from plugins.training.models import Acknowledgement, Policy, StaffMember, TrainingRecord
 from plugins.training.sessions import follow_ups
-from training_constants import TODAY
+from .training_constants import TODAY
 
 D = dt.date
 

@@ -3,15 +3,18 @@ problem; a second import of the same file adds nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core.errors import NotFound, ValidationError
-from plugins.training.importer import import_csv
+from plugins.training.importer import import_csv, parse_date
 from plugins.training.models import TrainingRecord
 
-from training_constants import TODAY
+from .training_constants import TODAY
 
 
 def _count(session, school):
@@ -89,3 +92,21 @@ def test_staff_and_trust_may_not_import(session, school_with_staff, make_user):
         with pytest.raises(NotFound):
             import_csv(session, actor, school_with_staff.id, data, today=TODAY)
     assert _count(session, school_with_staff) == 0
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2999, 12, 31)))
+def test_both_date_forms_read_back_the_same_day(day):
+    assert parse_date(day.isoformat()) == day
+    assert parse_date(day.strftime("%d/%m/%Y")) == day
+    assert parse_date(f"  {day.strftime('%d/%m/%Y')} ") == day
+
+
+@given(st.text(max_size=12))
+def test_anything_else_is_refused(text):
+    looks_like_a_date = re.fullmatch(r"\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})\s*",
+                                     text, flags=re.ASCII)
+    try:
+        parse_date(text)
+    except ValueError:
+        return
+    assert looks_like_a_date, f"{text!r} was read as a date"

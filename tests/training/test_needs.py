@@ -13,7 +13,7 @@ from core.errors import NotFound
 from core.models import AuditEntry, ConcernCategory
 from plugins.training.needs import needs_analysis, unmapped_categories
 
-from training_constants import TODAY
+from .training_constants import TODAY
 
 D = dt.date
 

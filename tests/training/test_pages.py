@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.models import AuditEntry
 from plugins.training import policies
 from plugins.training.models import Acknowledgement, TrainingRecord
-from training_constants import CSRF
+from .training_constants import CSRF
 
 D = dt.date
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -9,7 +9,7 @@ from core.calendar import LONDON
 from core.models import ConcernCategory
 from plugins.training import policies
 from plugins.training.models import Acknowledgement, Course, SessionAttendance, TrainingSession
-from training_constants import CSRF
+from .training_constants import CSRF
 
 D = dt.date
 

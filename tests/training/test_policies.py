@@ -6,7 +6,7 @@ import pytest
 from core.errors import NotFound, ValidationError
 from plugins.training import policies
 
-from training_constants import TODAY
+from .training_constants import TODAY
 
 
 def test_new_version_asks_again(session, make_school, make_person, make_user):

@@ -10,7 +10,7 @@ from core.models import JobRun, MailMessage
 from plugins.training import jobs
 from plugins.training.reminders import queue_reminders
 
-from training_constants import TODAY
+from .training_constants import TODAY
 
 D = dt.date
 

@@ -11,7 +11,7 @@ from plugins.training import courses as rules
 from plugins.training.compliance import build_matrix, dsl_in_date, person_courses
 from plugins.training.metrics import school_metrics
 
-from training_constants import TODAY
+from .training_constants import TODAY
 
 D = dt.date
 

@@ -10,7 +10,7 @@ from core.errors import ValidationError
 from plugins.training import sessions
 from plugins.training.models import TrainingRecord
 
-from training_constants import TODAY
+from .training_constants import TODAY
 
 D = dt.date
 
