@@ -142,3 +142,18 @@ def test_categories_are_listed_for_people_who_record(caller, make_school):
     assert cats[0]["label"] == "Physical abuse" and cats[-1]["code"] == "other"
     assert caller("school_admin", school).get(
         f"/api/v1/schools/{school.id}/categories").status_code == 404
+
+
+def test_the_list_filters_by_pupil_and_is_limited(caller, make_school, make_pupil, make_concern):
+    school = make_school()
+    ava, ben = make_pupil(school, first_name="Ava"), make_pupil(school, first_name="Ben")
+    first = make_concern(school, [ava])
+    both = make_concern(school, [ava, ben])
+    dsl = caller("dsl", school)
+    url = f"/api/v1/schools/{school.id}/concerns"
+    assert [c["id"] for c in dsl.get(url, query_string={"pupil_id": ben.id}).get_json()] == [
+        both.id]
+    assert {c["id"] for c in dsl.get(url, query_string={"pupil_id": ava.id}).get_json()} == {
+        first.id, both.id}
+    assert len(dsl.get(url, query_string={"limit": 1}).get_json()) == 1
+    assert dsl.get(url, query_string={"limit": 0}).status_code == 422

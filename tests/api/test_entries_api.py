@@ -69,3 +69,20 @@ def test_only_the_dsl_team_add_entries(caller, case, session):
         r = caller(role, **kw).post(f"{url}/entries", json={"kind": "note", "body": "x"})
         assert r.status_code == 404, role
     assert session.scalar(select(func.count()).select_from(ConcernEntry)) == 0
+
+
+def test_corrections_are_amendments_and_a_closed_concern_reopens(caller, case):
+    school, concern, url = case
+    dsl = caller("dsl", school)
+    note = dsl.post(f"{url}/entries", json={"kind": "note", "body": "Spoke to mum on Monday"})
+    fix = dsl.post(f"{url}/entries", json={"kind": "amendment", "body": "It was Tuesday",
+                                           "refers_to_id": note.get_json()["id"]})
+    assert fix.status_code == 201 and fix.get_json()["refers_to_id"] == note.get_json()["id"]
+    assert dsl.post(f"{url}/entries", json={"kind": "reopened", "body": "x"}).get_json()[
+        "errors"]["json"] == {"kind": ["only a closed concern can be reopened"]}
+    dsl.post(f"{url}/entries", json={"kind": "closure", "body": "Resolved"})
+    assert dsl.post(f"{url}/entries", json={"kind": "reopened", "body": "New information"}
+                    ).status_code == 201
+    entries = dsl.get(url).get_json()["entries"]
+    assert [e["body"] for e in entries[:2]] == ["Spoke to mum on Monday", "It was Tuesday"]
+    assert dsl.get(url).get_json()["status"] == "open"

@@ -101,3 +101,15 @@ def test_flags_are_for_the_dsl_team_and_ending_keeps_history(caller, make_school
     assert caller("staff", school).get(base).status_code == 404
     assert caller("trust_lead", trust=school.trust).post(
         base, json={"flag": "cin", "start_date": "2026-09-10"}).status_code == 404
+
+
+def test_one_pupil_by_id_for_those_who_search(caller, make_school, make_pupil):
+    school = make_school()
+    pupil = make_pupil(school, first_name="Ava", preferred_name="Avi", last_name="Nowak")
+    body = caller("staff", school).get(f"/api/v1/schools/{school.id}/pupils/{pupil.id}"
+                                       ).get_json()
+    assert (body["display_name"], body["year_group"]) == ("Avi Nowak", 5)
+    assert caller("school_admin", school).get(
+        f"/api/v1/schools/{school.id}/pupils/{pupil.id}").status_code == 404
+    assert caller("staff", school).get(
+        f"/api/v1/schools/{school.id}/pupils/987654").status_code == 404
