@@ -94,27 +94,42 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,
         path, source, layout = batch.stored_path, batch.source, Layout(**batch.layout)
         school_id, trust_id = batch.school_id, batch.trust_id
     try:
-        size = os.path.getsize(path)
-        with db.transaction(SYSTEM) as s, open(path, "rb") as f:
-            errors = ErrorLog()
-            checker = Checker(s, school_id, layout.pupil_key)
-            tick = (lambda: progress(f.tell(), size)) if progress else None
-            if source == "csv" and layout.format == "long":
-                outcome = import_long_csv(s, school_id, trust_id, f, layout, checker, errors,
-                                          batch_id=batch_id, progress=tick)
-            else:
-                marks = (read_ctf(f, errors, checker.calendar.is_school_day) if source == "ctf"
-                         else read_wide_csv(f, layout, errors))
-                outcome = import_marks(s, school_id, trust_id, marks, checker, errors,
-                                       batch_id=batch_id, progress=tick)
-            _finish(s, s.get(ImportBatch, batch_id), outcome)
-            status = s.get(ImportBatch, batch_id).status
-        if progress:
-            progress(size, size)
-        return {"status": status, "marks": outcome.imported, "errors": outcome.errors.count}
+        return _import_file(db, batch_id, path, source, layout, school_id, trust_id, progress)
+    except Exception as exc:
+        # the job fails visibly (admins see it); the batch says so rather than "running"
+        with db.transaction(SYSTEM) as s:
+            batch = s.get(ImportBatch, batch_id)
+            batch.status, batch.finished_at = "failed", utcnow()
+            batch.errors = [{"line": 0, "field": "file",
+                             "problem": f"the import stopped: {type(exc).__name__}"}]
+            batch.error_count = 1
+        raise
     finally:
         if delete_after and os.path.exists(path):
             Path(path).unlink()
+
+
+def _import_file(db, batch_id: int, path: str, source: str, layout: Layout, school_id: int,
+                 trust_id: int, progress) -> dict:
+    """Check and import one file in one transaction, then record the outcome on the batch."""
+    size = os.path.getsize(path)
+    with db.transaction(SYSTEM) as s, open(path, "rb") as f:
+        errors = ErrorLog()
+        checker = Checker(s, school_id, layout.pupil_key)
+        tick = (lambda: progress(f.tell(), size)) if progress else None
+        if source == "csv" and layout.format == "long":
+            outcome = import_long_csv(s, school_id, trust_id, f, layout, checker, errors,
+                                      batch_id=batch_id, progress=tick)
+        else:
+            marks = (read_ctf(f, errors, checker.calendar.is_school_day) if source == "ctf"
+                     else read_wide_csv(f, layout, errors))
+            outcome = import_marks(s, school_id, trust_id, marks, checker, errors,
+                                   batch_id=batch_id, progress=tick)
+        _finish(s, s.get(ImportBatch, batch_id), outcome)
+        status = s.get(ImportBatch, batch_id).status
+    if progress:
+        progress(size, size)
+    return {"status": status, "marks": outcome.imported, "errors": outcome.errors.count}
 
 
 def import_json(session: Session, actor: Actor, school_id: int, marks: list[dict]) -> ImportBatch:
@@ -215,9 +230,12 @@ def dashboard_data(session: Session, school_id: int, start: dt.date, end: dt.dat
         if ids else {}
     pa = sorted(((pupils[i], counts[i]) for i in whole.persistent),
                 key=lambda t: (t[1].attendance_pct or 0, t[0].last_name))
+    signals_ = open_signals(session, school_id)
+    named = {p.id: p.display_name for p in session.scalars(select(Pupil).where(
+        Pupil.id.in_({s.pupil_id for s in signals_})))} if signals_ else {}
     return {"whole": whole, "years": years, "groups": groups, "pa": pa,
             "severe": set(whole.severe), "trend": weekly_trend(session, school_id, start, end),
-            "signals": open_signals(session, school_id)}
+            "signals": signals_, "signal_pupils": named}
 
 
 def open_signals(session: Session, school_id: int, limit: int = 100) -> list[Signal]:

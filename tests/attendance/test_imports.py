@@ -142,3 +142,15 @@ def test_bad_layout_is_refused(session, make_school):
         service.create_batch(session, None, school.id, "csv", "/nowhere", "x.csv",
                              {"format": "diagonal", "colour": "red"})
     assert set(exc.value.errors) == {"format", "colour"}
+
+
+def test_a_file_that_cannot_be_read_fails_the_batch(session, make_school, tmp_path):
+    school = make_school()
+    batch = service.create_batch(session, None, school.id, "csv", str(tmp_path / "gone.csv"),
+                                 "gone.csv")
+    with pytest.raises(FileNotFoundError):
+        service.run_batch(batch.id)
+    session.expire_all()
+    failed = session.get(ImportBatch, batch.id)
+    assert failed.status == "failed" and failed.errors[0]["problem"] == \
+        "the import stopped: FileNotFoundError"
