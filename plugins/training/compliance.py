@@ -23,13 +23,14 @@ from plugins.training.staff import current_staff
 from plugins.training.validity import DUE, EXPIRED, IN_DATE, MISSING, CourseState, state_on
 
 
-def latest_completions(records: list[TrainingRecord], courses: list[Course]
-                       ) -> dict[tuple[int, str], dt.date]:
-    """(staff id, course code) -> latest completion date, from non-withdrawn records."""
+def latest_completions(records: list[TrainingRecord], courses: list[Course],
+                       today: dt.date) -> dict[tuple[int, str], dt.date]:
+    """(staff id, course code) -> latest completion on or before ``today``, from records not
+    withdrawn (so a figure as at a past date ignores training done since)."""
     code_of = {c.id: c.code for c in courses}
     latest: dict[tuple[int, str], dt.date] = {}
     for r in records:
-        if r.withdrawn_at is not None or r.course_id not in code_of:
+        if r.withdrawn_at is not None or r.course_id not in code_of or r.completed_on > today:
             continue
         key = (r.staff_id, code_of[r.course_id])
         if key not in latest or r.completed_on > latest[key]:
@@ -101,7 +102,7 @@ def build_matrix(session: Session, school_id: int, today: dt.date | None = None)
     courses = active_courses(session, trust_id)
     staff = current_staff(session, school_id, today)
     latest = latest_completions(records_of(session, school_id, [p.id for p in staff]),
-                                ensure_courses(session, trust_id))
+                                ensure_courses(session, trust_id), today)
     rows, counts = [], {s: 0 for s in ("compliant", DUE, EXPIRED, MISSING)}
     for person in staff:
         cells: dict[int, CourseState | None] = {}
@@ -130,7 +131,7 @@ def person_courses(session: Session, school_id: int, person: StaffMember,
     """Every course a person needs or has done: (course, state, needed)."""
     today = today or london_today()
     courses = ensure_courses(session, person.trust_id)
-    latest = latest_completions(records_of(session, school_id, [person.id]), courses)
+    latest = latest_completions(records_of(session, school_id, [person.id]), courses, today)
     done = {code for (_, code) in latest}
     out = []
     for course in courses:

@@ -77,7 +77,8 @@ def needs_for(session: Session, school_id: int, days: int = DEFAULT_DAYS,
         ConcernCategory.trust_id == trust_id))}
     courses = ensure_courses(session, trust_id)
     staff = current_staff(session, school_id, today)
-    latest = latest_completions(records_of(session, school_id, [p.id for p in staff]), courses)
+    latest = latest_completions(records_of(session, school_id, [p.id for p in staff]), courses,
+                                today)
     out = []
     for course in (c for c in courses if c.active):
         for code in course.concern_categories or []:

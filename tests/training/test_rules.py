@@ -144,3 +144,23 @@ def test_only_the_trust_changes_rules(session, make_trust, make_school, make_use
     _, other_lead = make_user("trust_lead", trust=make_trust())
     with pytest.raises(NotFound):
         rules.update_course(session, other_lead, trust.id, c["prevent"].id, {"label": "X"})
+
+
+def test_figures_as_at_a_past_date_ignore_training_done_since(session, make_school,
+                                                              make_person, courses, add_done):
+    school = make_school()
+    c = courses(school.trust_id)
+    p = make_person(school, "governor")
+    add_done(p, c["induction"], D(2025, 9, 1))
+    add_done(p, c["annual_update"], D(2026, 10, 1))
+    # as at 31 Aug 2026 only the induction counts, and it meets the update until 1 Sep 2026
+    # (due within 30 days); on 2 Sep the update has lapsed, until it is done on 1 Oct
+    assert _needed(build_matrix(session, school.id, D(2026, 8, 31)), p) == {
+        "induction": "compliant", "annual_update": "due"}
+    assert _needed(build_matrix(session, school.id, D(2026, 9, 2)), p) == {
+        "induction": "compliant", "annual_update": "expired"}
+    assert _needed(build_matrix(session, school.id, TODAY), p) == {
+        "induction": "compliant", "annual_update": "compliant"}
+    early = {x.key: x.value for x in school_metrics(session, school.id, D(2026, 4, 1),
+                                                     D(2026, 9, 2))}
+    assert early["compliance_pct"] == 0.0
