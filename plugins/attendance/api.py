@@ -102,4 +102,4 @@ def summary(args, school_id: int):
     start, end = _range(args)
     m = service.school_measures(s, school_id, start, end)
     return {"start": start, "end": end, **m.as_dict(),
-            "open_signals": len(service.open_signals(s, school_id, limit=10_000))}
+            "open_signals": service.open_signal_count(s, school_id)}

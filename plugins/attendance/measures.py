@@ -141,10 +141,10 @@ def pupil_counts(session: Session, school_id: int, start: dt.date, end: dt.date,
 
 
 def pupils_in_range(session: Session, school_id: int, start: dt.date, end: dt.date, *,
-                    year_group: int | None = None, group: str | None = None) -> dict[int, Pupil]:
+                    year_group: int | None = None, group: str | None = None) -> set[int]:
     """Pupils on roll at some time in the range, optionally of a year group or vulnerable
     group (a flag active at some time in the range)."""
-    stmt = select(Pupil).where(Pupil.school_id == school_id, Pupil.on_roll_from <= end,
+    stmt = select(Pupil.id).where(Pupil.school_id == school_id, Pupil.on_roll_from <= end,
                                or_(Pupil.on_roll_to.is_(None), Pupil.on_roll_to >= start))
     if year_group is not None:
         stmt = stmt.where(Pupil.year_group == year_group)
@@ -154,7 +154,7 @@ def pupils_in_range(session: Session, school_id: int, start: dt.date, end: dt.da
             PupilFlag.school_id == school_id, PupilFlag.flag.in_(flags),
             PupilFlag.start_date <= end,
             or_(PupilFlag.end_date.is_(None), PupilFlag.end_date >= start))))
-    return {p.id: p for p in session.scalars(stmt)}
+    return set(session.scalars(stmt))
 
 
 @dataclass
@@ -185,7 +185,7 @@ def group_measures(session: Session, school_id: int, start: dt.date, end: dt.dat
     pupils = pupils_in_range(session, school_id, start, end, year_group=year_group, group=group)
     counts = counts if counts is not None else pupil_counts(session, school_id, start, end)
     totals, n, pa, sa = Counts(), 0, [], []
-    for pid in pupils:
+    for pid in sorted(pupils):
         c = counts.get(pid)
         if c is None or not c.possible:
             continue

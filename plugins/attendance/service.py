@@ -238,6 +238,13 @@ def dashboard_data(session: Session, school_id: int, start: dt.date, end: dt.dat
             "signals": signals_, "signal_pupils": named}
 
 
+def open_signal_count(session: Session, school_id: int) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(Signal).where(
+        Signal.school_id == school_id, Signal.reviewed_at.is_(None)))
+
+
 def open_signals(session: Session, school_id: int, limit: int = 100) -> list[Signal]:
     return list(session.scalars(select(Signal).where(
         Signal.school_id == school_id, Signal.reviewed_at.is_(None))
@@ -274,7 +281,7 @@ def chronology(session: Session, school_id: int, pupil_id: int, start, end) -> l
 
 def trust_metrics(session: Session, school_id: int, start: dt.date, end: dt.date) -> list:
     m = group_measures(session, school_id, start, end)
-    n_open = len(open_signals(session, school_id, limit=10_000))
+    n_open = open_signal_count(session, school_id)
     return [Metric("attendance", school_id, "attendance_pct", m.totals.attendance_pct),
             Metric("attendance", school_id, "pa_pct", m.pa_pct),
             Metric("attendance", school_id, "sa_pct", m.sa_pct),
