@@ -12,11 +12,13 @@ from plugins.training.definition import INFO, NAME
 
 @hookimpl
 def mat_plugin_info():
+    """Name, label and description for the plugin list."""
     return INFO
 
 
 @hookimpl
 def mat_blueprints():
+    """The training pages and the training API."""
     from plugins.training.api import blp
     from plugins.training.views import bp
 
@@ -25,11 +27,13 @@ def mat_blueprints():
 
 @hookimpl
 def mat_nav_links(session, school_id):
+    """A Training link in the school's navigation."""
     return [NavLink(NAME, "Training", "training.home")]
 
 
 @hookimpl
 def mat_dashboard_panels(session, school_id, actor):
+    """Compliance at a glance on the DSL dashboard."""
     from plugins.training.panel import dashboard_panel
 
     return dashboard_panel(session, school_id, actor)
@@ -37,6 +41,7 @@ def mat_dashboard_panels(session, school_id, actor):
 
 @hookimpl
 def mat_metric_definitions():
+    """The trust overview's training columns."""
     from plugins.training.metrics import DEFINITIONS
 
     return list(DEFINITIONS)
@@ -44,6 +49,7 @@ def mat_metric_definitions():
 
 @hookimpl
 def mat_trust_metrics(session, school_id, start, end):
+    """One school's training figures for the trust overview."""
     from plugins.training.metrics import school_metrics
 
     return school_metrics(session, school_id, start, end)
@@ -51,6 +57,7 @@ def mat_trust_metrics(session, school_id, start, end):
 
 @hookimpl
 def mat_recurring_jobs():
+    """Daily reminders before training runs out."""
     from plugins.training.jobs import send_reminders
 
     return [RecurringJob(NAME, "reminders", send_reminders, cron="15 6 * * *")]
@@ -58,6 +65,7 @@ def mat_recurring_jobs():
 
 @hookimpl
 def mat_demo_data(session, trust_id, school_ids, seed):
+    """Staff lists, records, a session and policies for the demo schools."""
     from plugins.training.demo import seed_demo
 
     seed_demo(session, trust_id, school_ids, seed)
@@ -65,6 +73,7 @@ def mat_demo_data(session, trust_id, school_ids, seed):
 
 @hookimpl
 def mat_cli_commands(cli):
+    """``mat training import`` and ``mat training reminders``."""
     from plugins.training.cli import add_commands
 
     add_commands(cli)

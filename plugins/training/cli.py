@@ -29,6 +29,7 @@ def _fail(exc: ValidationError) -> None:
 
 
 def add_commands(cli: click.Group) -> None:
+    """Add the ``training`` command group to ``mat``."""
     @cli.group("training")
     def training() -> None:
         """Staff safeguarding training."""

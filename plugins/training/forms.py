@@ -32,6 +32,7 @@ def form_ids(form, name: str) -> list[int]:
 
 
 def form_int(form, name: str) -> int:
+    """A required whole-number field (a choice from a list)."""
     try:
         return int(form.get(name) or "")
     except ValueError:

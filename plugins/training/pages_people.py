@@ -51,6 +51,7 @@ def home(school_id: int):
 
 
 def matrix(school_id: int):
+    """The school's compliance matrix, chart and blockers."""
     context.require("training.view", school_id)
     s = context.db()
     m = compliance.compliance_matrix(s, context.actor(), school_id)
@@ -66,6 +67,7 @@ def matrix(school_id: int):
 
 
 def me(school_id: int):
+    """The signed-in person's own training and the policies they have to sign."""
     context.require("school.view", school_id)
     s, a = context.db(), context.actor()
     person = staff.own_person(s, a, school_id)
@@ -79,6 +81,7 @@ def me(school_id: int):
 
 
 def person_new(school_id: int):
+    """Add a person to the staff list."""
     context.require("training.manage", school_id)
     errors, form = {}, {}
     if request.method == "POST":
@@ -94,6 +97,7 @@ def person_new(school_id: int):
 
 
 def person(school_id: int, staff_id: int, errors: dict | None = None, status: int = 200):
+    """One person's courses and records (with the forms, for managers)."""
     s, a = context.db(), context.actor()
     p = staff.get_person(s, a, school_id, staff_id)
     courses = ensure_courses(s, p.trust_id)
@@ -106,6 +110,7 @@ def person(school_id: int, staff_id: int, errors: dict | None = None, status: in
 
 
 def person_edit(school_id: int, staff_id: int):
+    """Change a person's details, or record that they have left."""
     context.require("training.manage", school_id)
     try:
         staff.update_person(context.db(), context.actor(), school_id, staff_id,
@@ -118,6 +123,7 @@ def person_edit(school_id: int, staff_id: int):
 
 
 def record_add(school_id: int, staff_id: int):
+    """Record completed training, with an optional certificate."""
     context.require("training.manage", school_id)
     s, f = context.db(), request.form
     upload = request.files.get("certificate")
@@ -136,6 +142,7 @@ def record_add(school_id: int, staff_id: int):
 
 
 def record_withdraw(school_id: int, record_id: int):
+    """Withdraw a record entered by mistake (kept, with the reason)."""
     context.require("training.manage", school_id)
     rec = records.withdraw_record(context.db(), context.actor(), school_id, record_id,
                                   request.form.get("reason", ""))
@@ -144,6 +151,7 @@ def record_withdraw(school_id: int, record_id: int):
 
 
 def certificate(school_id: int, record_id: int):
+    """Download a certificate (for whoever may see the person's training)."""
     rec = records.get_certificate(context.db(), context.actor(), school_id, record_id)
     safe = "".join(ch for ch in rec.certificate_name if ch.isalnum() or ch in "._- ") or "file"
     return Response(rec.certificate, mimetype=rec.certificate_type, headers={
@@ -152,6 +160,7 @@ def certificate(school_id: int, record_id: int):
 
 
 def import_records(school_id: int):
+    """Upload a provider's CSV; on any bad row, the report and nothing imported."""
     context.require("training.manage", school_id)
     result, errors = None, {}
     if request.method == "POST":

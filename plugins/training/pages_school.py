@@ -18,6 +18,7 @@ from web.charts import Point, bar_chart
 
 
 def sessions(school_id: int):
+    """Sessions, the follow-up list, and adding a session."""
     context.require("training.manage", school_id)
     s, errors = context.db(), {}
     if request.method == "POST":
@@ -42,6 +43,7 @@ def sessions(school_id: int):
 
 
 def session_page(school_id: int, session_id: int):
+    """One session's attendance list, marked after it has taken place."""
     context.require("training.manage", school_id)
     s, errors = context.db(), {}
     ts = session_service.get_session(s, school_id, session_id)
@@ -63,6 +65,7 @@ def session_page(school_id: int, session_id: int):
 
 
 def policies(school_id: int):
+    """Policies in force, signing them, and publishing (managers)."""
     context.require("school.view", school_id)
     s, a, errors = context.db(), context.actor(), {}
     if request.method == "POST":
@@ -88,6 +91,7 @@ def policies(school_id: int):
 
 
 def policy_page(school_id: int, policy_id: int):
+    """Who has signed a policy version; recording paper signatures."""
     context.require("training.view", school_id)
     s, a = context.db(), context.actor()
     if request.method == "POST":
@@ -102,6 +106,7 @@ def policy_page(school_id: int, policy_id: int):
 
 
 def policy_sign(school_id: int, policy_id: int):
+    """The signed-in person signs a policy version."""
     context.require("school.view", school_id)
     policy_service.sign_own(context.db(), context.actor(), school_id, policy_id)
     flash("Thank you: your signature is recorded.", "success")
@@ -109,6 +114,7 @@ def policy_sign(school_id: int, policy_id: int):
 
 
 def needs(school_id: int):
+    """Training needs from the categories of recent concerns (counts only)."""
     context.require("training.view", school_id)
     try:
         days = int(request.args.get("days", needs_service.DEFAULT_DAYS))
@@ -127,6 +133,7 @@ def needs(school_id: int):
 
 
 def courses(school_id: int):
+    """The trust's courses; trust lead and trust admin may change them."""
     school = _school(school_id)
     a, s = context.actor(), context.db()
     may_edit = can(a, "training.rules", trust_id=school.trust_id)

@@ -60,6 +60,7 @@ def current_policies(session: Session, school_id: int) -> list[Policy]:
 
 
 def get_policy(session: Session, school_id: int, policy_id: int) -> Policy:
+    """A policy version of this school, or ``NotFound``."""
     policy = session.scalar(select(Policy).where(Policy.id == policy_id,
                                                  Policy.school_id == school_id))
     if policy is None:

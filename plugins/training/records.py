@@ -60,6 +60,7 @@ def check_completed_on(value, today: dt.date, field: str = "completed_on") -> dt
 
 
 def course_of(session: Session, trust_id: int, course_id: int) -> Course:
+    """A course of the trust, or ``ValidationError`` naming ``course_id``."""
     course = session.scalar(select(Course).where(Course.id == course_id,
                                                  Course.trust_id == trust_id))
     if course is None:

@@ -11,7 +11,8 @@ class PersonSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True, load_default=None)
     job_role = fields.Str(required=True, validate=validate.OneOf(list(JOB_ROLES)))
-    safeguarding_role = fields.Str(load_default="", validate=validate.OneOf(list(SAFEGUARDING_ROLES)))
+    safeguarding_role = fields.Str(load_default="",
+                                   validate=validate.OneOf(list(SAFEGUARDING_ROLES)))
     recruits = fields.Bool(load_default=False)
     started_on = fields.Date(allow_none=True, load_default=None)
     left_on = fields.Date(allow_none=True, load_default=None)

@@ -56,6 +56,7 @@ def create_session(session: Session, actor: Actor | None, school_id: int, course
 
 
 def get_session(session: Session, school_id: int, session_id: int) -> TrainingSession:
+    """A session of this school, or ``NotFound``."""
     ts = session.scalar(select(TrainingSession).where(TrainingSession.id == session_id,
                                                       TrainingSession.school_id == school_id))
     if ts is None:
