@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.errors import ValidationError
 from core.models import School
 from core.policy import can
-from plugins.training import compliance, importer, policies, records, staff
+from plugins.training import compliance, export, importer, policies, records, staff
 from plugins.training.courses import ensure_courses
 from plugins.training.forms import form_date, form_int, person_data
 from plugins.training.models import JOB_ROLES, SAFEGUARDING_ROLES
@@ -64,6 +64,15 @@ def matrix(school_id: int):
                       threshold=100)
     return render_template("training/matrix.html", m=m, chart=chart, per_course=per_course,
                            dsl_ok=compliance.dsl_in_date(m), **_common(school_id))
+
+
+def matrix_csv(school_id: int):
+    """The compliance matrix as a CSV download."""
+    context.require("training.view", school_id)
+    m = compliance.compliance_matrix(context.db(), context.actor(), school_id)
+    return Response(export.matrix_csv(m), mimetype="text/csv", headers={
+        "Content-Disposition":
+            f'attachment; filename="training-compliance-{school_id}-{m.today.isoformat()}.csv"'})
 
 
 def me(school_id: int):

@@ -20,6 +20,7 @@ bp = Blueprint("training", __name__, template_folder="templates",
 RULES = (
     ("", "home", people.home, ["GET"]),
     ("/compliance", "matrix", people.matrix, ["GET"]),
+    ("/compliance.csv", "matrix_csv", people.matrix_csv, ["GET"]),
     ("/me", "me", people.me, ["GET"]),
     ("/staff/new", "person_new", people.person_new, ["GET", "POST"]),
     ("/staff/<int:staff_id>", "person", people.person, ["GET"]),

@@ -11,6 +11,7 @@ EVERYONE = VIEWERS | {"staff"}
 ROUTES = {
     "training.home": {"methods": {"GET"}, "allow": EVERYONE},
     "training.matrix": {"methods": {"GET"}, "allow": VIEWERS},
+    "training.matrix_csv": {"methods": {"GET"}, "allow": VIEWERS},
     "training.me": {"methods": {"GET"}, "allow": EVERYONE},
     "training.person_new": {"methods": {"GET", "POST"}, "allow": MANAGERS},
     # a person's page: viewers, and the person themself (tests/training/test_access.py)

@@ -200,3 +200,25 @@ def test_someone_not_on_the_list_is_not_offered_a_signature(client, login_as, wo
     login_as("trust_lead", trust=world["trust"])
     page = client.get(_url(world["school"], "/policies")).data
     assert b"Not on the staff list" in page and b"I have read it" not in page
+
+
+def test_matrix_as_csv(client, login_as, world, make_person, courses, add_done):
+    school = world["school"]
+    sneaky = make_person(school, "midday_supervisor", name="=HYPERLINK(\"http://x\")")
+    add_done(sneaky, world["c"]["induction"], D(2026, 9, 1))
+    login_as("trust_lead", trust=world["trust"])
+    resp = client.get(_url(school, "/compliance.csv"))
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    lines = resp.get_data(as_text=True).splitlines()
+    assert lines[0] == ("Name,Role,Safeguarding role,Compliant,Safeguarding induction,"
+                        "Safeguarding induction: due,Annual safeguarding update,"
+                        "Annual safeguarding update: due,Prevent awareness,"
+                        "Prevent awareness: due,Online safety,Online safety: due")
+    # by name ("=" sorts first); a name a spreadsheet would run as a formula is kept as text
+    assert lines[1] == ("\"'=HYPERLINK(\"\"http://x\"\")\",Midday supervisor,,Yes,In date,,"
+                        "In date,2027-09-01,,,,")
+    # Olive: induction 2 Sep 2024 (once), whose year as her update ended on 2 Sep 2025
+    assert lines[2] == ("Olive Ours,Teacher,,No,In date,,Expired,2025-09-02,Missing,,"
+                        "Missing,")
+    login_as("staff", school=school)
+    assert client.get(_url(school, "/compliance.csv")).status_code == 404
