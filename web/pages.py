@@ -88,6 +88,7 @@ def register_pages(app: Flask) -> None:
     app.jinja_env.globals["school_nav"] = school_nav
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["ukdate"] = ukdate
+    app.jinja_env.filters["moment"] = moment
 
 
 def london(value) -> str:
@@ -95,6 +96,14 @@ def london(value) -> str:
     if value is None:
         return ""
     return value.astimezone(LONDON).strftime("%d %b %Y %H:%M")
+
+
+def moment(value) -> str:
+    """Like :func:`london`, without a time for day-level events (a flag, joining the roll)."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return local.strftime("%d %b %Y" if (local.hour, local.minute) == (0, 0) else "%d %b %Y %H:%M")
 
 
 def ukdate(value) -> str:

@@ -37,6 +37,12 @@ def host():
     use_host(None)
 
 
+# On PostgreSQL a request's session sets its row-level-security role and tenant settings on
+# the test's one shared connection, and they last until the test's outer transaction ends:
+# a check through the system-scoped ``session`` across schools after a request therefore
+# runs ``with system_scope(session, ...)``, which resets them.
+
+
 @dataclass
 class World:
     trust: object

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from conftest import CSRF_VALUE
+from tests.web.conftest import CSRF_VALUE
 from sqlalchemy import func, select
 
 from core import concerns

@@ -116,3 +116,21 @@ def test_another_schools_alert_is_not_found(client, as_role, world, session):
     assert client.get(f"/schools/{world.school.id}/alerts/{a.id}").status_code == 404
     session.expire_all()
     assert session.get(Alert, a.id).read_at is None
+
+
+def test_the_page_hooks_answer_per_school(session, world, host, make_user):
+    """What the pages call: mat_dashboard_panels, mat_pupil_panels and mat_nav_links, each
+    through call_for_school, so a school with the plugin off gets nothing from it."""
+    _, dsl = make_user("dsl", school=world.school)
+    sid = world.school.id
+    panels = host.call_for_school(session, sid, "mat_dashboard_panels", actor=dsl)
+    assert [(p.plugin, p.title) for p in panels] == [("tinyweb", "Tiny dashboard panel")]
+    pupil_panels = host.call_for_school(session, sid, "mat_pupil_panels",
+                                        pupil_id=world.pupil.id, actor=dsl)
+    assert [p.html for p in pupil_panels] == [f"<p class='tiny'>tiny pupil {world.pupil.id}</p>"]
+    links = host.call_for_school(session, sid, "mat_nav_links")
+    assert [(link.label, link.endpoint) for link in links] == [("Tiny page", "tinyweb.page")]
+    host.set_enabled(session, sid, "tinyweb", False)
+    assert host.call_for_school(session, sid, "mat_dashboard_panels", actor=dsl) == []
+    assert host.call_for_school(session, sid, "mat_nav_links") == []
+    assert len(host.call_for_school(session, world.other.id, "mat_nav_links")) == 1

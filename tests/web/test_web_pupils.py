@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from conftest import CSRF_VALUE
+from tests.web.conftest import CSRF_VALUE
 from sqlalchemy import select
 
-from core import concerns, pupils
 from core.models import AuditEntry, PupilFlag
 
 

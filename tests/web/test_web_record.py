@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import re
 
-from conftest import CSRF_VALUE
+from tests.web.conftest import CSRF_VALUE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select

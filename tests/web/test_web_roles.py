@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import CSRF_VALUE, load
+from tests.web.conftest import CSRF_VALUE, load
 
 from core import alerts, concerns
 from core.models import JobRun, Membership

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from core import schools as school_service
 from core.calendar import TermSpan
+from core.db import system_scope
 from core.errors import ValidationError
 from core.models import Membership, NonSchoolDay, School, Term, Trust, User
 from core.models.people import ROLE_LABELS, SCHOOL_ROLES
@@ -66,7 +67,10 @@ def add_school():
     la_code = form.text("la_code") or None
     if not form.errors:
         try:
-            with context.db().begin_nested():
+            # the new school is outside every tenant scope until it exists: creating it is
+            # trust-level work (the trust admin's), audited as school.created
+            with context.db().begin_nested(), system_scope(context.db(),
+                                                           "trust admin adds a school"):
                 school = school_service.create_school(
                     context.db(), trust_id, form.text("urn"), form.text("name"),
                     form.text("phase", max_len=40), la_code=la_code)
