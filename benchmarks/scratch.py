@@ -60,4 +60,10 @@ def seed_school(db: Database, pupils: int) -> tuple[int, int, list[str]]:
              "last_name": "Bench", "date_of_birth": dt.date(2014, 1, 1), "gender": "U",
              "year_group": 5, "on_roll_from": dt.date(year - 1, 9, 1)}
             for i, u in enumerate(upns)])
-        return school.id, trust.id, upns
+        school_id, trust_id = school.id, trust.id
+    with db.engine.connect() as conn:
+        # a live database's autovacuum keeps statistics; a freshly loaded roll needs them now,
+        # or every foreign-key check on a mark would scan the whole roll
+        conn.exec_driver_sql("ANALYZE pupils")
+        conn.commit()
+    return school_id, trust_id, upns

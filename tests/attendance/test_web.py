@@ -7,7 +7,7 @@ from tests.attendance.conftest import weekdays
 from sqlalchemy import select
 
 from core.plugins import current_host
-from plugins.attendance.models import ImportBatch, RegisterMark
+from plugins.attendance.models import RegisterMark
 from plugins.attendance.signals import analyse_school
 
 CSRF = "test-csrf-token"  # what the shared login_as fixture puts in the session
