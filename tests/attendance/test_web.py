@@ -217,3 +217,20 @@ def test_signal_review_by_dsl(client, login_as, session, register):
     assert client.post(url, data={"csrf_token": CSRF}).status_code == 302
     session.expire_all()
     assert session.get(Signal, sig.id).reviewed_at is not None
+
+
+def test_dashboard_panel_for_dsl_and_not_where_off(app, session, host, register, make_school,
+                                                   make_user):
+    school, _, _ = register
+    off = make_school(trust=school.trust, plugins=[n for n in host.names if n != "attendance"])
+    _, dsl = make_user("dsl", school=school)
+    _, dsl_off = make_user("dsl", school=off)
+    with app.test_request_context():
+        on = [p for p in current_host().call_for_school(
+            session, school.id, "mat_dashboard_panels", actor=dsl) if p.plugin == "attendance"]
+        gone = [p for p in current_host().call_for_school(
+            session, off.id, "mat_dashboard_panels", actor=dsl_off) if p.plugin == "attendance"]
+    assert gone == [] and len(on) == 1
+    # the register fixture's signal is open, so the panel lists it
+    assert "10 school days of continuous unauthorised absence" in on[0].html
+    assert f"/schools/{school.id}/attendance/" in on[0].html
