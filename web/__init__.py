@@ -72,6 +72,10 @@ def init_security(app: Flask) -> None:
 
     @app.before_request
     def _request_context():
+        # an id past PostgreSQL's integer range cannot name a record: answer as for any
+        # record that does not exist, before it reaches the database as an error
+        if any(isinstance(v, int) and not 0 <= v < 2**31 for v in (request.view_args or {}).values()):
+            abort(404)
         session.permanent = True
         request_info.set(RequestInfo(ip=request.remote_addr or ""))
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and \

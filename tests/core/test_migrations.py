@@ -35,8 +35,16 @@ def test_models_and_migrations_do_not_drift(migrated):
 
 
 def test_every_branch_is_at_its_head(migrated):
+    from alembic.script import ScriptDirectory
+
     url, db = migrated
-    assert current_heads(db.engine) == script_heads(url, make_host())
+    script = ScriptDirectory.from_config(alembic_config(url, make_host()))
+    applied = {r.revision for r in script.revision_map.iterate_revisions(
+        tuple(current_heads(db.engine)), "base")}
+    # a plugin branch depends on the core's revision, so the core may not be listed as a
+    # head of its own in the version table; every head must still be applied
+    assert script_heads(url, make_host()) <= applied
+    assert {"c0001", "att0001", "enc0001", "tr0001", "trn0001"} <= applied
 
 
 def test_upgrading_an_existing_database_keeps_its_data(database_factory, backend):

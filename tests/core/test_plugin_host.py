@@ -20,6 +20,7 @@ class TinyPlugin:
     def __init__(self):
         self.recorded: list[int] = []
         self.entries: list[int] = []
+        self.pupil_events: list[tuple] = []
 
     @hookimpl
     def mat_plugin_info(self):
@@ -32,6 +33,10 @@ class TinyPlugin:
     @hookimpl
     def mat_concern_entry_added(self, session, school_id, concern_id, entry_id):
         self.entries.append(entry_id)
+
+    @hookimpl
+    def mat_pupil_event(self, session, school_id, pupil_id, event, data):
+        self.pupil_events.append((pupil_id, event, data))
 
     @hookimpl
     def mat_chronology_entries(self, session, school_id, pupil_id, start, end):
@@ -147,3 +152,24 @@ def test_school_hooks_are_never_called_directly():
             if f"hook.{name}" in src:
                 offenders.append(f"{path.relative_to(root)}: {name}")
     assert offenders == []
+
+
+def test_pupil_events_reach_plugins_on_for_that_school(session, tiny, make_trust, make_school,
+                                                       make_pupil, make_user):
+    import datetime as dt
+
+    from core import pupils
+
+    host, plugin = tiny
+    trust = make_trust()
+    on, off = make_school(trust, plugins=["tiny"]), make_school(trust, plugins=[])
+    p_on, p_off = make_pupil(on), make_pupil(off)
+    assert plugin.pupil_events == [(p_on.id, "created", {})]
+    _, admin_on = make_user("school_admin", on)
+    _, admin_off = make_user("school_admin", off)
+    pupils.mark_left(session, admin_on, on.id, p_on.id, dt.date(2026, 10, 23), "Moved",
+                     "123456")
+    pupils.mark_left(session, admin_off, off.id, p_off.id, dt.date(2026, 10, 23), "Moved")
+    assert plugin.pupil_events[-1] == (p_on.id, "left", {"date": "2026-10-23",
+                                                         "destination_urn": "123456"})
+    assert len(plugin.pupil_events) == 2
