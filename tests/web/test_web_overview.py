@@ -28,10 +28,10 @@ def test_one_row_per_school_with_the_core_figures(client, as_role, world, sessio
              "Overdue actions"]
     assert all(h in body for h in heads)
     # Northfield: 1 pupil, 1 concern recorded today, awaiting triage -> 100 per 100 pupils
-    assert _cells(body, "Northfield Primary") == ["1", "100", "1", "1", "0"]
-    assert _cells(body, "Riverside Secondary") == ["1", "0", "0", "0", "0"]
+    # (the last column is the throwaway plugin's: 40% everywhere it is on)
+    assert _cells(body, "Northfield Primary") == ["1", "100", "1", "1", "0", "40%"]
+    assert _cells(body, "Riverside Secondary") == ["1", "0", "0", "0", "0", "40%"]
     assert '<svg class="chart"' in body and "Concerns per 100 pupils by school" in body
-    assert "England" not in body  # no core column has a national figure
     assert session.scalars(select(AuditEntry).where(
         AuditEntry.action == "trust.overview_read", AuditEntry.user_id == user.id)).first()
 
@@ -76,3 +76,16 @@ def test_only_the_trust_lead_of_this_trust(client, as_role, world, login_as, mak
         assert client.get("/trust/overview").status_code == 404
     login_as("trust_lead", trust=make_trust())
     assert client.get(f"/trust/overview?trust={world.trust.id}").status_code == 404
+
+
+def test_plugin_columns_follow_the_cores_with_englands_figure(client, as_role, world, session,
+                                                              host):
+    host.set_enabled(session, world.other.id, "tinyweb", False)
+    as_role("trust_lead")
+    body = client.get("/trust/overview?period=year").get_data(as_text=True)
+    assert body.index("Pupils on roll") < body.index("Overdue actions") < body.index("Tiny visits")
+    assert _cells(body, "Northfield Primary")[-1] == "40%"
+    assert _cells(body, "Riverside Secondary")[-1] == "–"  # switched off there: no figure
+    assert _cells(body, "England")[-1] == "12.5%"
+    chart = client.get("/trust/overview?period=year&chart=tinyweb.visits").get_data(as_text=True)
+    assert "Tiny visits by school" in chart and "Dashed line: England, 12.5%" in chart

@@ -8,8 +8,8 @@ import datetime as dt
 from flask import Blueprint
 
 from core import hookimpl
-from core.contributions import (BlueprintContribution, ChronologyItem, NavLink, Panel,
-                                PluginInfo)
+from core.contributions import (BlueprintContribution, ChronologyItem, Metric,
+                                MetricDefinition, NavLink, Panel, PluginInfo)
 
 NAME = "tinyweb"
 TINY_EVENT_AT = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -59,3 +59,11 @@ class TinyWeb:
     @hookimpl
     def mat_chronology_entries(self, session, school_id, pupil_id, start, end):
         return [ChronologyItem(NAME, "tiny", TINY_EVENT_AT, "Tiny plugin event")]
+
+    @hookimpl
+    def mat_metric_definitions(self):
+        return [MetricDefinition(NAME, "visits", "Tiny visits", "%", national=12.5)]
+
+    @hookimpl
+    def mat_trust_metrics(self, session, school_id, start, end):
+        return [Metric(NAME, school_id, "visits", 40.0)]

@@ -78,7 +78,10 @@ def trust_overview():
     else:
         label = "custom dates"
     ov = build_overview(s, a, trust_id, start, end)
-    keys = [f"{d.plugin}.{d.key}" for d in ov.definitions]
+    # the core's columns first, then each plugin's together (pluggy answers last-registered
+    # first, which would push the core's to the far right)
+    definitions = sorted(ov.definitions, key=lambda d: (d.plugin != "core", d.plugin))
+    keys = [f"{d.plugin}.{d.key}" for d in definitions]
     chart_key = request.args.get("chart", DEFAULT_CHART)
     chart_key = chart_key if chart_key in keys else (keys[0] if keys else DEFAULT_CHART)
     chart_def = next((d for d in ov.definitions if f"{d.plugin}.{d.key}" == chart_key), None)
@@ -89,7 +92,7 @@ def trust_overview():
         threshold=chart_def.national if chart_def else None) if ov.schools else None
     return render_template(
         "overview/overview.html", trust=trust, trusts=[s.get(Trust, t) for t in trusts],
-        ov=ov, keys=keys, period=period, periods=PERIODS, label=label, form=form,
+        ov=ov, definitions=definitions, keys=keys, period=period, periods=PERIODS, label=label, form=form,
         chart=chart, chart_key=chart_key, chart_def=chart_def,
-        has_national=any(d.national is not None for d in ov.definitions)
+        has_national=any(d.national is not None for d in definitions)
     ), 422 if form.errors else 200
