@@ -1,14 +1,16 @@
-"""Every page, every role: who gets the page and who gets 404 (never 403), with a look at
-what each allowed role actually sees. The rows come from ``route_table.py``."""
+"""Every page, every role: who gets an answer and who gets 404 (never 403), from the rows of
+``route_table.py``. What each allowed role then sees is checked page by page in the other
+test files of this folder."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from tests.web.conftest import CSRF_VALUE, load
 
 from core import alerts, concerns
-from core.models import JobRun, Membership
+from core.models import Attachment, JobRun, Membership
 
 ROUTES = load("route_table").ROUTES
 ROLES = ("staff", "dsl", "deputy_dsl", "headteacher", "school_admin", "trust_lead", "trust_admin")
@@ -18,11 +20,10 @@ ROLES = ("staff", "dsl", "deputy_dsl", "headteacher", "school_admin", "trust_lea
 def urls(session, world, host, make_user):
     """A concrete URL for every page endpoint of the table."""
     att_concern = concerns.record_concern(
-        session, None, world.school.id, occurred_at=dt.datetime(2026, 10, 6, 9, tzinfo=dt.timezone.utc),
+        session, None, world.school.id,
+        occurred_at=dt.datetime(2026, 10, 6, 9, tzinfo=dt.timezone.utc),
         pupil_ids=[world.pupil.id], fact="Showed a note from home.",
         attachments=[concerns.NewAttachment("note.txt", "text/plain", b"the note")])
-    from core.models import Attachment
-    from sqlalchemy import select
     att = session.scalar(select(Attachment).where(Attachment.concern_id == att_concern.id))
     alert, _ = alerts.raise_alert(session, world.school.id, "test", "Three concerns in a week",
                                   "roles-walk", pupil_id=world.pupil.id)
@@ -69,7 +70,8 @@ def urls(session, world, host, make_user):
         "admin.change_category": f"/admin/trusts/{world.trust.id}/categories/{category.id}",
         "admin.settings": f"/admin/trusts/{world.trust.id}/settings",
         "admin.add_trust_person": f"/admin/trusts/{world.trust.id}/people",
-        "admin.revoke_trust_role": f"/admin/trusts/{world.trust.id}/roles/{trust_membership.id}/revoke",
+        "admin.revoke_trust_role":
+            f"/admin/trusts/{world.trust.id}/roles/{trust_membership.id}/revoke",
     }
 
 

@@ -92,7 +92,8 @@ def trust_overview():
         threshold=chart_def.national if chart_def else None) if ov.schools else None
     return render_template(
         "overview/overview.html", trust=trust, trusts=[s.get(Trust, t) for t in trusts],
-        ov=ov, definitions=definitions, keys=keys, period=period, periods=PERIODS, label=label, form=form,
+        ov=ov, definitions=definitions, keys=keys, period=period, periods=PERIODS, label=label,
+        form=form,
         chart=chart, chart_key=chart_key, chart_def=chart_def,
         has_national=any(d.national is not None for d in definitions)
     ), 422 if form.errors else 200

@@ -111,7 +111,8 @@ def change_category(trust_id: int, category_id: int):
     if op == "rename":
         label = form.text("label", required=True, max_len=120)
         clash = s.scalar(select(ConcernCategory.id).where(
-            ConcernCategory.trust_id == trust_id, func.lower(ConcernCategory.label) == label.lower(),
+            ConcernCategory.trust_id == trust_id,
+            func.lower(ConcernCategory.label) == label.lower(),
             ConcernCategory.id != cat.id))
         if label and clash:
             form.add_error("label", f"the trust already has a category called {label!r}")
