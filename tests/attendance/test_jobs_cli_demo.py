@@ -87,3 +87,11 @@ def test_demo_data_marks_every_pupil_and_finds_the_planted_patterns(session, mak
     kinds = {(s.pupil_id, s.kind) for s in session.scalars(select(Signal).where(
         Signal.school_id == school.id))}
     assert (pupils[1].id, "cme_la") in kinds  # the second pupil's planted run of N
+
+
+def test_cli_command_is_added_through_the_hook(host):
+    import click
+
+    group = click.Group("mat")
+    host.call_global("mat_cli_commands", cli=group)
+    assert "import" in group.commands["attendance"].commands
