@@ -156,21 +156,33 @@ def merge(session: Session, school_id: int, trust_id: int, batch_id: int | None,
 def rebuild_weeks(session: Session, school_id: int, keys_sql: str,
                   params: dict | None = None) -> None:
     """Recompute the weekly summaries of the (pupil_id, week_start) pairs that ``keys_sql``
-    selects, from the marks, counting only days the pupil was on roll."""
+    selects, from the marks, counting only days the pupil was on roll. The pairs are first
+    put in an indexed temporary table, so both statements join it rather than re-running
+    ``keys_sql`` per summary row (which SQLite would)."""
     params = dict(params or {}, school_id=school_id)
     conn = session.connection()
+    keys = f"attendance_keys_{uuid.uuid4().hex[:10]}"
     t = "attendance_weekly_summaries"
-    conn.execute(text(
-        f"DELETE FROM {t} WHERE school_id = :school_id AND EXISTS (SELECT 1 FROM ({keys_sql}) k "
-        f"WHERE k.pupil_id = {t}.pupil_id AND k.week_start = {t}.week_start)"), params)
-    conn.execute(text(
-        f"INSERT INTO {t} (school_id, trust_id, pupil_id, week_start, {', '.join(SUMMARY_FIELDS)}) "
-        f"SELECT m.school_id, m.trust_id, m.pupil_id, m.week_start, {summary_columns('m')} "
-        f"FROM attendance_marks m JOIN ({keys_sql}) k ON k.pupil_id = m.pupil_id "
-        f"AND k.week_start = m.week_start JOIN pupils p ON p.id = m.pupil_id "
-        f"WHERE m.school_id = :school_id AND m.date >= p.on_roll_from "
-        f"AND (p.on_roll_to IS NULL OR m.date <= p.on_roll_to) "
-        f"GROUP BY m.school_id, m.trust_id, m.pupil_id, m.week_start"), params)
+    conn.execute(text(f"CREATE TEMPORARY TABLE {keys} (pupil_id INTEGER, week_start DATE)"))
+    try:
+        conn.execute(text(f"INSERT INTO {keys} (pupil_id, week_start) {keys_sql}"), params)
+        conn.execute(text(f"CREATE INDEX {keys}_ix ON {keys} (pupil_id, week_start)"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"ANALYZE {keys}"))
+        conn.execute(text(
+            f"DELETE FROM {t} WHERE school_id = :school_id AND EXISTS (SELECT 1 FROM {keys} k "
+            f"WHERE k.pupil_id = {t}.pupil_id AND k.week_start = {t}.week_start)"), params)
+        conn.execute(text(
+            f"INSERT INTO {t} (school_id, trust_id, pupil_id, week_start, "
+            f"{', '.join(SUMMARY_FIELDS)}) "
+            f"SELECT m.school_id, m.trust_id, m.pupil_id, m.week_start, {summary_columns('m')} "
+            f"FROM {keys} k JOIN attendance_marks m ON k.pupil_id = m.pupil_id "
+            f"AND k.week_start = m.week_start JOIN pupils p ON p.id = m.pupil_id "
+            f"WHERE m.school_id = :school_id AND m.date >= p.on_roll_from "
+            f"AND (p.on_roll_to IS NULL OR m.date <= p.on_roll_to) "
+            f"GROUP BY m.school_id, m.trust_id, m.pupil_id, m.week_start"), params)
+    finally:
+        conn.execute(text(f"DROP TABLE IF EXISTS {keys}"))
 
 
 def rebuild_pupil(session: Session, school_id: int, pupil_id: int) -> None:
