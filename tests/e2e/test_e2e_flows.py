@@ -128,6 +128,8 @@ def test_the_keyboard_reaches_the_content_first(live, browser):
     ctx = browser.new_context(viewport=DESKTOP)
     page = ctx.new_page()
     sign_in(page, live, "staff@e2e.invalid")
+    page.wait_for_url(live.url + "/")  # the start page, not the sign-in form still unloading
+    page.wait_for_load_state("load")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     ctx.close()
