@@ -3,7 +3,7 @@
 A CTF carries attendance, where it carries any, per pupil and academic year as
 ``YearData/AttendSessions`` with an ``AttendanceStartDate`` (yyyy-MM-dd) and an
 ``AttendanceMarks`` string of session-by-session marks from that date (element names from
-public MIS code; no CTF schema was available, see docs/attendance.md). This reader takes the
+public MIS code; no CTF schema was available, see the README, Attendance). This reader takes the
 string as two characters per calendar day, morning then afternoon, from the start date; on a
 day the school's calendar has no session the characters are skipped, and ``-`` or a space
 means the session was not marked. One character per session cannot hold the two-character

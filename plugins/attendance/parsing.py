@@ -42,7 +42,7 @@ class ErrorLog:
 
 @dataclass
 class Layout:
-    """How a CSV register export is laid out (see docs/attendance.md for common layouts).
+    """How a CSV register export is laid out (see the README, Attendance, CSV layouts).
 
     ``format`` "long": one row per mark with pupil, date, session and code columns.
     ``format`` "wide": one row per pupil and one column per session, headed "<date> AM" or
