@@ -52,8 +52,12 @@ def dashboard(school_id: int):
     data = service.dashboard_data(s, school_id, start, end)
     audit.record(s, "attendance.dashboard_read", actor=a, object_type="school",
                  object_id=school_id, school_id=school_id)
-    chart = line_chart([Point(w.strftime("%d %b"), c.attendance_pct) for w, c in data["trend"]],
-                       "School attendance by week", unit="%", max_value=100)
+    points = [Point(w.strftime("%d %b"), c.attendance_pct) for w, c in data["trend"]]
+    known = [p.value for p in points if p.value is not None]
+    # start the axis a little below the lowest week so a fall of a few points is visible
+    floor = max(0, min(90, (int(min(known)) // 5) * 5 - 5)) if known else 0
+    chart = line_chart(points, "School attendance by week", unit="%", min_value=floor,
+                       max_value=100)
     return render_template("attendance/dashboard.html", school_id=school_id, start=start,
                            end=end, year_labels=YEAR_GROUPS, chart=chart, **data)
 
