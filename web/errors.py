@@ -51,6 +51,8 @@ def register_error_handlers(app: Flask) -> None:
             data = getattr(exc, "data", None)
             if data and "messages" in data:
                 body["errors"] = data["messages"]
+            if exc.code == 401:  # RFC 6750: say which scheme the API expects
+                headers.append(("WWW-Authenticate", 'Bearer realm="mat-api"'))
             return jsonify(body), exc.code, headers
         return render_template("error.html", code=exc.code, message=exc.description), \
             exc.code, headers
