@@ -145,3 +145,32 @@ def test_no_signals_where_the_plugin_is_off(session, host, make_school, make_pup
     host.set_enabled(session, school.id, "attendance", False)
     assert analyse_school(session, school.id, D(2025, 9, 19)) == []
     assert session.scalars(select(Alert).where(Alert.school_id == school.id)).all() == []
+
+
+def test_api_import_by_a_dsl_sees_siblings_at_other_schools_at_once(
+        db, session, make_trust, make_school, make_pupil, make_user, days):
+    """The analysis after an import is trust-wide system work: a DSL's scoped session (the
+    API path) must not hide the sibling at the other school until the nightly run."""
+    from plugins.attendance import service
+
+    trust = make_trust()
+    primary, secondary = make_school(trust=trust), make_school(trust=trust)
+    a, b = make_pupil(primary), make_pupil(secondary)
+    core_pupils.link_family(session, None, a.id, b.id)
+    week = weekdays(MON, 5)
+    days(secondary, b, week[:3], "/")
+    days(secondary, b, week[3:], "O")
+    _, dsl = make_user("dsl", primary)
+    marks = [{"pupil_id": a.id, "date": d.isoformat(), "session": s, "code": code}
+             for d, code in [(d, "/") for d in week[:3]] + [(d, "N") for d in week[3:]]
+             for s in ("AM", "PM")]
+    for m in marks:
+        if m["code"] == "/" and m["session"] == "PM":
+            m["code"] = "\\"
+    with db.session(dsl.scope()) as scoped:
+        service.import_json(scoped, dsl, primary.id, marks)
+        scoped.commit()
+    found = session.scalars(select(Signal).where(Signal.school_id == primary.id,
+                                                 Signal.kind == "siblings")).all()
+    assert [(s.pupil_id, s.dedupe_key) for s in found] == [
+        (a.id, f"siblings:{a.id}:{b.id}:2025-09-03")]
