@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> dict:
             "raw_copy_seconds": round(copy_seconds, 2), "raw_copy_marks_per_s": round(copy_rate),
             "ratio_to_copy": round(rate / copy_rate, 3), "target_ratio": 0.5,
             "result": big["result"],
+            # the signal analysis job queued after the import commits (inline here, no Redis)
+            "analysis_job_seconds": round(big["analysis_seconds"], 2),
             "first_import": {"marks": n_this, "seconds": round(first["seconds"], 2)}}
         report["memory"] = {"marks": n_last, "peak_rss_mb": round(big["peak_rss_mb"], 1),
                             "rss_before_import_mb": round(big["rss_before_import_mb"], 1),

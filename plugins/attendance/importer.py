@@ -215,6 +215,15 @@ def check_and_merge(session: Session, st: Staging, cols: Columns, checker: Check
                 f"JOIN {p_t} p ON p.raw = s.{c.pupil} JOIN {d_t} d ON d.raw = s.{c.date} "
                 f"JOIN {s_t} x ON x.raw = s.{c.session} "
                 f"JOIN {c_t} k ON k.raw = s.{c.code} AND k.new_era = d.new_era")
+    # the joins run once: every later step (duplicates, date range, insert, summaries) reads
+    # this table of resolved marks
+    r_t = st.temp("r", "line INTEGER, pupil_id INTEGER, day DATE, session TEXT, code TEXT, "
+                       "week DATE")
+    st.conn.execute(text(f"INSERT INTO {r_t} (line, pupil_id, day, session, code, week) "
+                         f"{resolved}"))
+    if st.pg:
+        st.conn.execute(text(f"ANALYZE {r_t}"))
+    resolved = f"SELECT line, pupil_id, day, session, code, week FROM {r_t}"
     dup = (f"FROM ({resolved}) r JOIN (SELECT pupil_id, day, session, MIN(line) AS first_line "
            f"FROM ({resolved}) q GROUP BY pupil_id, day, session HAVING COUNT(*) > 1) f "
            f"ON f.pupil_id = r.pupil_id AND f.day = r.day AND f.session = r.session "

@@ -75,8 +75,40 @@ def _finish(session: Session, batch: ImportBatch, outcome: ImportOutcome) -> Non
                  object_type="import", object_id=batch.id, school_id=batch.school_id,
                  user_id=batch.created_by_id,
                  detail={"marks": outcome.imported, "errors": outcome.errors.count})
-    if outcome.ok and outcome.last_date:
-        signals.analyse_school(session, batch.school_id, outcome.last_date)
+
+
+def _analyse_after(batch_id: int, school_id: int, last_date: dt.date) -> None:
+    """Queue the signal analysis of an import that has committed. It is its own job (stable id
+    per import, so a retried import does not queue it twice) rather than part of the import's
+    transaction: the marks are stored and visible as soon as they commit, and the analysis's
+    trust-wide reads do not hold the import's locks."""
+    from core.jobs import enqueue
+
+    from .jobs import analyse_school
+
+    enqueue(analyse_school, school_id, last_date.isoformat(), school_id=school_id,
+            plugin="attendance", job_id=f"attendance:analyse:{school_id}:batch:{batch_id}")
+
+
+def _analyse_on_commit(session: Session, batch_id: int, school_id: int,
+                       last_date: dt.date) -> None:
+    """Queue the analysis when ``session`` commits (an in-request import); nothing if it rolls
+    back, since then nothing was imported."""
+    from sqlalchemy import event
+
+    def committed(_session):
+        event.remove(session, "after_soft_rollback", rolled_back)
+        _analyse_after(batch_id, school_id, last_date)
+
+    def rolled_back(_session, previous):
+        if previous.nested:
+            return  # a savepoint: the import may still commit with the outer transaction
+        if event.contains(session, "after_commit", committed):
+            event.remove(session, "after_commit", committed)
+        event.remove(session, "after_soft_rollback", rolled_back)
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_soft_rollback", rolled_back)
 
 
 def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,
@@ -127,6 +159,8 @@ def _import_file(db, batch_id: int, path: str, source: str, layout: Layout, scho
                                    batch_id=batch_id, progress=tick)
         _finish(s, s.get(ImportBatch, batch_id), outcome)
         status = s.get(ImportBatch, batch_id).status
+    if outcome.ok and outcome.last_date:
+        _analyse_after(batch_id, school_id, outcome.last_date)
     if progress:
         progress(size, size)
     return {"status": status, "marks": outcome.imported, "errors": outcome.errors.count}
@@ -166,6 +200,8 @@ def import_json(session: Session, actor: Actor, school_id: int, marks: list[dict
     if not outcome.ok:
         raise ValidationError(errors_as_fields(errors.items))
     _finish(session, batch, outcome)
+    if outcome.last_date:
+        _analyse_on_commit(session, batch.id, school_id, outcome.last_date)
     return batch
 
 

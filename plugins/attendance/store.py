@@ -124,7 +124,7 @@ class Staging:
             self.conn.execute(text(f"ANALYZE {self.name}"))
 
     def drop(self) -> None:
-        for suffix in ("", "_p", "_d", "_s", "_c"):
+        for suffix in ("", "_p", "_d", "_s", "_c", "_r"):
             self.conn.execute(text(f"DROP TABLE IF EXISTS {self.name}{suffix}"))
 
 
