@@ -28,14 +28,16 @@ class RegisterMark(SchoolScoped, Base):
 
     The biggest table by far (~20 million rows a year for a large trust), so it carries only
     what its readers and the upsert need: the natural key (pupil, date, session) as primary
-    key, one (school, date) index, and the composite key to ``pupils`` that pins each mark to
-    its pupil's school. ``school_id`` and ``trust_id`` repeat the pupil's (the tenant key on
-    every row, for row-level security and sharding) without foreign keys of their own, and
-    ``batch_id`` is a plain reference, so a bulk insert checks one key per row, not four."""
+    key and one (school, date) index. That each mark's pupil is at the mark's school (and
+    stays there while it has marks) is enforced by triggers created in migration att0001,
+    not a composite foreign key: the same guarantee, but on PostgreSQL checked once per
+    statement with one join instead of one key lookup per mark, which was the largest single
+    cost of a bulk import. ``school_id`` and ``trust_id`` repeat the pupil's (the tenant key
+    on every row, for row-level security and sharding) without foreign keys of their own,
+    and ``batch_id`` is a plain reference."""
 
     __tablename__ = "attendance_marks"
     __table_args__ = (
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
         CheckConstraint("session IN ('AM','PM')", name="session_am_pm"),
         Index("ix_attendance_marks_school_date", "school_id", "date"),
     )

@@ -55,11 +55,11 @@ def upgrade() -> None:
     sa.Column('week_start', sa.Date(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("session IN ('AM','PM')", name=op.f('ck_attendance_marks_session_am_pm')),
-    sa.ForeignKeyConstraint(['pupil_id', 'school_id'], ['pupils.id', 'pupils.school_id'], name=op.f('fk_attendance_marks_pupil_id_school_id_pupils')),
     sa.PrimaryKeyConstraint('pupil_id', 'date', 'session', name=op.f('pk_attendance_marks'))
     )
     with op.batch_alter_table('attendance_marks', schema=None) as batch_op:
         batch_op.create_index('ix_attendance_marks_school_date', ['school_id', 'date'], unique=False)
+    _create_pupil_school_guard()
 
     op.create_table('attendance_weekly_summaries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -131,6 +131,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attendance_weekly_school_week')
 
     op.drop_table('attendance_weekly_summaries')
+    _drop_pupil_school_guard()
     with op.batch_alter_table('attendance_marks', schema=None) as batch_op:
         batch_op.drop_index('ix_attendance_marks_school_date')
 
@@ -141,3 +142,85 @@ def downgrade() -> None:
 
     op.drop_table('attendance_import_batches')
     # ### end Alembic commands ###
+
+
+# A mark's pupil must be at the mark's school, and stay there while it has marks: what a
+# composite foreign key (pupil_id, school_id) -> pupils (id, school_id) guarantees, enforced by
+# triggers instead. On PostgreSQL they are statement-level, so a bulk import checks all its
+# marks with one join rather than one foreign-key lookup per mark. Any violation aborts the
+# statement, as the foreign key would (SQLSTATE 23503 on PostgreSQL).
+_PG_GUARD = [
+    """CREATE FUNCTION attendance_marks_pupil_school() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM attendance_new_marks n WHERE NOT EXISTS (
+                SELECT 1 FROM pupils p WHERE p.id = n.pupil_id AND p.school_id = n.school_id))
+        THEN
+            RAISE EXCEPTION 'attendance_marks: the pupil is not at the mark''s school'
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER attendance_marks_pupil_school_insert AFTER INSERT ON attendance_marks
+    REFERENCING NEW TABLE AS attendance_new_marks FOR EACH STATEMENT
+    EXECUTE FUNCTION attendance_marks_pupil_school()""",
+    """CREATE TRIGGER attendance_marks_pupil_school_update AFTER UPDATE ON attendance_marks
+    REFERENCING NEW TABLE AS attendance_new_marks FOR EACH STATEMENT
+    EXECUTE FUNCTION attendance_marks_pupil_school()""",
+    """CREATE FUNCTION attendance_pupils_keep_marks() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM attendance_old_pupils o JOIN attendance_marks m
+                   ON m.pupil_id = o.id AND m.school_id = o.school_id
+                   WHERE NOT EXISTS (SELECT 1 FROM pupils p
+                                     WHERE p.id = o.id AND p.school_id = o.school_id))
+        THEN
+            RAISE EXCEPTION 'pupils: the pupil has register marks at this school'
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER attendance_pupils_keep_marks_delete AFTER DELETE ON pupils
+    REFERENCING OLD TABLE AS attendance_old_pupils FOR EACH STATEMENT
+    EXECUTE FUNCTION attendance_pupils_keep_marks()""",
+    """CREATE TRIGGER attendance_pupils_keep_marks_update AFTER UPDATE ON pupils
+    REFERENCING OLD TABLE AS attendance_old_pupils FOR EACH STATEMENT
+    EXECUTE FUNCTION attendance_pupils_keep_marks()""",
+]
+_SQLITE_GUARD = [
+    """CREATE TRIGGER attendance_marks_pupil_school_insert BEFORE INSERT ON attendance_marks
+    WHEN NOT EXISTS (SELECT 1 FROM pupils p WHERE p.id = NEW.pupil_id
+                     AND p.school_id = NEW.school_id)
+    BEGIN SELECT RAISE(ABORT, 'attendance_marks: the pupil is not at the mark''s school'); END""",
+    """CREATE TRIGGER attendance_marks_pupil_school_update
+    BEFORE UPDATE OF pupil_id, school_id ON attendance_marks
+    WHEN NOT EXISTS (SELECT 1 FROM pupils p WHERE p.id = NEW.pupil_id
+                     AND p.school_id = NEW.school_id)
+    BEGIN SELECT RAISE(ABORT, 'attendance_marks: the pupil is not at the mark''s school'); END""",
+    """CREATE TRIGGER attendance_pupils_keep_marks_delete BEFORE DELETE ON pupils
+    WHEN EXISTS (SELECT 1 FROM attendance_marks m WHERE m.pupil_id = OLD.id
+                 AND m.school_id = OLD.school_id)
+    BEGIN SELECT RAISE(ABORT, 'pupils: the pupil has register marks at this school'); END""",
+    """CREATE TRIGGER attendance_pupils_keep_marks_update BEFORE UPDATE OF id, school_id ON pupils
+    WHEN (NEW.id <> OLD.id OR NEW.school_id <> OLD.school_id) AND EXISTS (
+        SELECT 1 FROM attendance_marks m WHERE m.pupil_id = OLD.id
+        AND m.school_id = OLD.school_id)
+    BEGIN SELECT RAISE(ABORT, 'pupils: the pupil has register marks at this school'); END""",
+]
+_TRIGGERS = [("attendance_marks", "attendance_marks_pupil_school_insert"),
+             ("attendance_marks", "attendance_marks_pupil_school_update"),
+             ("pupils", "attendance_pupils_keep_marks_delete"),
+             ("pupils", "attendance_pupils_keep_marks_update")]
+
+
+def _create_pupil_school_guard() -> None:
+    pg = op.get_bind().dialect.name == "postgresql"
+    for ddl in _PG_GUARD if pg else _SQLITE_GUARD:
+        op.execute(ddl)
+
+
+def _drop_pupil_school_guard() -> None:
+    pg = op.get_bind().dialect.name == "postgresql"
+    for table, name in _TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if pg else ""))
+    if pg:
+        op.execute("DROP FUNCTION IF EXISTS attendance_marks_pupil_school()")
+        op.execute("DROP FUNCTION IF EXISTS attendance_pupils_keep_marks()")

@@ -1,0 +1,77 @@
+"""The database itself keeps every register mark at its pupil's school (the triggers of
+migration att0001, which stand in for a composite foreign key): on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.models import Pupil
+from plugins.attendance.models import RegisterMark
+
+MON = dt.date(2025, 9, 8)
+
+
+def _mark(pupil, school, day=MON, session_="AM"):
+    return {"school_id": school.id, "trust_id": school.trust_id, "pupil_id": pupil.id,
+            "date": day, "session": session_, "code": "/", "week_start": MON}
+
+
+def test_a_mark_for_a_pupil_at_another_school_is_refused(session, make_trust, make_school,
+                                                         make_pupil):
+    trust = make_trust()
+    ours, theirs = make_school(trust=trust), make_school(trust=trust)
+    stranger = make_pupil(theirs)
+    with pytest.raises(IntegrityError):
+        with session.begin_nested():
+            session.execute(insert(RegisterMark), [_mark(stranger, ours)])
+    # one bad mark among good ones: the whole statement is refused
+    own = make_pupil(ours)
+    with pytest.raises(IntegrityError):
+        with session.begin_nested():
+            good, bad = _mark(own, ours), _mark(stranger, ours, session_="PM")
+            rows = select(*map(literal, good.values())).union_all(
+                select(*map(literal, bad.values())))
+            session.execute(insert(RegisterMark).from_select(list(good), rows))
+    assert session.scalar(select(func.count()).select_from(RegisterMark).where(
+        RegisterMark.school_id == ours.id)) == 0
+    with session.begin_nested():
+        session.execute(insert(RegisterMark), [_mark(own, ours)])
+    assert session.scalar(select(func.count()).select_from(RegisterMark).where(
+        RegisterMark.school_id == ours.id)) == 1
+
+
+def test_a_mark_cannot_be_moved_to_another_school(session, make_trust, make_school,
+                                                  make_pupil):
+    trust = make_trust()
+    ours, theirs = make_school(trust=trust), make_school(trust=trust)
+    own = make_pupil(ours)
+    session.execute(insert(RegisterMark), [_mark(own, ours)])
+    with pytest.raises(IntegrityError):
+        with session.begin_nested():
+            session.execute(update(RegisterMark).where(RegisterMark.pupil_id == own.id)
+                            .values(school_id=theirs.id))
+
+
+def test_a_pupil_with_marks_can_neither_leave_the_school_nor_be_deleted(
+        session, make_trust, make_school, make_pupil):
+    trust = make_trust()
+    ours, theirs = make_school(trust=trust), make_school(trust=trust)
+    marked, unmarked = make_pupil(ours), make_pupil(ours)
+    session.execute(insert(RegisterMark), [_mark(marked, ours)])
+    session.expunge_all()
+    with pytest.raises(IntegrityError):
+        with session.begin_nested():
+            session.execute(update(Pupil).where(Pupil.id == marked.id)
+                            .values(school_id=theirs.id))
+    with pytest.raises(IntegrityError):
+        with session.begin_nested():
+            session.execute(delete(Pupil).where(Pupil.id == marked.id))
+    # other changes to the pupil, and a pupil without marks, are not held back
+    session.execute(update(Pupil).where(Pupil.id == marked.id).values(first_name="Renamed"))
+    session.execute(update(Pupil).where(Pupil.id == unmarked.id).values(school_id=theirs.id))
+    assert session.scalar(select(Pupil.school_id).where(Pupil.id == unmarked.id)) == theirs.id
+    assert session.scalar(select(Pupil.first_name).where(Pupil.id == marked.id)) == "Renamed"
+
