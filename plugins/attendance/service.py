@@ -93,22 +93,26 @@ def _analyse_after(batch_id: int, school_id: int, last_date: dt.date) -> None:
 def _analyse_on_commit(session: Session, batch_id: int, school_id: int,
                        last_date: dt.date) -> None:
     """Queue the analysis when ``session`` commits (an in-request import); nothing if it rolls
-    back, since then nothing was imported."""
+    back, since then nothing was imported. The session keeps a list of imports waiting for
+    its commit, and its two listeners are added once."""
     from sqlalchemy import event
 
-    def committed(_session):
-        event.remove(session, "after_soft_rollback", rolled_back)
-        _analyse_after(batch_id, school_id, last_date)
+    pending = session.info.get("attendance_analyse")
+    if pending is None:
+        pending = session.info["attendance_analyse"] = []
 
-    def rolled_back(_session, previous):
-        if previous.nested:
-            return  # a savepoint: the import may still commit with the outer transaction
-        if event.contains(session, "after_commit", committed):
-            event.remove(session, "after_commit", committed)
-        event.remove(session, "after_soft_rollback", rolled_back)
+        def committed(_session):
+            waiting, pending[:] = list(pending), []
+            for args in waiting:
+                _analyse_after(*args)
 
-    event.listen(session, "after_commit", committed, once=True)
-    event.listen(session, "after_soft_rollback", rolled_back)
+        def rolled_back(_session, previous):
+            if not previous.nested:  # a savepoint's rollback keeps the outer import
+                pending.clear()
+
+        event.listen(session, "after_commit", committed)
+        event.listen(session, "after_soft_rollback", rolled_back)
+    pending.append((batch_id, school_id, last_date))
 
 
 def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,

@@ -174,3 +174,25 @@ def test_api_import_by_a_dsl_sees_siblings_at_other_schools_at_once(
                                                  Signal.kind == "siblings")).all()
     assert [(s.pupil_id, s.dedupe_key) for s in found] == [
         (a.id, f"siblings:{a.id}:{b.id}:2025-09-03")]
+
+
+def test_the_analysis_is_queued_only_when_the_api_import_commits(
+        db, session, make_school, make_pupil, make_user):
+    """The analysis job follows the import's commit: an API import rolled back queues nothing,
+    and one committed queues (and, without Redis, runs) the job named after its import."""
+    from core.models import JobRun
+    from plugins.attendance import service
+
+    school = make_school()
+    pupil = make_pupil(school)
+    _, dsl = make_user("dsl", school)
+    marks = [{"pupil_id": pupil.id, "date": "2025-09-08", "session": "AM", "code": "/"}]
+    with db.session(dsl.scope()) as scoped:
+        first = service.import_json(scoped, dsl, school.id, marks).id
+        scoped.rollback()
+    assert session.get(JobRun, f"attendance_analyse_{school.id}_batch_{first}") is None
+    with db.session(dsl.scope()) as scoped:
+        second = service.import_json(scoped, dsl, school.id, marks).id
+        scoped.commit()
+    run = session.get(JobRun, f"attendance_analyse_{school.id}_batch_{second}")
+    assert (run.status, run.plugin, run.school_id) == ("done", "attendance", school.id)
