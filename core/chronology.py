@@ -36,6 +36,26 @@ def _in_range(at: dt.datetime, start: dt.date | None, end: dt.date | None) -> bo
     return (start is None or local >= start) and (end is None or local <= end)
 
 
+def _user_names(session: Session, ids) -> dict[int, str]:
+    """Names of just the people named in a file (not the whole users table)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def _pupil_concerns(session: Session, pupil_id: int) -> tuple[list[Concern], list[ConcernEntry]]:
+    """A pupil's concerns (oldest first) and all their entries, in two queries."""
+    concerns = session.scalars(select(Concern).join(
+        ConcernPupil, and_(ConcernPupil.concern_id == Concern.id,
+                           ConcernPupil.school_id == Concern.school_id))
+        .where(ConcernPupil.pupil_id == pupil_id).order_by(Concern.occurred_at)).all()
+    entries = session.scalars(select(ConcernEntry).where(
+        ConcernEntry.concern_id.in_([c.id for c in concerns]))
+        .order_by(ConcernEntry.created_at, ConcernEntry.id)).all()
+    return list(concerns), list(entries)
+
+
 def core_entries(session: Session, school_id: int, pupil_id: int, start: dt.date | None,
                  end: dt.date | None) -> list[ChronologyItem]:
     """The core's part of a chronology: concerns, the DSL's entries, flags, roll changes."""
@@ -43,12 +63,14 @@ def core_entries(session: Session, school_id: int, pupil_id: int, start: dt.date
     pupil = session.get(Pupil, pupil_id)
     if pupil is None:
         return items
-    names = dict(session.execute(select(User.id, User.name)).all())
-    cats = dict(session.execute(select(ConcernCategory.id, ConcernCategory.label)).all())
-    concerns = session.scalars(select(Concern).join(
-        ConcernPupil, and_(ConcernPupil.concern_id == Concern.id,
-                           ConcernPupil.school_id == Concern.school_id))
-        .where(ConcernPupil.pupil_id == pupil_id, Concern.school_id == school_id)).all()
+    concerns, entries = _pupil_concerns(session, pupil_id)
+    concerns = [c for c in concerns if c.school_id == school_id]
+    entries = [e for e in entries if e.school_id == school_id]
+    names = _user_names(session, [c.recorded_by_id for c in concerns] +
+                        [e.author_id for e in entries])
+    cat_ids = {e.category_id for e in entries if e.category_id}
+    cats = dict(session.execute(select(ConcernCategory.id, ConcernCategory.label).where(
+        ConcernCategory.id.in_(cat_ids))).all()) if cat_ids else {}
     for c in concerns:
         who = names.get(c.recorded_by_id, "the system" if c.recorded_by_id is None else "?")
         detail = c.fact + (f"\nChild's words: \"{c.child_words}\"" if c.child_words else "")
@@ -56,8 +78,7 @@ def core_entries(session: Session, school_id: int, pupil_id: int, start: dt.date
                                     f"Concern recorded by {who}" + (f" ({c.source})"
                                                                    if c.source != "staff" else ""),
                                     detail, f"/schools/{school_id}/concerns/{c.id}"))
-    ids = [c.id for c in concerns]
-    for e in session.scalars(select(ConcernEntry).where(ConcernEntry.concern_id.in_(ids))):
+    for e in entries:
         title = ENTRY_TITLES[e.kind]
         if e.kind == "triage":
             title += f": {e.risk_level} risk"
@@ -149,18 +170,19 @@ def core_transfer_sections(session: Session, school_id: int, pupil_id: int
     flags = [{"flag": f.flag, "label": FLAGS.get(f.flag, f.flag), "start": f.start_date.isoformat(),
               "end": f.end_date.isoformat() if f.end_date else None, "note": f.note}
              for f in session.scalars(select(PupilFlag).where(PupilFlag.pupil_id == pupil_id))]
-    names = dict(session.execute(select(User.id, User.name)).all())
+    found, all_entries = _pupil_concerns(session, pupil_id)
+    names = _user_names(session, [c.recorded_by_id for c in found] +
+                        [e.author_id for e in all_entries])
+    by_concern: dict[int, list[ConcernEntry]] = {}
+    for e in all_entries:
+        by_concern.setdefault(e.concern_id, []).append(e)
     concerns = []
-    for c in session.scalars(select(Concern).join(
-            ConcernPupil, and_(ConcernPupil.concern_id == Concern.id,
-                               ConcernPupil.school_id == Concern.school_id))
-            .where(ConcernPupil.pupil_id == pupil_id).order_by(Concern.occurred_at)):
+    for c in found:
         entries = [{"id": e.id, "kind": e.kind, "at": e.created_at.isoformat(),
                     "author": names.get(e.author_id, ""), "body": e.body,
                     "risk_level": e.risk_level, "referral_to": e.referral_to,
                     "due_date": e.due_date.isoformat() if e.due_date else None}
-                   for e in session.scalars(select(ConcernEntry).where(
-                       ConcernEntry.concern_id == c.id).order_by(ConcernEntry.created_at))]
+                   for e in by_concern.get(c.id, [])]
         concerns.append({"id": c.id, "occurred_at": c.occurred_at.isoformat(),
                          "recorded_at": c.recorded_at.isoformat(), "location": c.location,
                          "fact": c.fact, "child_words": c.child_words, "opinion": c.opinion,

@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from core import alerts, audit
@@ -297,22 +297,43 @@ class ConcernRow:
     source: str
 
 
-def list_concerns(session: Session, actor: Actor, school_id: int, *, status: str | None = None,
-                  pupil_id: int | None = None, mine: bool = False,
+def status_column():
+    """Each concern's status as SQL, by the same rule as :func:`concern_status` (closed when
+    its latest closure/reopening is a closure; open once a DSL has worked on it; otherwise
+    awaiting triage), so lists filter and count in the database rather than in Python."""
+    same = and_(ConcernEntry.concern_id == Concern.id, ConcernEntry.school_id == Concern.school_id)
+    latest_turn = (select(ConcernEntry.kind)
+                   .where(same, ConcernEntry.kind.in_(("closure", "reopened")))
+                   .order_by(ConcernEntry.created_at.desc(), ConcernEntry.id.desc()).limit(1)
+                   .correlate(Concern).scalar_subquery())
+    worked = exists().where(same, ConcernEntry.kind.not_in(("amendment", "note")))
+    return case((latest_turn == "closure", "closed"), (worked, "open"),
+                else_="awaiting_triage")
+
+
+def list_concerns(session: Session, actor: Actor, school_id: int, *,
+                  status: str | tuple[str, ...] | None = None, pupil_id: int | None = None,
+                  mine: bool = False, recorded_before: dt.datetime | None = None,
                   limit: int = 200) -> list[ConcernRow]:
-    """Concerns of a school for the DSL team, or one's own (``mine``) for anyone who records."""
+    """Concerns of a school for the DSL team, or one's own (``mine``) for anyone who records;
+    newest first, filtered by status (one or several) before the limit is applied."""
     if mine:
         require(actor, "concern.record", school_id)
     else:
         require(actor, "casefile.read", school_id)
-    stmt = select(Concern).where(Concern.school_id == school_id)
+    state = status_column().label("status")
+    stmt = select(Concern, state).where(Concern.school_id == school_id)
     if mine:
         stmt = stmt.where(Concern.recorded_by_id == actor.user_id)
     if pupil_id is not None:
         stmt = stmt.where(exists().where(ConcernPupil.concern_id == Concern.id,
                                          ConcernPupil.pupil_id == pupil_id))
-    concerns = list(session.scalars(stmt.order_by(Concern.recorded_at.desc()).limit(limit)))
-    ids = [c.id for c in concerns]
+    if status:
+        stmt = stmt.where(state.in_((status,) if isinstance(status, str) else status))
+    if recorded_before is not None:
+        stmt = stmt.where(Concern.recorded_at < recorded_before)
+    found = session.execute(stmt.order_by(Concern.recorded_at.desc()).limit(limit)).all()
+    ids = [c.id for c, _ in found]
     names: dict[int, list[str]] = {i: [] for i in ids}
     for cid, first, pref, last in session.execute(
             select(ConcernPupil.concern_id, Pupil.first_name, Pupil.preferred_name, Pupil.last_name)
@@ -320,14 +341,8 @@ def list_concerns(session: Session, actor: Actor, school_id: int, *, status: str
                               Pupil.school_id == ConcernPupil.school_id))
             .where(ConcernPupil.concern_id.in_(ids))):
         names[cid].append(f"{pref or first} {last}")
-    ents: dict[int, list[ConcernEntry]] = {i: [] for i in ids}
-    for e in session.scalars(select(ConcernEntry).where(ConcernEntry.concern_id.in_(ids))):
-        ents[e.concern_id].append(e)
-    rows = [ConcernRow(c.id, c.recorded_at, c.occurred_at, sorted(names[c.id]),
-                       concern_status(ents[c.id]), c.source) for c in concerns]
-    if status:
-        rows = [r for r in rows if r.status == status]
-    return rows
+    return [ConcernRow(c.id, c.recorded_at, c.occurred_at, sorted(names[c.id]), st, c.source)
+            for c, st in found]
 
 
 @dataclass
@@ -354,11 +369,10 @@ def overdue_actions(session: Session, school_id: int, today: dt.date | None = No
 def open_counts(session: Session, school_id: int) -> dict[str, int]:
     """How many concerns are awaiting triage, open and closed in a school."""
     counts = {"awaiting_triage": 0, "open": 0, "closed": 0}
-    ents: dict[int, list[ConcernEntry]] = {}
-    for e in session.scalars(select(ConcernEntry).where(ConcernEntry.school_id == school_id)):
-        ents.setdefault(e.concern_id, []).append(e)
-    for cid in session.scalars(select(Concern.id).where(Concern.school_id == school_id)):
-        counts[concern_status(ents.get(cid, []))] += 1
+    state = status_column()
+    for st, n in session.execute(select(state, func.count()).where(
+            Concern.school_id == school_id).group_by(state)):
+        counts[st] = n
     return counts
 
 

@@ -50,7 +50,6 @@ def school_dashboard(school_id: int):
     s, a = context.db(), context.actor()
     days = int(trust_setting(s, school.trust_id, "dashboard",
                              DASHBOARD_DEFAULTS)["open_too_long_days"])
-    rows = concern_service.list_concerns(s, a, school_id, limit=5000)
     cutoff = utcnow() - dt.timedelta(days=days)
     panels = sorted(context.host().call_for_school(s, school_id, "mat_dashboard_panels",
                                                    actor=a),
@@ -59,8 +58,11 @@ def school_dashboard(school_id: int):
                  school_id=school_id)
     return render_template(
         "dashboard/dashboard.html", school=school, days=days,
-        awaiting=[r for r in rows if r.status == "awaiting_triage"],
-        too_long=[r for r in rows if r.status != "closed" and r.recorded_at < cutoff],
+        awaiting=concern_service.list_concerns(s, a, school_id, status="awaiting_triage",
+                                               limit=1000),
+        too_long=concern_service.list_concerns(s, a, school_id,
+                                               status=("awaiting_triage", "open"),
+                                               recorded_before=cutoff, limit=1000),
         overdue=concern_service.overdue_actions(s, school_id),
         flagged=flagged_pupils(s, school_id),
         unread=alert_service.list_alerts(s, a, school_id, unread_only=True, limit=10),
