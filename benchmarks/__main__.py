@@ -51,12 +51,13 @@ def read_latency(db, school_id: int, trust_id: int, lead_id: int) -> dict:
 
 
 def marks_stored(db) -> int:
-    from sqlalchemy import func, select
+    from sqlalchemy import text
 
-    from plugins.attendance.models import RegisterMark
+    from plugins.attendance.weeks import marks_stored_sql
 
     with db.transaction(SYSTEM) as s:
-        return s.scalar(select(func.count()).select_from(RegisterMark))
+        return int(s.execute(text(f"SELECT {marks_stored_sql()} FROM attendance_weeks")).scalar()
+                   or 0)
 
 
 def import_in_process(db, school_id: int, path: Path) -> dict:

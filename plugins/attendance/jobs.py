@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
 
 from core.calendar import london_today
 from core.db import SYSTEM, current_database
@@ -22,13 +21,12 @@ def import_batch(batch_id: int, delete_after: bool = False) -> dict:
 def analyse_school(school_id: int, as_of: str | None = None) -> dict:
     """Look for signals in one school's marks up to ``as_of`` (default: the latest day
     marked, up to today). Running it twice adds nothing the second time."""
-    from .models import RegisterMark
+    from .weeks import latest_mark_date
     from .signals import analyse_school as analyse
 
     with current_database().transaction(SYSTEM) as s:
         if as_of is None:
-            day = s.scalar(select(func.max(RegisterMark.date)).where(
-                RegisterMark.school_id == school_id, RegisterMark.date <= london_today()))
+            day = latest_mark_date(s, school_id, london_today())
         else:
             day = dt.date.fromisoformat(as_of)
         if day is None:

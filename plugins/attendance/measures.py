@@ -1,29 +1,22 @@
-"""Attendance measures over any date range, read from the weekly summaries.
+"""Attendance measures over any date range, read from the stored weeks' counts.
 
-Whole weeks inside the range come from ``attendance_weekly_summaries``; only the part-weeks at
-either end (at most a few days) are counted from the marks themselves, so a year's figures never
-scan a year of marks. Both only count days a pupil was on roll.
+Whole weeks inside the range are sums of ``attendance_weeks`` counts; only the part-weeks at
+either end (one stored week each) are counted from their marks, so a year's figures never
+count a year of marks. Both only count days a pupil was on roll.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, fields
 
-from sqlalchemy import and_, case, func, or_, select
+import numpy as np
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.models import Pupil, PupilFlag
 
-from .codes import (
-    AEA,
-    AUTHORISED,
-    LATE_AFTER_CLOSE,
-    LATE_BEFORE_CLOSE,
-    PRESENT,
-    UNAUTHORISED,
-    codes_in,
-)
-from .models import RegisterMark, WeeklySummary
+from .models import AttendanceWeek
+from .weeks import NEVER, counts, to_numbers
 
 PERSISTENT = 0.10  # DfE: missing 10% or more of possible sessions
 SEVERE = 0.50  # DfE: missing 50% or more
@@ -83,15 +76,6 @@ class Counts:
                 "persistent_absence": self.persistent, "severe_absence": self.severe}
 
 
-def _mark_sums(code_col):
-    possible = codes_in(PRESENT, AEA, AUTHORISED, UNAUTHORISED)
-    groups = [possible, codes_in(PRESENT), codes_in(AEA), codes_in(AUTHORISED),
-              codes_in(UNAUTHORISED), [LATE_BEFORE_CLOSE], [LATE_AFTER_CLOSE]]
-    sums = [func.sum(case((code_col.in_(g), 1), else_=0)) for g in groups]
-    sums.append(func.sum(case((code_col.in_(possible), 0), else_=1)))
-    return sums
-
-
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
@@ -116,28 +100,42 @@ def pupil_counts(session: Session, school_id: int, start: dt.date, end: dt.date,
     edges = [(start, end)] if weeks is None else [
         (start, weeks[0] - dt.timedelta(days=1)), (weeks[1] + dt.timedelta(days=7), end)]
     if weeks is not None:
-        cols = [getattr(WeeklySummary, f.name) for f in fields(Counts)]
-        stmt = (select(WeeklySummary.pupil_id, *[func.sum(c) for c in cols])
-                .where(WeeklySummary.school_id == school_id,
-                       WeeklySummary.week_start >= weeks[0], WeeklySummary.week_start <= weeks[1])
-                .group_by(WeeklySummary.pupil_id))
+        cols = [getattr(AttendanceWeek, f.name) for f in fields(Counts)]
+        stmt = (select(AttendanceWeek.pupil_id, *[func.sum(c) for c in cols])
+                .where(AttendanceWeek.school_id == school_id,
+                       AttendanceWeek.week_start >= weeks[0],
+                       AttendanceWeek.week_start <= weeks[1])
+                .group_by(AttendanceWeek.pupil_id))
         if pupil_id is not None:
-            stmt = stmt.where(WeeklySummary.pupil_id == pupil_id)
+            stmt = stmt.where(AttendanceWeek.pupil_id == pupil_id)
         take(session.execute(stmt))
     for a, b in edges:
-        if a > b:
-            continue
-        stmt = (select(RegisterMark.pupil_id, *_mark_sums(RegisterMark.code))
-                .join(Pupil, and_(Pupil.id == RegisterMark.pupil_id,
-                                  Pupil.school_id == RegisterMark.school_id))
-                .where(RegisterMark.school_id == school_id, RegisterMark.date >= a,
-                       RegisterMark.date <= b, RegisterMark.date >= Pupil.on_roll_from,
-                       or_(Pupil.on_roll_to.is_(None), RegisterMark.date <= Pupil.on_roll_to))
-                .group_by(RegisterMark.pupil_id))
-        if pupil_id is not None:
-            stmt = stmt.where(RegisterMark.pupil_id == pupil_id)
-        take(session.execute(stmt))
+        while a <= b:  # a part-range spans at most two weeks: one stored week at a time
+            week_end = min(b, _monday(a) + dt.timedelta(days=6))
+            take(_part_week(session, school_id, a, week_end, pupil_id))
+            a = week_end + dt.timedelta(days=1)
     return out
+
+
+def _part_week(session: Session, school_id: int, a: dt.date, b: dt.date,
+               pupil_id: int | None) -> list[tuple]:
+    """(pupil, counts...) over [a, b], days of one week, counted from the stored marks."""
+    stmt = (select(AttendanceWeek.pupil_id, AttendanceWeek.marks, Pupil.on_roll_from,
+                   Pupil.on_roll_to)
+            .join(Pupil, Pupil.id == AttendanceWeek.pupil_id)
+            .where(AttendanceWeek.school_id == school_id,
+                   AttendanceWeek.week_start == _monday(a)))
+    if pupil_id is not None:
+        stmt = stmt.where(AttendanceWeek.pupil_id == pupil_id)
+    rows = session.execute(stmt).all()
+    if not rows:
+        return []
+    first = np.array([max(r[2], a).toordinal() for r in rows], dtype=np.int64)
+    last = np.array([min(r[3] or NEVER, b).toordinal() for r in rows], dtype=np.int64)
+    sums = counts(np.stack([to_numbers(r[1]) for r in rows]),
+                  np.full(len(rows), _monday(a).toordinal(), dtype=np.int64), first, last)
+    # every mark is a possible session or not: a pupil with neither has no marks in [a, b]
+    return [(r[0], *c) for r, c in zip(rows, sums.tolist()) if c[0] + c[-1]]
 
 
 def pupils_in_range(session: Session, school_id: int, start: dt.date, end: dt.date, *,
@@ -201,11 +199,11 @@ def group_measures(session: Session, school_id: int, start: dt.date, end: dt.dat
 def weekly_trend(session: Session, school_id: int, start: dt.date, end: dt.date,
                  pupil_id: int | None = None) -> list[tuple[dt.date, Counts]]:
     """Week by week counts (school or one pupil) from the summaries, oldest first."""
-    cols = [getattr(WeeklySummary, f.name) for f in fields(Counts)]
-    stmt = (select(WeeklySummary.week_start, *[func.sum(c) for c in cols])
-            .where(WeeklySummary.school_id == school_id,
-                   WeeklySummary.week_start >= _monday(start), WeeklySummary.week_start <= end)
-            .group_by(WeeklySummary.week_start).order_by(WeeklySummary.week_start))
+    cols = [getattr(AttendanceWeek, f.name) for f in fields(Counts)]
+    stmt = (select(AttendanceWeek.week_start, *[func.sum(c) for c in cols])
+            .where(AttendanceWeek.school_id == school_id,
+                   AttendanceWeek.week_start >= _monday(start), AttendanceWeek.week_start <= end)
+            .group_by(AttendanceWeek.week_start).order_by(AttendanceWeek.week_start))
     if pupil_id is not None:
-        stmt = stmt.where(WeeklySummary.pupil_id == pupil_id)
+        stmt = stmt.where(AttendanceWeek.pupil_id == pupil_id)
     return [(r[0], Counts(*[int(v or 0) for v in r[1:]])) for r in session.execute(stmt)]

@@ -1,10 +1,9 @@
-"""Register marks, their import batches, weekly summaries and safeguarding signals."""
+"""Registers (a week per row), their import batches and safeguarding signals."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
@@ -17,39 +16,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, SchoolScoped, utcnow
-
-# SQLite only auto-numbers an INTEGER PRIMARY KEY; PostgreSQL needs 64 bits for ~20M rows a year.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class RegisterMark(SchoolScoped, Base):
-    """One pupil's mark for one session. Written in bulk by :mod:`.store`, never one by one.
-    ``week_start`` (the Monday) is kept so weekly summaries rebuild with a plain GROUP BY.
-
-    The biggest table by far (~20 million rows a year for a large trust), so it carries only
-    what its readers and the upsert need: the natural key (pupil, date, session) as primary
-    key and one (school, date) index. That each mark's pupil is at the mark's school (and
-    stays there while it has marks) is enforced by triggers created in migration att0001,
-    not a composite foreign key: the same guarantee, but on PostgreSQL checked once per
-    statement with one join instead of one key lookup per mark, which was the largest single
-    cost of a bulk import. ``school_id`` and ``trust_id`` repeat the pupil's (the tenant key
-    on every row, for row-level security and sharding) without foreign keys of their own,
-    and ``batch_id`` is a plain reference."""
-
-    __tablename__ = "attendance_marks"
-    __table_args__ = (
-        CheckConstraint("session IN ('AM','PM')", name="session_am_pm"),
-        Index("ix_attendance_marks_school_date", "school_id", "date"),
-    )
-
-    school_id: Mapped[int] = mapped_column(Integer)
-    trust_id: Mapped[int] = mapped_column(Integer)
-    pupil_id: Mapped[int] = mapped_column(primary_key=True)
-    date: Mapped[dt.date] = mapped_column(primary_key=True)
-    session: Mapped[str] = mapped_column(String(2), primary_key=True)
-    code: Mapped[str] = mapped_column(String(2))
-    week_start: Mapped[dt.date]
-    batch_id: Mapped[int | None]
 
 
 class ImportBatch(SchoolScoped, Base):
@@ -75,20 +41,33 @@ class ImportBatch(SchoolScoped, Base):
     finished_at: Mapped[dt.datetime | None]
 
 
-class WeeklySummary(SchoolScoped, Base):
-    """A pupil's sessions in one week (Monday ``week_start``), rebuilt from the marks whenever a
-    week's marks change, so pages read these rather than a year of marks."""
+class AttendanceWeek(SchoolScoped, Base):
+    """One pupil's register for one week (Monday ``week_start``): the marks of its fourteen
+    sessions (Monday AM to Sunday PM) in ``marks``, two characters each (see :mod:`.weeks`),
+    and the week's counts, kept in step with the marks whenever they are written, so pages read
+    these rather than counting marks.
 
-    __tablename__ = "attendance_weekly_summaries"
+    Stored a week to a row, as an MIS keeps its registers, because the marks are by far the
+    largest data (a secondary school records about 2.5 million a year): a row per mark made a
+    year's import write ten times the rows and index entries, which was most of its cost. The
+    counts only include days the pupil was on roll (recomputed when roll dates change).
+
+    That the pupil is at the row's school (and stays there while it has marks) is enforced by
+    triggers created in migration att0002 rather than a composite foreign key: the same
+    guarantee, but on PostgreSQL checked once per statement with one join instead of one key
+    lookup per row of a bulk import. ``batch_id`` is the import that last wrote the week."""
+
+    __tablename__ = "attendance_weeks"
     __table_args__ = (
-        UniqueConstraint("pupil_id", "week_start"),
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
-        Index("ix_attendance_weekly_school_week", "school_id", "week_start"),
+        CheckConstraint("length(marks) = 28", name="marks_fourteen_sessions"),
+        Index("ix_attendance_weeks_school_week", "school_id", "week_start"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    pupil_id: Mapped[int]
-    week_start: Mapped[dt.date]
+    school_id: Mapped[int] = mapped_column(Integer)
+    trust_id: Mapped[int] = mapped_column(Integer)
+    pupil_id: Mapped[int] = mapped_column(primary_key=True)
+    week_start: Mapped[dt.date] = mapped_column(primary_key=True)
+    marks: Mapped[str] = mapped_column(String(28))
     possible: Mapped[int] = mapped_column(default=0)
     present: Mapped[int] = mapped_column(default=0)  # includes late before registers close
     aea: Mapped[int] = mapped_column(default=0)
@@ -97,6 +76,7 @@ class WeeklySummary(SchoolScoped, Base):
     late_before: Mapped[int] = mapped_column(default=0)
     late_after: Mapped[int] = mapped_column(default=0)
     not_possible: Mapped[int] = mapped_column(default=0)
+    batch_id: Mapped[int | None]
 
 
 class Signal(SchoolScoped, Base):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import render_template
-from sqlalchemy import func, select
 
 from core import audit
 from core.calendar import london_today
@@ -13,7 +12,7 @@ from core.policy import can
 from web.charts import Point, bar_chart
 
 from .measures import weekly_trend
-from .models import RegisterMark
+from .weeks import latest_mark_date
 from .service import open_signals, school_measures, year_to_date
 
 
@@ -32,9 +31,7 @@ def pupil_panel(session, school_id: int, pupil_id: int, actor) -> Panel | None:
     readers only)."""
     if not can(actor, "casefile.read", school_id):
         return None
-    latest = session.scalar(select(func.max(RegisterMark.date)).where(
-        RegisterMark.school_id == school_id, RegisterMark.pupil_id == pupil_id))
-    end = min(latest or london_today(), london_today())
+    end = latest_mark_date(session, school_id, london_today(), pupil_id) or london_today()
     start = end - dt.timedelta(weeks=12)
     weeks = weekly_trend(session, school_id, start, end, pupil_id=pupil_id)
     points = [Point(w.strftime("%d %b"), c.attendance_pct) for w, c in weeks]

@@ -21,7 +21,8 @@ from . import signals
 from .ctf import read_ctf
 from .importer import Checker, ImportOutcome, import_long_csv, import_marks
 from .measures import GroupMeasures, group_measures, pupil_counts
-from .models import ImportBatch, RegisterMark, Signal
+from .models import ImportBatch, Signal
+from .weeks import Mark, marks_between
 from .parsing import ErrorLog, Layout, RawMark, read_wide_csv
 
 MAX_JSON_MARKS = 50_000
@@ -220,17 +221,14 @@ def get_batch(session: Session, actor: Actor, school_id: int, batch_id: int) -> 
 # --- reading ----------------------------------------------------------------------------------
 
 def pupil_marks(session: Session, actor: Actor, school_id: int, pupil_id: int, start: dt.date,
-                end: dt.date) -> list[RegisterMark]:
+                end: dt.date) -> list[Mark]:
     """A pupil's marks in a range (at most a year), audited as a case-file read."""
     from core.pupils import get_pupil
 
     get_pupil(session, actor, school_id, pupil_id, "casefile.read")
     if end < start or (end - start).days > 366:
         raise ValidationError({"end": ["must be on or after start, within a year of it"]})
-    rows = list(session.scalars(select(RegisterMark).where(
-        RegisterMark.school_id == school_id, RegisterMark.pupil_id == pupil_id,
-        RegisterMark.date >= start, RegisterMark.date <= end)
-        .order_by(RegisterMark.date, RegisterMark.session)))
+    rows = marks_between(session, school_id, pupil_id, start, end)
     audit.record(session, "attendance.marks_read", actor=actor, object_type="pupil",
                  object_id=pupil_id, school_id=school_id)
     return rows

@@ -22,7 +22,8 @@ from core.pupils import family_of, flags_on
 from core.schools import trust_setting
 
 from .codes import AUTHORISED, UNAUTHORISED, codes
-from .models import RegisterMark, Signal, WeeklySummary
+from .models import AttendanceWeek, Signal
+from .weeks import decode, monday
 
 DEFAULTS = {
     "cme_la_days": 10,  # statutory: tell the local authority after 10 school days
@@ -72,14 +73,16 @@ def record_signal(session: Session, school_id: int, pupil: Pupil, kind: str, key
 
 def _days_by_pupil(session: Session, school_id: int, start: dt.date, end: dt.date,
                    pupil_ids=None) -> dict[int, dict[dt.date, dict[str, str]]]:
-    stmt = select(RegisterMark.pupil_id, RegisterMark.date, RegisterMark.session,
-                  RegisterMark.code).where(RegisterMark.school_id == school_id,
-                                           RegisterMark.date >= start, RegisterMark.date <= end)
+    stmt = select(AttendanceWeek.pupil_id, AttendanceWeek.week_start, AttendanceWeek.marks).where(
+        AttendanceWeek.school_id == school_id, AttendanceWeek.week_start >= monday(start),
+        AttendanceWeek.week_start <= end)
     if pupil_ids is not None:
-        stmt = stmt.where(RegisterMark.pupil_id.in_(list(pupil_ids)))
+        stmt = stmt.where(AttendanceWeek.pupil_id.in_(list(pupil_ids)))
     out: dict[int, dict[dt.date, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
-    for pid, day, sess, code in session.execute(stmt):
-        out[pid][day][sess] = code
+    for pid, week, marks in session.execute(stmt):
+        for day, sess, code in decode(week, marks):
+            if start <= day <= end:
+                out[pid][day][sess] = code
     return out
 
 
@@ -119,9 +122,9 @@ def analyse_school(session: Session, school_id: int, as_of: dt.date) -> list[Sig
         return []
     term = cal.term_of(as_of)
     period = (term.start if term else school_days[-1]).isoformat()
-    pupil_ids = sorted(session.scalars(select(RegisterMark.pupil_id).where(
-        RegisterMark.school_id == school_id, RegisterMark.date >= start,
-        RegisterMark.date <= as_of).distinct()))
+    pupil_ids = sorted(session.scalars(select(AttendanceWeek.pupil_id).where(
+        AttendanceWeek.school_id == school_id, AttendanceWeek.week_start >= monday(start),
+        AttendanceWeek.week_start <= as_of).distinct()))
     pupils: dict[int, Pupil] = {}
     new: list[Signal] = []
 
@@ -232,14 +235,14 @@ def _falling(session, school_id, cfg, as_of, pupils, period, add) -> None:
     """Attendance over the last ``trend_weeks`` weeks against the weeks before: one query over
     the weekly summaries for the whole school."""
     n = int(cfg["trend_weeks"])
-    monday = as_of - dt.timedelta(days=as_of.weekday())
-    split = monday - dt.timedelta(weeks=n - 1)
+    this_monday = monday(as_of)
+    split = this_monday - dt.timedelta(weeks=n - 1)
     rows = session.execute(select(
-        WeeklySummary.pupil_id, WeeklySummary.week_start, WeeklySummary.possible,
-        WeeklySummary.present + WeeklySummary.aea).where(
-        WeeklySummary.school_id == school_id,
-        WeeklySummary.week_start >= monday - dt.timedelta(weeks=2 * n - 1),
-        WeeklySummary.week_start <= monday))
+        AttendanceWeek.pupil_id, AttendanceWeek.week_start, AttendanceWeek.possible,
+        AttendanceWeek.present + AttendanceWeek.aea).where(
+        AttendanceWeek.school_id == school_id,
+        AttendanceWeek.week_start >= this_monday - dt.timedelta(weeks=2 * n - 1),
+        AttendanceWeek.week_start <= this_monday))
     acc: dict[int, list] = defaultdict(lambda: [0, 0, 0, 0, None, None])
     for pid, week, possible, attended in rows:
         a = acc[pid]

@@ -1,13 +1,12 @@
-"""Writing marks in bulk: a staging table per import, set-based checks, then one upsert and a
-rebuild of the weekly summaries the import touched.
+"""The staging table an import's rows are checked in, and recounting a pupil's weeks.
 
-PostgreSQL loads the staging table with ``COPY``; SQLite with ``executemany``. The marks go in
-with ``INSERT ... SELECT ... ON CONFLICT (pupil_id, date, session) DO UPDATE``, so re-importing
-a day replaces its marks and never duplicates them. Raw SQL does not get the session's tenant
-criteria, so every statement here names the school explicitly.
+PostgreSQL loads the staging table with ``COPY``; SQLite with ``executemany``. Writing the
+checked marks into the stored weeks is :meth:`.weeks.WeekGrid.write`. Raw SQL does not get the
+session's tenant criteria, so every statement here names the school explicitly.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from typing import Callable, Sequence
@@ -15,38 +14,10 @@ from typing import Callable, Sequence
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .codes import (
-    AEA,
-    AUTHORISED,
-    LATE_AFTER_CLOSE,
-    LATE_BEFORE_CLOSE,
-    PRESENT,
-    UNAUTHORISED,
-    codes_in,
-)
 
-SUMMARY_FIELDS = ("possible", "present", "aea", "authorised", "unauthorised", "late_before",
-                  "late_after", "not_possible")
 # COPY's text format: these characters in a value must be escaped
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_LINE = re.compile(r'line \d+(?:, column \w+)?: "(\d+),')
-
-
-def _in(codes: list[str]) -> str:
-    return "(" + ",".join("'" + c.replace("'", "''") + "'" for c in codes) + ")"
-
-
-def summary_columns(alias: str = "m") -> str:
-    """SUM(CASE ...) expressions for the summary columns, in :data:`SUMMARY_FIELDS` order."""
-    c = f"{alias}.code"
-    possible = codes_in(PRESENT, AEA, AUTHORISED, UNAUTHORISED)
-    parts = [
-        _in(possible), _in(codes_in(PRESENT)), _in(codes_in(AEA)), _in(codes_in(AUTHORISED)),
-        _in(codes_in(UNAUTHORISED)), _in([LATE_BEFORE_CLOSE]), _in([LATE_AFTER_CLOSE]),
-    ]
-    sums = [f"SUM(CASE WHEN {c} IN {p} THEN 1 ELSE 0 END)" for p in parts]
-    sums.append(f"SUM(CASE WHEN {c} IN {_in(possible)} THEN 0 ELSE 1 END)")
-    return ", ".join(sums)
 
 
 class CopyFailed(Exception):
@@ -128,66 +99,23 @@ class Staging:
             self.conn.execute(text(f"DROP TABLE IF EXISTS {self.name}{suffix}"))
 
 
-def merge(session: Session, school_id: int, trust_id: int, batch_id: int | None,
-          resolved_sql: str, first, last) -> None:
-    """Insert the marks that ``resolved_sql`` selects (pupil_id, day, session, code, week),
-    replacing any already stored for the same session, and rebuild the weeks they touch.
-
-    The staged marks are known to be unique, so when the school has no marks yet between
-    ``first`` and ``last`` a plain INSERT does (the common case: new days); otherwise an
-    upsert. Rows go in key order, which keeps the primary-key index writes local."""
-    conn = session.connection()
-    overlap = conn.execute(text(
-        "SELECT 1 FROM attendance_marks WHERE school_id = :school_id AND date >= :first "
-        "AND date <= :last LIMIT 1"), {"school_id": school_id, "first": first, "last": last}
-    ).first() is not None
-    upsert = (" ON CONFLICT (pupil_id, date, session) DO UPDATE SET code = excluded.code, "
-              "batch_id = excluded.batch_id") if overlap else ""
-    conn.execute(text(
-        f"INSERT INTO attendance_marks (school_id, trust_id, pupil_id, date, session, code, "
-        f"week_start, batch_id) SELECT :school_id, :trust_id, r.pupil_id, r.day, r.session, "
-        f"r.code, r.week, :batch_id FROM ({resolved_sql}) r WHERE true "
-        f"ORDER BY r.pupil_id, r.day, r.session{upsert}"),
-        {"school_id": school_id, "trust_id": trust_id, "batch_id": batch_id})
-    rebuild_weeks(session, school_id,
-                  f"SELECT DISTINCT r.pupil_id, r.week AS week_start FROM ({resolved_sql}) r")
-
-
-def rebuild_weeks(session: Session, school_id: int, keys_sql: str,
-                  params: dict | None = None) -> None:
-    """Recompute the weekly summaries of the (pupil_id, week_start) pairs that ``keys_sql``
-    selects, from the marks, counting only days the pupil was on roll. The pairs are first
-    put in an indexed temporary table, so both statements join it rather than re-running
-    ``keys_sql`` per summary row (which SQLite would)."""
-    params = dict(params or {}, school_id=school_id)
-    conn = session.connection()
-    keys = f"attendance_keys_{uuid.uuid4().hex[:10]}"
-    t = "attendance_weekly_summaries"
-    conn.execute(text(f"CREATE TEMPORARY TABLE {keys} (pupil_id INTEGER, week_start DATE)"))
-    try:
-        conn.execute(text(f"INSERT INTO {keys} (pupil_id, week_start) {keys_sql}"), params)
-        conn.execute(text(f"CREATE INDEX {keys}_ix ON {keys} (pupil_id, week_start)"))
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"ANALYZE {keys}"))
-        conn.execute(text(
-            f"DELETE FROM {t} WHERE school_id = :school_id AND EXISTS (SELECT 1 FROM {keys} k "
-            f"WHERE k.pupil_id = {t}.pupil_id AND k.week_start = {t}.week_start)"), params)
-        conn.execute(text(
-            f"INSERT INTO {t} (school_id, trust_id, pupil_id, week_start, "
-            f"{', '.join(SUMMARY_FIELDS)}) "
-            f"SELECT m.school_id, m.trust_id, m.pupil_id, m.week_start, {summary_columns('m')} "
-            f"FROM {keys} k JOIN attendance_marks m ON k.pupil_id = m.pupil_id "
-            f"AND k.week_start = m.week_start JOIN pupils p ON p.id = m.pupil_id "
-            f"WHERE m.school_id = :school_id AND m.date >= p.on_roll_from "
-            f"AND (p.on_roll_to IS NULL OR m.date <= p.on_roll_to) "
-            f"GROUP BY m.school_id, m.trust_id, m.pupil_id, m.week_start"), params)
-    finally:
-        conn.execute(text(f"DROP TABLE IF EXISTS {keys}"))
-
-
 def rebuild_pupil(session: Session, school_id: int, pupil_id: int) -> None:
-    """Recompute every week of one pupil (after their roll dates change)."""
-    rebuild_weeks(session, school_id,
-                  "SELECT DISTINCT pupil_id, week_start FROM attendance_marks "
-                  "WHERE pupil_id = :pupil_id AND school_id = :school_id",
-                  {"pupil_id": pupil_id})
+    """Recount every stored week of one pupil (after their roll dates change): marks outside
+    the new time on roll stay stored but stop counting."""
+    from core.models import Pupil
+
+    from .weeks import COUNT_FIELDS, NEVER, week_counts
+
+    pupil = session.get(Pupil, pupil_id)
+    conn = session.connection()
+    rows = conn.execute(text("SELECT week_start, marks FROM attendance_weeks WHERE "
+                             "school_id = :s AND pupil_id = :p"),
+                        {"s": school_id, "p": pupil_id}).all()
+    sets = ", ".join(f"{f} = :{f}" for f in COUNT_FIELDS)
+    for week, marks in rows:
+        week = week if isinstance(week, dt.date) else dt.date.fromisoformat(str(week)[:10])
+        values = week_counts(week, marks, pupil.on_roll_from, pupil.on_roll_to or NEVER)
+        conn.execute(text(f"UPDATE attendance_weeks SET {sets} WHERE school_id = :s "
+                          f"AND pupil_id = :p AND week_start = :w"),
+                     {**dict(zip(COUNT_FIELDS, values)), "s": school_id, "p": pupil_id,
+                      "w": week})

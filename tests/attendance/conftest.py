@@ -56,3 +56,27 @@ def weekdays(start: dt.date, n: int) -> list[dt.date]:
             out.append(d)
         d += dt.timedelta(days=1)
     return out
+
+
+def stored_marks(session, pupil_id: int | None = None, school_id: int | None = None):
+    """Every stored mark of a pupil (or school) as (date, session, code), in order, read from
+    the week rows by slicing their fourteen two-character sessions here (not with the
+    plugin's own decoder)."""
+    from sqlalchemy import select
+
+    from plugins.attendance.models import AttendanceWeek
+
+    stmt = select(AttendanceWeek.week_start, AttendanceWeek.marks)
+    if pupil_id is not None:
+        stmt = stmt.where(AttendanceWeek.pupil_id == pupil_id)
+    if school_id is not None:
+        stmt = stmt.where(AttendanceWeek.school_id == school_id)
+    out = []
+    for week, marks in session.execute(stmt.order_by(AttendanceWeek.pupil_id,
+                                                     AttendanceWeek.week_start)):
+        assert len(marks) == 28
+        for k in range(14):
+            code = marks[2 * k:2 * k + 2].strip()
+            if code:
+                out.append((week + dt.timedelta(days=k // 2), ("AM", "PM")[k % 2], code))
+    return out

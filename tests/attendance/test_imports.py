@@ -3,10 +3,11 @@ imported; a good file imports; importing a day again replaces its marks."""
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plugins.attendance import service
-from plugins.attendance.models import ImportBatch, RegisterMark, WeeklySummary
+from plugins.attendance.models import AttendanceWeek, ImportBatch
+from tests.attendance.conftest import stored_marks
 
 D = dt.date
 
@@ -24,8 +25,7 @@ def run_file(session, tmp_path):
 
 
 def _marks(session, school):
-    return session.scalar(select(func.count()).select_from(RegisterMark)
-                          .where(RegisterMark.school_id == school.id))
+    return len(stored_marks(session, school_id=school.id))
 
 
 def test_good_long_file_imports(session, make_school, make_pupil, upn, run_file):
@@ -36,10 +36,8 @@ def test_good_long_file_imports(session, make_school, make_pupil, upn, run_file)
     batch, result = run_file(school, csv)
     assert batch.status == "done" and batch.marks_imported == 3 and batch.error_count == 0
     assert (batch.first_date, batch.last_date) == (D(2025, 9, 8), D(2025, 9, 8))
-    codes = dict(session.execute(select(RegisterMark.session, RegisterMark.code)
-                                 .where(RegisterMark.pupil_id == a.id)).all())
-    assert codes == {"AM": "/", "PM": "\\"}
-    week = session.scalar(select(WeeklySummary).where(WeeklySummary.pupil_id == b.id))
+    assert stored_marks(session, a.id) == [(D(2025, 9, 8), "AM", "/"), (D(2025, 9, 8), "PM", "\\")]
+    week = session.scalar(select(AttendanceWeek).where(AttendanceWeek.pupil_id == b.id))
     assert (week.possible, week.unauthorised, week.week_start) == (1, 1, D(2025, 9, 8))
 
 
@@ -88,10 +86,9 @@ def test_reimport_replaces_and_updates_summaries(session, make_school, make_pupi
     run_file(school, f"UPN,Date,Session,Mark\n{a.upn},2025-09-08,AM,N\n".encode())
     batch, _ = run_file(school, f"UPN,Date,Session,Mark\n{a.upn},2025-09-08,AM,/\n".encode())
     assert batch.status == "done"
-    marks = session.execute(select(RegisterMark.code, RegisterMark.batch_id)
-                            .where(RegisterMark.pupil_id == a.id)).all()
-    assert marks == [("/", batch.id)]
-    week = session.scalar(select(WeeklySummary).where(WeeklySummary.pupil_id == a.id))
+    week = session.scalar(select(AttendanceWeek).where(AttendanceWeek.pupil_id == a.id))
+    # Monday AM is the first of the week's fourteen two-character sessions
+    assert (week.marks, week.batch_id) == ("/ " + " " * 26, batch.id)
     assert (week.possible, week.present, week.unauthorised) == (1, 1, 0)
 
 
@@ -122,8 +119,7 @@ def test_ctf_attendance_marks(session, make_school, make_pupil, upn, run_file):
 </Pupil></CTFpupilData></CTfile>""".encode()
     batch, _ = run_file(school, xml, source="ctf", name="ctf.xml")
     assert batch.status == "done" and batch.marks_imported == 4
-    got = dict(session.execute(select(RegisterMark.date, RegisterMark.code).where(
-        RegisterMark.pupil_id == a.id, RegisterMark.session == "PM")).all())
+    got = {d: c for d, s, c in stored_marks(session, a.id) if s == "PM"}
     assert got == {D(2025, 9, 5): "\\", D(2025, 9, 8): "I"}
 
 

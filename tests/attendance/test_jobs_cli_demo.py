@@ -13,7 +13,7 @@ from core.schools import set_terms
 from plugins.attendance import jobs, service
 from plugins.attendance.cli import attendance
 from plugins.attendance.demo import seed_demo
-from plugins.attendance.models import ImportBatch, RegisterMark, Signal
+from plugins.attendance.models import AttendanceWeek, ImportBatch, Signal
 
 D = dt.date
 MON = D(2025, 9, 8)
@@ -81,8 +81,8 @@ def test_demo_data_marks_every_pupil_and_finds_the_planted_patterns(session, mak
                                             today + dt.timedelta(weeks=2))])
     pupils = [make_pupil(school, on_roll_from=today - dt.timedelta(weeks=10)) for _ in range(3)]
     seed_demo(session, school.trust_id, [school.id], seed=7)
-    marked = set(session.scalars(select(RegisterMark.pupil_id).where(
-        RegisterMark.school_id == school.id)))
+    marked = set(session.scalars(select(AttendanceWeek.pupil_id).where(
+        AttendanceWeek.school_id == school.id)))
     assert marked == {p.id for p in pupils}
     kinds = {(s.pupil_id, s.kind) for s in session.scalars(select(Signal).where(
         Signal.school_id == school.id))}

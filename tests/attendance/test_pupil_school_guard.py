@@ -1,5 +1,5 @@
-"""The database itself keeps every register mark at its pupil's school (the triggers of
-migration att0001, which stand in for a composite foreign key): on SQLite and PostgreSQL."""
+"""The database itself keeps every stored register week at its pupil's school (the triggers
+of migration att0002, which stand in for a composite foreign key): on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,14 +9,16 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.models import Pupil
-from plugins.attendance.models import RegisterMark
+from plugins.attendance.models import AttendanceWeek as RegisterMark
 
 MON = dt.date(2025, 9, 8)
 
 
-def _mark(pupil, school, day=MON, session_="AM"):
+def _mark(pupil, school, week=MON):
     return {"school_id": school.id, "trust_id": school.trust_id, "pupil_id": pupil.id,
-            "date": day, "session": session_, "code": "/", "week_start": MON}
+            "week_start": week, "marks": "/ " + " " * 26, "possible": 1, "present": 1,
+            "aea": 0, "authorised": 0, "unauthorised": 0, "late_before": 0, "late_after": 0,
+            "not_possible": 0}
 
 
 def test_a_mark_for_a_pupil_at_another_school_is_refused(session, make_trust, make_school,
@@ -31,7 +33,7 @@ def test_a_mark_for_a_pupil_at_another_school_is_refused(session, make_trust, ma
     own = make_pupil(ours)
     with pytest.raises(IntegrityError):
         with session.begin_nested():
-            good, bad = _mark(own, ours), _mark(stranger, ours, session_="PM")
+            good, bad = _mark(own, ours), _mark(stranger, ours, week=MON + dt.timedelta(weeks=1))
             rows = select(*map(literal, good.values())).union_all(
                 select(*map(literal, bad.values())))
             session.execute(insert(RegisterMark).from_select(list(good), rows))

@@ -7,8 +7,8 @@ from tests.attendance.conftest import weekdays
 from sqlalchemy import select
 
 from core.plugins import current_host
-from plugins.attendance.models import RegisterMark
 from plugins.attendance.signals import analyse_school
+from tests.attendance.conftest import stored_marks
 
 CSRF = "test-csrf-token"  # what the shared login_as fixture puts in the session
 D = dt.date
@@ -69,7 +69,7 @@ def test_import_page_runs_the_job_and_reports(client, login_as, session, make_sc
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Nothing was imported: 1 problem found" in page and "&#39;QQ&#39; is not a register" \
         in page
-    assert session.scalars(select(RegisterMark).where(RegisterMark.pupil_id == p.id)).all() == []
+    assert stored_marks(session, p.id) == []
     data["file"] = (io.BytesIO(f"UPN,Date,Session,Mark\n{p.upn},2025-09-08,AM,/\n".encode()),
                     "marks.csv")
     r = client.post(f"/schools/{school.id}/attendance/import", data=data,
@@ -101,7 +101,7 @@ def test_api_json_import_and_422_naming_each_field(client, login_as, session, ma
     assert r.status_code == 422
     errors = r.get_json()["errors"]["json"]
     assert set(errors) == {"marks[1].upn", "marks[2].date", "marks[3]"}
-    assert session.scalars(select(RegisterMark).where(RegisterMark.pupil_id == p.id)).all() == []
+    assert stored_marks(session, p.id) == []
     good = {"marks": [{"upn": p.upn, "date": "2025-09-08", "session": "AM", "code": "/"},
                       {"upn": p.upn, "date": "2025-09-08", "session": "PM", "code": "N"}]}
     r = client.post(url, json=good, headers=H)
