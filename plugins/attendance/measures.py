@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.models import Pupil, PupilFlag
 
 from .models import AttendanceWeek
-from .weeks import NEVER, counts, to_numbers
+from .weeks import COUNT_FIELDS, NEVER, counts, numbers_of
 
 PERSISTENT = 0.10  # DfE: missing 10% or more of possible sessions
 SEVERE = 0.50  # DfE: missing 50% or more
@@ -41,8 +41,8 @@ class Counts:
     not_possible: int = 0
 
     def add(self, other: "Counts") -> "Counts":
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in COUNT_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
     @property
@@ -90,11 +90,16 @@ def whole_weeks(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
 def pupil_counts(session: Session, school_id: int, start: dt.date, end: dt.date,
                  pupil_id: int | None = None) -> dict[int, Counts]:
     """Each pupil's counts over [start, end] (only pupils with marks in the range)."""
-    out: dict[int, Counts] = {}
+    sums: dict[int, list[int]] = {}
 
     def take(rows):
-        for r in rows:
-            out.setdefault(r[0], Counts()).add(Counts(*[int(v or 0) for v in r[1:]]))
+        for pid, *values in rows:
+            acc = sums.get(pid)
+            if acc is None:
+                sums[pid] = [int(v or 0) for v in values]
+            else:
+                for i, v in enumerate(values):
+                    acc[i] += int(v or 0)
 
     weeks = whole_weeks(start, end)
     edges = [(start, end)] if weeks is None else [
@@ -114,7 +119,7 @@ def pupil_counts(session: Session, school_id: int, start: dt.date, end: dt.date,
             week_end = min(b, _monday(a) + dt.timedelta(days=6))
             take(_part_week(session, school_id, a, week_end, pupil_id))
             a = week_end + dt.timedelta(days=1)
-    return out
+    return {pid: Counts(*values) for pid, values in sums.items()}
 
 
 def _part_week(session: Session, school_id: int, a: dt.date, b: dt.date,
@@ -132,7 +137,7 @@ def _part_week(session: Session, school_id: int, a: dt.date, b: dt.date,
         return []
     first = np.array([max(r[2], a).toordinal() for r in rows], dtype=np.int64)
     last = np.array([min(r[3] or NEVER, b).toordinal() for r in rows], dtype=np.int64)
-    sums = counts(np.stack([to_numbers(r[1]) for r in rows]),
+    sums = counts(numbers_of([r[1] for r in rows]),
                   np.full(len(rows), _monday(a).toordinal(), dtype=np.int64), first, last)
     # every mark is a possible session or not: a pupil with neither has no marks in [a, b]
     return [(r[0], *c) for r, c in zip(rows, sums.tolist()) if c[0] + c[-1]]
