@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.models import Pupil
-from plugins.attendance.models import AttendanceWeek as RegisterMark
+from plugins.attendance.models import AttendanceWeek
 
 MON = dt.date(2025, 9, 8)
 
@@ -28,7 +28,7 @@ def test_a_mark_for_a_pupil_at_another_school_is_refused(session, make_trust, ma
     stranger = make_pupil(theirs)
     with pytest.raises(IntegrityError):
         with session.begin_nested():
-            session.execute(insert(RegisterMark), [_mark(stranger, ours)])
+            session.execute(insert(AttendanceWeek), [_mark(stranger, ours)])
     # one bad mark among good ones: the whole statement is refused
     own = make_pupil(ours)
     with pytest.raises(IntegrityError):
@@ -36,13 +36,13 @@ def test_a_mark_for_a_pupil_at_another_school_is_refused(session, make_trust, ma
             good, bad = _mark(own, ours), _mark(stranger, ours, week=MON + dt.timedelta(weeks=1))
             rows = select(*map(literal, good.values())).union_all(
                 select(*map(literal, bad.values())))
-            session.execute(insert(RegisterMark).from_select(list(good), rows))
-    assert session.scalar(select(func.count()).select_from(RegisterMark).where(
-        RegisterMark.school_id == ours.id)) == 0
+            session.execute(insert(AttendanceWeek).from_select(list(good), rows))
+    assert session.scalar(select(func.count()).select_from(AttendanceWeek).where(
+        AttendanceWeek.school_id == ours.id)) == 0
     with session.begin_nested():
-        session.execute(insert(RegisterMark), [_mark(own, ours)])
-    assert session.scalar(select(func.count()).select_from(RegisterMark).where(
-        RegisterMark.school_id == ours.id)) == 1
+        session.execute(insert(AttendanceWeek), [_mark(own, ours)])
+    assert session.scalar(select(func.count()).select_from(AttendanceWeek).where(
+        AttendanceWeek.school_id == ours.id)) == 1
 
 
 def test_a_mark_cannot_be_moved_to_another_school(session, make_trust, make_school,
@@ -50,10 +50,10 @@ def test_a_mark_cannot_be_moved_to_another_school(session, make_trust, make_scho
     trust = make_trust()
     ours, theirs = make_school(trust=trust), make_school(trust=trust)
     own = make_pupil(ours)
-    session.execute(insert(RegisterMark), [_mark(own, ours)])
+    session.execute(insert(AttendanceWeek), [_mark(own, ours)])
     with pytest.raises(IntegrityError):
         with session.begin_nested():
-            session.execute(update(RegisterMark).where(RegisterMark.pupil_id == own.id)
+            session.execute(update(AttendanceWeek).where(AttendanceWeek.pupil_id == own.id)
                             .values(school_id=theirs.id))
 
 
@@ -62,7 +62,7 @@ def test_a_pupil_with_marks_can_neither_leave_the_school_nor_be_deleted(
     trust = make_trust()
     ours, theirs = make_school(trust=trust), make_school(trust=trust)
     marked, unmarked = make_pupil(ours), make_pupil(ours)
-    session.execute(insert(RegisterMark), [_mark(marked, ours)])
+    session.execute(insert(AttendanceWeek), [_mark(marked, ours)])
     session.expunge_all()
     with pytest.raises(IntegrityError):
         with session.begin_nested():
