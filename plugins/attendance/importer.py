@@ -27,7 +27,7 @@ from .store import CopyFailed, Staging
 from .weeks import NEVER, WeekGrid, code_numbers
 
 CHUNK = 20_000
-BLOCK = 1 << 20
+BLOCK = 2 << 20
 MAX_DISTINCT = 50_000  # more different dates or pupils than this is not a register file
 Progress = Callable[[], None]
 SESSIONS = {"AM": "AM", "PM": "PM", "A": "AM", "P": "PM"}

@@ -189,3 +189,18 @@ def test_week_start_of_stored_rows_is_a_monday(session, make_school, make_pupil,
     weeks = session.execute(text("SELECT week_start FROM attendance_weeks WHERE pupil_id = :p"),
                             {"p": a.id}).scalars().all()
     assert sorted(str(w)[:10] for w in weeks) == ["2025-09-08", "2025-09-15"]
+
+
+def test_copy_rows_are_fixed_width_csv_by_hand():
+    import numpy as np
+
+    from plugins.attendance.weeks import code_numbers, csv_rows
+
+    _, number = code_numbers()
+    block = np.zeros((2, 14), dtype=np.uint8)
+    block[0, 0], block[1, 13] = number["/"], number["C1"]
+    sums = np.array([[1, 2, 3, 4, 5, 6, 7, 8], [10, 0, 0, 0, 0, 0, 0, 14]])
+    out = csv_rows("1,2,,%s,2025-09-08,%s,%s\n", np.array([42, 1234567]), block, sums)
+    assert out.decode().splitlines() == [
+        "1,2,,0000000042,2025-09-08,/" + " " * 27 + ",01,02,03,04,05,06,07,08",
+        "1,2,,0001234567,2025-09-08," + " " * 26 + "C1,10,00,00,00,00,00,00,14"]
