@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import IO, Callable, Iterable
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -27,7 +29,7 @@ from .store import CopyFailed, Staging
 from .weeks import NEVER, WeekGrid, code_numbers
 
 CHUNK = 20_000
-BLOCK = 2 << 20
+BLOCK = 1 << 20
 MAX_DISTINCT = 50_000  # more different dates or pupils than this is not a register file
 Progress = Callable[[], None]
 SESSIONS = {"AM": "AM", "PM": "PM", "A": "AM", "P": "PM"}
@@ -343,9 +345,6 @@ def _fast_long_csv(stream: IO[bytes], width: int, positions: list[int], checker:
     checks or imports nothing, and a good file is never read a row at a time in Python."""
     if not stream.seekable():
         return None
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     start = stream.tell()
     names = [f"c{i}" for i in range(width)]
     wanted = [names[i] for i in positions]
