@@ -16,6 +16,7 @@ from typing import IO, Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -384,7 +385,7 @@ def _fast_long_csv(stream: IO[bytes], width: int, positions: list[int], checker:
         return code_no[raw]
 
     def column(batch, name):
-        enc = batch.column(name).dictionary_encode()
+        enc = pc.dictionary_encode(batch.column(name))
         if isinstance(enc, pa.ChunkedArray):
             enc = enc.combine_chunks()
         return enc.indices.to_numpy(zero_copy_only=False), enc.dictionary.to_pylist()
