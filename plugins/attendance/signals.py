@@ -76,10 +76,15 @@ def _days_by_pupil(session: Session, school_id: int, start: dt.date, end: dt.dat
     stmt = select(AttendanceWeek.pupil_id, AttendanceWeek.week_start, AttendanceWeek.marks).where(
         AttendanceWeek.school_id == school_id, AttendanceWeek.week_start >= monday(start),
         AttendanceWeek.week_start <= end)
+    wanted = None
     if pupil_ids is not None:
-        stmt = stmt.where(AttendanceWeek.pupil_id.in_(list(pupil_ids)))
+        wanted = set(pupil_ids)
+        # a range, not a long IN list: the list would be searched once per week row read
+        stmt = stmt.where(AttendanceWeek.pupil_id.between(min(wanted), max(wanted)))
     out: dict[int, dict[dt.date, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
     for pid, week, marks in session.execute(stmt):
+        if wanted is not None and pid not in wanted:
+            continue
         for day, sess, code in decode(week, marks):
             if start <= day <= end:
                 out[pid][day][sess] = code
