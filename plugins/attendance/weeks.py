@@ -34,6 +34,7 @@ COUNT_FIELDS = ("possible", "present", "aea", "authorised", "unauthorised", "lat
                 "late_after", "not_possible")
 SESSIONS = ("AM", "PM")
 NEVER = dt.date(9999, 12, 31)
+WRITE_LOCK = 0x61747477  # the advisory-lock class of writes to a school's stored weeks
 _DAY_OF_SLOT = np.arange(SLOTS) // 2
 
 
@@ -261,6 +262,10 @@ class WeekGrid:
         weeks = list(self.weeks())
         if not weeks:
             return
+        if pg:  # one writer per school at a time: a second import waits, then sees the first's
+            # weeks as stored and merges into them (SQLite allows one writer in any case)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :s)"),
+                         {"k": WRITE_LOCK, "s": school_id})
         mondays = [dt.date.fromordinal(m) for m, _ in weeks]
         stored = conn.execute(text(
             "SELECT 1 FROM attendance_weeks WHERE school_id = :s AND week_start IN "

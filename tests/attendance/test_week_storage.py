@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -204,3 +205,53 @@ def test_copy_rows_are_fixed_width_csv_by_hand():
     assert out.decode().splitlines() == [
         "1,2,,0000000042,2025-09-08,/" + " " * 27 + ",01,02,03,04,05,06,07,08",
         "1,2,,0001234567,2025-09-08," + " " * 26 + "C1,10,00,00,00,00,00,00,14"]
+
+
+@pytest.mark.postgresql_only
+def test_two_imports_into_the_same_new_weeks_both_land(database_factory, backend):
+    """PostgreSQL, two real transactions: the second import waits for the first to commit,
+    then merges into the weeks it wrote instead of failing on their primary key."""
+    import threading
+
+    from core.db import SYSTEM
+
+    url, db = database_factory.create(backend)
+    with db.transaction(SYSTEM) as s:
+        trust = schools.create_trust(s, "Concurrent")
+        school = schools.create_school(s, trust.id, "135791", "Concurrent School")
+        schools.set_terms(s, school.id, england_terms(2025))
+        make_host().set_enabled(s, school.id, "attendance", True)
+        kid = pupils.add_pupil(s, None, school.id, first_name="Bo", last_name="Both",
+                               date_of_birth=D(2016, 1, 1), year_group=4,
+                               on_roll_from=D(2025, 9, 1))
+        school_id, trust_id, pid = school.id, trust.id, kid.id
+    first_written, release = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def run(name: str, body: str, hold: bool):
+        try:
+            with db.transaction(SYSTEM) as s:
+                out = import_long_csv(s, school_id, trust_id,
+                                      io.BytesIO(("Pupil,Date,Session,Mark\n" + body).encode()),
+                                      Layout(pupil="Pupil", pupil_key="pupil_id"),
+                                      Checker(s, school_id, "pupil_id"), ErrorLog())
+                if hold:
+                    first_written.set()
+                    release.wait(10)
+            outcomes[name] = out.ok
+        except Exception as exc:  # recorded for the assertion below
+            outcomes[name] = repr(exc)
+
+    a = threading.Thread(target=run, args=("a", f"{pid},2025-09-08,AM,/\n", True))
+    b = threading.Thread(target=run, args=("b", f"{pid},2025-09-08,PM,N\n", False))
+    a.start()
+    assert first_written.wait(10)
+    b.start()
+    b.join(0.5)
+    assert b.is_alive()  # waiting for the first import's transaction
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert outcomes == {"a": True, "b": True}
+    with db.transaction(SYSTEM) as s:
+        assert stored_marks(s, pid) == [(MON, "AM", "/"), (MON, "PM", "N")]
