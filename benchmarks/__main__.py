@@ -65,28 +65,13 @@ def marks_stored(db) -> int:
 
 
 def import_in_process(db, school_id: int, path: Path) -> dict:
-    from plugins.attendance.service import create_batch, run_batch
+    from plugins.attendance.service import create_batch
 
-    from plugins.attendance import service
+    from .probe import timed_import
 
     with db.transaction(SYSTEM) as s:
         batch_id = create_batch(s, None, school_id, "csv", str(path), path.name).id
-    # without Redis the analysis job queued after the import runs inline: time it apart
-    queued, analysis = service._analyse_after, [0.0]
-
-    def timed_analysis(*args, **kwargs):
-        t = time.perf_counter()
-        queued(*args, **kwargs)
-        analysis[0] += time.perf_counter() - t
-
-    service._analyse_after = timed_analysis
-    try:
-        t0 = time.perf_counter()
-        result = run_batch(batch_id)
-        seconds = time.perf_counter() - t0
-    finally:
-        service._analyse_after = queued
-    return {"result": result, "seconds": seconds - analysis[0], "analysis_seconds": analysis[0]}
+    return timed_import(batch_id)
 
 
 def import_in_subprocess(url: str, db, school_id: int, path: Path) -> dict:

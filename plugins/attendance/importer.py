@@ -109,6 +109,17 @@ class Checker:
         return f"no pupil with {what} {raw.strip()!r} at this school" if raw.strip() \
             else f"{what} missing"
 
+    @staticmethod
+    def session(raw: str) -> str | None:
+        """"AM" or "PM" for a session as written, or None."""
+        return SESSIONS.get(raw.strip().upper())
+
+    @staticmethod
+    def code_by_era(raw: str) -> tuple[str | None, str | None]:
+        """The stored code for a mark written ``raw`` before and from 19 August 2024."""
+        return (normalise(raw, NEW_CODES_FROM - dt.timedelta(days=1))[0],
+                normalise(raw, NEW_CODES_FROM)[0])
+
     def date(self, raw: str) -> tuple[dt.date, tuple[str, ...]] | str:
         day = parse_date(raw)
         if day is None:
@@ -142,7 +153,7 @@ def check_and_merge(session: Session, st: Staging, cols: Columns, checker: Check
     c = cols
     problems: dict[str, dict[str, str]] = {"p": {}, "d": {}, "s": {}}
     p_t = st.temp("p", "raw TEXT, pupil_id INTEGER, roll_from DATE, roll_to DATE")
-    d_t = st.temp("d", "raw TEXT, day DATE, week DATE, am INTEGER, pm INTEGER, new_era INTEGER")
+    d_t = st.temp("d", "raw TEXT, day DATE, am INTEGER, pm INTEGER, new_era INTEGER")
     s_t = st.temp("s", "raw TEXT, session TEXT")
     c_t = st.temp("c", "raw TEXT, new_era INTEGER, code TEXT")
     pupils, dates, sessions, codes_ = (_distinct(st, c.pupil), _distinct(st, c.date),
@@ -163,22 +174,20 @@ def check_and_merge(session: Session, st: Staging, cols: Columns, checker: Check
             problems["d"][raw] = hit
         else:
             day, open_ = hit
-            d_rows.append({"raw": raw, "day": day, "week": day - dt.timedelta(days=day.weekday()),
-                           "am": int("AM" in open_), "pm": int("PM" in open_),
-                           "new_era": int(day >= NEW_CODES_FROM)})
+            d_rows.append({"raw": raw, "day": day, "am": int("AM" in open_),
+                           "pm": int("PM" in open_), "new_era": int(day >= NEW_CODES_FROM)})
     s_rows = []
     for raw in sessions:
-        s = SESSIONS.get(raw.strip().upper())
+        s = checker.session(raw)
         if s is None:
             problems["s"][raw] = f"{raw.strip()!r} is not a session: AM or PM"
         else:
             s_rows.append({"raw": raw, "session": s})
     eras = {r["new_era"] for r in d_rows}
     for raw in codes_:
-        for era in eras:
-            code, _ = normalise(raw, NEW_CODES_FROM if era else NEW_CODES_FROM - dt.timedelta(1))
-            if code is not None:
-                c_rows.append({"raw": raw, "new_era": era, "code": code})
+        by_era = checker.code_by_era(raw)
+        c_rows += [{"raw": raw, "new_era": era, "code": by_era[era]} for era in eras
+                   if by_era[era] is not None]
     for table, rows in ((p_t, p_rows), (d_t, d_rows), (s_t, s_rows), (c_t, c_rows)):
         _fill(st, table, rows)
         if st.pg:
@@ -218,19 +227,16 @@ def check_and_merge(session: Session, st: Staging, cols: Columns, checker: Check
     found += [(r[0], r[3], f"pupil {(r[1] or '').strip()} was not on roll on {_day(r[2])}")
               for r in rows]
     resolved = (f"SELECT s.line AS line, p.pupil_id AS pupil_id, d.day AS day, x.session AS "
-                f"session, k.code AS code, d.week AS week FROM {st.name} s "
+                f"session, k.code AS code FROM {st.name} s "
                 f"JOIN {p_t} p ON p.raw = s.{c.pupil} JOIN {d_t} d ON d.raw = s.{c.date} "
                 f"JOIN {s_t} x ON x.raw = s.{c.session} "
                 f"JOIN {c_t} k ON k.raw = s.{c.code} AND k.new_era = d.new_era")
-    # the joins run once: every later step (duplicates, date range, insert, summaries) reads
-    # this table of resolved marks
-    r_t = st.temp("r", "line INTEGER, pupil_id INTEGER, day DATE, session TEXT, code TEXT, "
-                       "week DATE")
-    st.conn.execute(text(f"INSERT INTO {r_t} (line, pupil_id, day, session, code, week) "
-                         f"{resolved}"))
+    # the joins run once: the duplicate check and the final read both use these resolved marks
+    r_t = st.temp("r", "line INTEGER, pupil_id INTEGER, day DATE, session TEXT, code TEXT")
+    st.conn.execute(text(f"INSERT INTO {r_t} (line, pupil_id, day, session, code) {resolved}"))
     if st.pg:
         st.conn.execute(text(f"ANALYZE {r_t}"))
-    resolved = f"SELECT line, pupil_id, day, session, code, week FROM {r_t}"
+    resolved = f"SELECT line, pupil_id, day, session, code FROM {r_t}"
     dup = (f"FROM ({resolved}) r JOIN (SELECT pupil_id, day, session, MIN(line) AS first_line "
            f"FROM ({resolved}) q GROUP BY pupil_id, day, session HAVING COUNT(*) > 1) f "
            f"ON f.pupil_id = r.pupil_id AND f.day = r.day AND f.session = r.session "
@@ -311,16 +317,16 @@ def import_long_csv(session: Session, school_id: int, trust_id: int, stream: IO[
             positions[name] = header.index(name)
     if errors.count:
         return ImportOutcome(errors, 0, 0)
+    fast = _fast_long_csv(stream, len(header), [positions[n] for n in (
+        layout.pupil, layout.date, layout.session, layout.code)], checker, progress)
+    if fast is not None:
+        return _write(session, fast[0], fast[1], errors, school_id, trust_id, batch_id)
     cols = [f"c{i}" for i in range(len(header))]
     st = Staging(session, cols)
     spec = Columns(cols[positions[layout.pupil]], cols[positions[layout.date]],
                    cols[positions[layout.session]], cols[positions[layout.code]],
                    _lit(layout.pupil), _lit(layout.date), _lit(layout.session), _lit(layout.code))
     try:
-        fast = _fast_long_csv(stream, len(header), [positions[n] for n in (
-            layout.pupil, layout.date, layout.session, layout.code)], checker, progress)
-        if fast is not None:
-            return _write(session, fast[0], fast[1], errors, school_id, trust_id, batch_id)
         if st.pg:
             try:
                 st.copy_csv_lines(_numbered_blocks(stream, errors), progress)
@@ -357,7 +363,6 @@ def _fast_long_csv(stream: IO[bytes], width: int, positions: list[int], checker:
     day_info: dict[str, tuple[int, bool, bool, bool] | None] = {}
     session_pm: dict[str, int] = {}
     code_no: dict[str, tuple[int, int]] = {}
-    old_era = NEW_CODES_FROM - dt.timedelta(days=1)
 
     def pupil(raw: str) -> int:
         if raw not in pupil_pos:
@@ -374,14 +379,13 @@ def _fast_long_csv(stream: IO[bytes], width: int, positions: list[int], checker:
 
     def pm(raw: str) -> int:
         if raw not in session_pm:
-            s = SESSIONS.get(raw.strip().upper())
+            s = checker.session(raw)
             session_pm[raw] = -1 if s is None else int(s == "PM")
         return session_pm[raw]
 
     def code(raw: str) -> tuple[int, int]:
         if raw not in code_no:
-            code_no[raw] = tuple(number.get(normalise(raw, d)[0] or "", 0)
-                                 for d in (old_era, NEW_CODES_FROM))
+            code_no[raw] = tuple(number.get(c or "", 0) for c in checker.code_by_era(raw))
         return code_no[raw]
 
     def column(batch, name):

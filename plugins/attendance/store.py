@@ -111,11 +111,14 @@ def rebuild_pupil(session: Session, school_id: int, pupil_id: int) -> None:
     rows = conn.execute(text("SELECT week_start, marks FROM attendance_weeks WHERE "
                              "school_id = :s AND pupil_id = :p"),
                         {"s": school_id, "p": pupil_id}).all()
+    if not rows:
+        return
     sets = ", ".join(f"{f} = :{f}" for f in COUNT_FIELDS)
+    params = []
     for week, marks in rows:
         week = week if isinstance(week, dt.date) else dt.date.fromisoformat(str(week)[:10])
         values = week_counts(week, marks, pupil.on_roll_from, pupil.on_roll_to or NEVER)
-        conn.execute(text(f"UPDATE attendance_weeks SET {sets} WHERE school_id = :s "
-                          f"AND pupil_id = :p AND week_start = :w"),
-                     {**dict(zip(COUNT_FIELDS, values)), "s": school_id, "p": pupil_id,
-                      "w": week})
+        params.append({**dict(zip(COUNT_FIELDS, values)), "s": school_id, "p": pupil_id,
+                       "w": week})
+    conn.execute(text(f"UPDATE attendance_weeks SET {sets} WHERE school_id = :s "
+                      f"AND pupil_id = :p AND week_start = :w"), params)  # one executemany

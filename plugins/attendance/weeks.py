@@ -22,7 +22,6 @@ import numpy as np
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from core.models import Pupil
 
 from .codes import AEA, AUTHORISED, LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, POSSIBLE, PRESENT, \
     UNAUTHORISED, codes
@@ -40,10 +39,6 @@ _DAY_OF_SLOT = np.arange(SLOTS) // 2
 
 def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
-
-
-def slot_of(day: dt.date, session: str) -> int:
-    return day.weekday() * 2 + (1 if session == "PM" else 0)
 
 
 def encode(marks: dict[int, str]) -> str:
@@ -340,13 +335,6 @@ class WeekGrid:
 
 
 _WEEK = ("pupil_id", "week_start", "marks") + COUNT_FIELDS
-
-
-def roll_of(session: Session, school_id: int) -> list[tuple[int, dt.date, dt.date]]:
-    """The school's pupils (left or not) with their time on roll, for a :class:`WeekGrid`."""
-    return [(pid, start, end or NEVER) for pid, start, end in session.execute(
-        select(Pupil.id, Pupil.on_roll_from, Pupil.on_roll_to)
-        .where(Pupil.school_id == school_id).order_by(Pupil.id))]
 
 
 class Mark(NamedTuple):
