@@ -126,16 +126,43 @@ def test_people_are_added_given_roles_and_have_them_removed(client, as_role, wor
     assert accounts.check_password(user, "a long enough password")
     # an existing person: just the role
     assert _post(client, base + "/people", email="new.teacher@example.org",
-                 role="deputy_dsl").status_code == 302
+                 role="headteacher").status_code == 302
     roles = session.scalars(select(Membership.role).where(Membership.user_id == user.id)).all()
-    assert sorted(roles) == ["deputy_dsl", "staff"]
+    assert sorted(roles) == ["headteacher", "staff"]
     body = client.get(base).get_data(as_text=True)
-    assert "Nia Teacher" in body and "Deputy DSL" in body
+    assert "Nia Teacher" in body and "Headteacher" in body
     m = session.scalars(select(Membership).where(Membership.user_id == user.id,
                                                  Membership.role == "staff")).one()
     assert _post(client, base + f"/roles/{m.id}/revoke").status_code == 302
     assert session.scalars(select(Membership.role).where(Membership.user_id == user.id)
-                           ).all() == ["deputy_dsl"]
+                           ).all() == ["headteacher"]
+
+
+@pytest.mark.parametrize("role", ["dsl", "deputy_dsl"])
+def test_only_a_trust_admin_gives_case_file_roles(client, as_role, world, session, role):
+    """A school admin who could make a DSL (a new account with a password they chose, or a
+    colleague) could read every case file through it."""
+    as_role("school_admin")
+    base = f"/admin/schools/{world.school.id}"
+    resp = _post(client, base + "/people", email="new.dsl@example.org", role=role,
+                 name="New DSL", password="a long enough password")
+    assert resp.status_code == 422
+    assert "Only a trust admin can give the DSL or deputy DSL role" in resp.get_data(as_text=True)
+    assert session.scalars(select(User).where(User.email == "new.dsl@example.org")).all() == []
+    as_role("trust_admin")
+    assert _post(client, base + "/people", email="new.dsl@example.org", role=role,
+                 name="New DSL", password="a long enough password").status_code == 302
+    user = session.scalars(select(User).where(User.email == "new.dsl@example.org")).one()
+    assert session.scalars(select(Membership.role).where(Membership.user_id == user.id)
+                           ).all() == [role]
+
+
+def test_a_new_person_needs_no_first_password(client, as_role, world, session):
+    as_role("school_admin")
+    assert _post(client, f"/admin/schools/{world.school.id}/people", email="nopw@example.org",
+                 role="staff", name="No Password").status_code == 302
+    user = session.scalars(select(User).where(User.email == "nopw@example.org")).one()
+    assert not accounts.check_password(user, "")
 
 
 def test_nobody_changes_their_own_roles(client, as_role, world, session):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core import accounts
 from core.errors import ValidationError
+from core.policy import CASE_ROLES, can
 from core.models import Membership, User
 from core.models.people import ROLE_LABELS, SCHOOL_ROLES, TRUST_ROLES
 from web import context
@@ -39,11 +40,17 @@ def _grant(form: Form, roles: tuple[str, ...], *, school_id: int | None = None,
     if user is not None and user.id == context.actor().user_id:
         form.add_error("email", "you cannot change your own roles: ask another admin")
         return None
+    if role in CASE_ROLES and not can(context.actor(), "trust.admin", school_id=school_id,
+                                       trust_id=trust_id):
+        # a school admin who could make a DSL (an account whose first password they chose)
+        # could read every case file through it: admins never reach case files
+        form.add_error("role", "only a trust admin can give the DSL or deputy DSL role")
+        return None
     try:
         with s.begin_nested():
             if user is None:
                 user = accounts.create_user(s, email, form.text("name"),
-                                            form.data.get("password") or "")
+                                            form.data.get("password") or None)
             accounts.grant_role(s, user.id, role, school_id=school_id, trust_id=trust_id)
     except ValidationError as exc:
         form.absorb(exc, {"school": "role", "trust": "role"})
