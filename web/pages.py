@@ -42,6 +42,18 @@ def _nav_entries(a):
     ]
 
 
+def download(data: bytes, filename: str, mimetype: str):
+    """A stored file as an attachment. Werkzeug writes the name for every browser (an ASCII
+    fallback plus the RFC 5987 UTF-8 form), so names in any script are kept and never break
+    the header; ``nosniff`` is set for every response by the app."""
+    import io
+
+    from flask import send_file
+
+    return send_file(io.BytesIO(data), mimetype=mimetype or "application/octet-stream",
+                     as_attachment=True, download_name=filename or "file")
+
+
 def school_for(action: str, school_id: int) -> School:
     """The school of a page, after the policy allows ``action`` there (404 otherwise)."""
     context.require(action, school_id)

@@ -15,6 +15,7 @@ from plugins.training.models import JOB_ROLES, SAFEGUARDING_ROLES
 from plugins.training.validity import STATUS_LABELS
 from web import context
 from web.charts import Point, bar_chart
+from web.pages import download
 
 
 def _school(school_id: int) -> School:
@@ -162,10 +163,7 @@ def record_withdraw(school_id: int, record_id: int):
 def certificate(school_id: int, record_id: int):
     """Download a certificate (for whoever may see the person's training)."""
     rec = records.get_certificate(context.db(), context.actor(), school_id, record_id)
-    safe = "".join(ch for ch in rec.certificate_name if ch.isalnum() or ch in "._- ") or "file"
-    return Response(rec.certificate, mimetype=rec.certificate_type, headers={
-        "Content-Disposition": f'attachment; filename="{safe}"',
-        "X-Content-Type-Options": "nosniff"})
+    return download(rec.certificate, rec.certificate_name, rec.certificate_type)
 
 
 def import_records(school_id: int):

@@ -127,7 +127,7 @@ def test_attachment_downloads_are_audited_and_fenced(client, as_role, world, ses
     assert f'href="{url}"' in page and "note.txt" in page
     resp = client.get(url)
     assert resp.data == b"please help"
-    assert resp.headers["Content-Disposition"] == 'attachment; filename="note.txt"'
+    assert resp.headers["Content-Disposition"] == "attachment; filename=note.txt"
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "attachment.read", AuditEntry.user_id == user.id,
         AuditEntry.object_id == str(att_id))) == 1
@@ -154,3 +154,21 @@ def test_staff_see_their_own_record_without_the_dsls_entries(client, as_role, wo
     assert "confidential to the team" in body
     assert _post(client, world, kind="note", body="me too").status_code == 404
     assert client.get(f"/schools/{world.school.id}/concerns").status_code == 404
+
+
+def test_an_attachment_named_in_any_script_downloads_with_its_name(client, as_role, world,
+                                                                   session, make_user):
+    staff, staff_actor = make_user("staff", school=world.school)
+    c = concerns.record_concern(
+        session, staff_actor, world.school.id,
+        occurred_at=dt.datetime(2026, 10, 6, 9, tzinfo=dt.timezone.utc),
+        pupil_ids=[world.pupil.id], fact="Her mother sent the school's letter back.",
+        attachments=[concerns.NewAttachment("报告 Zoë.pdf", "application/pdf", b"%PDF-1.4")])
+    att_id = concerns.get_concern(session, staff_actor, world.school.id, c.id).attachments[0].id
+    as_role("dsl")
+    resp = client.get(f"{_page(world, c)}/attachments/{att_id}")
+    header = resp.headers["Content-Disposition"]
+    header.encode("latin-1")  # what a real server must be able to send
+    assert header.startswith("attachment;")
+    assert "filename*=UTF-8''%E6%8A%A5%E5%91%8A%20Zo%C3%AB.pdf" in header
+    assert resp.data == b"%PDF-1.4"

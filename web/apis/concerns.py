@@ -4,9 +4,8 @@ recorded a concern reads their own record, not the DSL's work on it. Every read 
 (by :func:`core.concerns.get_concern`)."""
 from __future__ import annotations
 
-import io
 
-from flask import current_app, send_file
+from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from core import concerns
 from core.models import Attachment, ConcernCategory, Pupil
 from core.policy import can
 from web import context
+from web.pages import download
 from web.apis import allowed, refusals
 from web.apis.schemas import (
     ConcernCreateSchema,
@@ -88,8 +88,7 @@ def download_attachment(school_id: int, concern_id: int, attachment_id: int):
     """Download a file attached to a concern (same access as the concern; audited)."""
     att = concerns.get_attachment(context.db(), context.actor(), school_id, concern_id,
                                   attachment_id)
-    return send_file(io.BytesIO(att.data), mimetype=att.content_type, as_attachment=True,
-                     download_name=att.filename)
+    return download(att.data, att.filename, att.content_type)
 
 
 def _body(concern, pupils, categories, attachments, *, view, status, entries, can_write):

@@ -4,7 +4,7 @@ closure, reopen). Entries are never edited: a correction is an amendment. The me
 who recorded a concern may open their own record (without the team's entries)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -15,7 +15,7 @@ from core.models import User
 from core.models.concerns import ENTRY_KINDS, REFERRAL_LABELS, RISK_LEVELS
 from core.policy import can
 from web import context
-from web.pages import school_for
+from web.pages import download, school_for
 from web.views.forms import Form
 
 bp = Blueprint("casefile", __name__)
@@ -125,8 +125,5 @@ def attachment(school_id: int, concern_id: int, attachment_id: int):
     context.require("school.view", school_id)
     att = concern_service.get_attachment(context.db(), context.actor(), school_id, concern_id,
                                          attachment_id)
-    safe_name = "".join(ch for ch in att.filename if ch.isalnum() or ch in "._- ") or "file"
-    return Response(att.data, mimetype=att.content_type, headers={
-        "Content-Disposition": f'attachment; filename="{safe_name}"',
-        "X-Content-Type-Options": "nosniff"})
+    return download(att.data, att.filename, att.content_type)
 
