@@ -88,12 +88,14 @@ class SchoolCalendar:
             d += dt.timedelta(days=1)
         return total
 
-    def next_school_day(self, day: dt.date, limit_days: int = 400) -> dt.date | None:
-        """The first school day strictly after ``day`` (``None`` if the calendar runs out)."""
+    def next_school_day(self, day: dt.date, limit_days: int = 400,
+                        session: str | None = None) -> dt.date | None:
+        """The first school day strictly after ``day`` (``None`` if the calendar runs out);
+        with ``session`` ("AM" or "PM"), the first day that has that session."""
         d = day
         for _ in range(limit_days):
             d += dt.timedelta(days=1)
-            if self.is_school_day(d):
+            if (session in self.sessions_on(d)) if session else self.is_school_day(d):
                 return d
         return None
 

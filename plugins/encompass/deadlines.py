@@ -48,19 +48,19 @@ def set_registration_time(session: Session, trust_id: int, value: str) -> None:
 
 def due_after(received_at: dt.datetime, calendar: SchoolCalendar, registration: dt.time
               ) -> dt.datetime:
-    """Registration on the first school day whose registration is after ``received_at``.
-    With no term dates entered, weekdays stand in, so no notification is left without a
-    deadline."""
+    """Morning registration on the first school day after ``received_at`` that has a
+    morning session (a day closed only in the morning has no morning registration). With no
+    term dates entered, weekdays stand in, so no notification is left without a deadline."""
     local = received_at.astimezone(LONDON)
     has_terms = bool(calendar.terms)
 
-    def is_day(d: dt.date) -> bool:
-        return calendar.is_school_day(d) if has_terms else d.weekday() < 5
+    def has_morning(d: dt.date) -> bool:
+        return "AM" in calendar.sessions_on(d) if has_terms else d.weekday() < 5
 
     day = local.date()
-    if is_day(day) and local.time() < registration:
+    if has_morning(day) and local.time() < registration:
         return dt.datetime.combine(day, registration, LONDON)
-    nxt = calendar.next_school_day(day) if has_terms else None
+    nxt = calendar.next_school_day(day, session="AM") if has_terms else None
     if nxt is None:
         nxt = day + dt.timedelta(days=1)
         while nxt.weekday() >= 5:

@@ -43,6 +43,10 @@ def london(*args) -> dt.datetime:
     (london(2026, 10, 28, 12, 0), london(2026, 11, 3, 8, 45)),
     # the end of the autumn term: after the Christmas holiday (5 January)
     (london(2026, 12, 18, 16, 0), london(2027, 1, 5, 8, 45)),
+    # Wednesday 14 October is closed in the morning: no registration that morning, so a
+    # notification on Tuesday evening, or early on the closed morning, is due Thursday
+    (london(2026, 10, 13, 19, 0), london(2026, 10, 15, 8, 45)),
+    (london(2026, 10, 14, 7, 0), london(2026, 10, 15, 8, 45)),
 ])
 def test_due_at_registration_on_the_next_school_day(received, due):
     assert due_after(received.astimezone(dt.timezone.utc), CAL, REG) == due
