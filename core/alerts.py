@@ -27,12 +27,14 @@ def raise_alert(session: Session, school_id: int, kind: str, message: str, dedup
     return alert, True
 
 
-def list_alerts(session: Session, actor: Actor, school_id: int, *, unread_only: bool = False,
+def list_alerts(session: Session, actor: Actor, school_id: int, *, read: bool | None = None,
                 plugin: str | None = None, limit: int = 200) -> list[Alert]:
+    """Newest first: only unread ones (``read=False``), only read ones (``True``) or all,
+    filtered in the query so the limit applies to what is shown."""
     require(actor, "dashboard.view", school_id)
     stmt = select(Alert).where(Alert.school_id == school_id)
-    if unread_only:
-        stmt = stmt.where(Alert.read_at.is_(None))
+    if read is not None:
+        stmt = stmt.where(Alert.read_at.is_not(None) if read else Alert.read_at.is_(None))
     if plugin:
         stmt = stmt.where(Alert.plugin == plugin)
     return list(session.scalars(stmt.order_by(Alert.created_at.desc(), Alert.id.desc())

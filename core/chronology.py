@@ -61,11 +61,11 @@ def core_entries(session: Session, school_id: int, pupil_id: int, start: dt.date
     """The core's part of a chronology: concerns, the DSL's entries, flags, roll changes."""
     items: list[ChronologyItem] = []
     pupil = session.get(Pupil, pupil_id)
-    if pupil is None:
+    if pupil is None or pupil.school_id != school_id:
         return items
+    # a pupil record never changes school, and composite keys hold its concerns and their
+    # entries at that school: all of them are this school's
     concerns, entries = _pupil_concerns(session, pupil_id)
-    concerns = [c for c in concerns if c.school_id == school_id]
-    entries = [e for e in entries if e.school_id == school_id]
     names = _user_names(session, [c.recorded_by_id for c in concerns] +
                         [e.author_id for e in entries])
     cat_ids = {e.category_id for e in entries if e.category_id}

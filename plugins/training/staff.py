@@ -95,12 +95,6 @@ def update_person(session: Session, actor: Actor, school_id: int, staff_id: int,
     return person
 
 
-def is_current(person: StaffMember, today: dt.date) -> bool:
-    """Working in the school on ``today`` (started, not yet left)."""
-    return (person.started_on is None or person.started_on <= today) and \
-        (person.left_on is None or person.left_on >= today)
-
-
 def current_staff(session: Session, school_id: int, today: dt.date | None = None
                   ) -> list[StaffMember]:
     """Everyone working in the school on ``today``, by name (no access check: callers do)."""

@@ -20,7 +20,7 @@ from core.db import system_scope, utcnow
 from core.errors import NotFound, ValidationError
 from core.models import Pupil, School
 from core.plugins import current_host
-from core.policy import Actor, can, require
+from core.policy import Actor, require
 from plugins.transition import deadlines, package
 from plugins.transition.models import STATUSES, Transfer, TransferEvent, TransferPackage
 
@@ -313,7 +313,3 @@ def inbox(session: Session, actor: Actor, school_id: int) -> list[Transfer]:
     audit.record(session, "transition.inbox_read", actor=actor, object_type="school",
                  object_id=school_id, school_id=school_id, detail={"count": len(rows)})
     return rows
-
-
-def can_handle(actor: Actor, school_id: int) -> bool:
-    return can(actor, "transfer.handle", school_id)

@@ -134,3 +134,17 @@ def test_the_page_hooks_answer_per_school(session, world, host, make_user):
     assert host.call_for_school(session, sid, "mat_dashboard_panels", actor=dsl) == []
     assert host.call_for_school(session, sid, "mat_nav_links") == []
     assert len(host.call_for_school(session, world.other.id, "mat_nav_links")) == 1
+
+
+def test_read_or_unread_is_chosen_before_the_limit(session, world, make_user):
+    """With more unread alerts than the limit, the read ones are still listed."""
+    _, dsl = make_user("dsl", school=world.school)
+    old, _ = alerts.raise_alert(session, world.school.id, "x", "Read long ago", "lim-old")
+    alerts.mark_read(session, dsl, world.school.id, old.id)
+    for i in range(3):
+        alerts.raise_alert(session, world.school.id, "x", f"Newer {i}", f"lim-{i}")
+    assert [a.id for a in alerts.list_alerts(session, dsl, world.school.id, read=True,
+                                             limit=2)] == [old.id]
+    unread = alerts.list_alerts(session, dsl, world.school.id, read=False, limit=2)
+    assert len(unread) == 2 and all(a.read_at is None for a in unread)
+    assert len(alerts.list_alerts(session, dsl, world.school.id, limit=10)) == 4

@@ -21,7 +21,8 @@ blp = Blueprint("api_alerts", __name__, url_prefix="/api/v1/schools/<int:school_
 def list_alerts(args, school_id: int):
     """Alerts newest first, read ones included unless ``unread=true``."""
     return alerts.list_alerts(context.db(), context.actor(), school_id,
-                              unread_only=args["unread"], plugin=args.get("plugin"))
+                              read=False if args["unread"] else None,
+                              plugin=args.get("plugin"))
 
 
 @blp.route("/<int:alert_id>/read", methods=["POST"])

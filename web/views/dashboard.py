@@ -65,7 +65,7 @@ def school_dashboard(school_id: int):
                                                recorded_before=cutoff, limit=1000),
         overdue=concern_service.overdue_actions(s, school_id),
         flagged=flagged_pupils(s, school_id),
-        unread=alert_service.list_alerts(s, a, school_id, unread_only=True, limit=10),
+        unread=alert_service.list_alerts(s, a, school_id, read=False, limit=10),
         panels=panels)
 
 
@@ -77,10 +77,8 @@ def alerts(school_id: int):
     show = request.args.get("show", "unread")
     show = show if show in SHOW else "unread"
     plugin = request.args.get("plugin") or None
-    rows = alert_service.list_alerts(s, a, school_id, unread_only=show == "unread",
-                                     plugin=plugin, limit=500)
-    if show == "read":
-        rows = [r for r in rows if r.read_at is not None]
+    read = {"unread": False, "read": True}.get(show)  # "all": either
+    rows = alert_service.list_alerts(s, a, school_id, read=read, plugin=plugin, limit=500)
     sources = sorted(set(s.scalars(select(Alert.plugin).where(Alert.school_id == school_id)
                                    .distinct())))
     return render_template("dashboard/alerts.html", school=school, rows=rows, show=show,
