@@ -114,6 +114,33 @@ def enqueue(func: Callable, *args: Any, school_id: int | None = None, plugin: st
     return job_id
 
 
+def enqueue_after_commit(session, func: Callable, *args: Any, **options: Any) -> None:
+    """:func:`enqueue` ``func(*args, **options)`` once ``session``'s transaction commits, so a
+    worker never looks for rows not yet committed; nothing if it rolls back (a savepoint's
+    rollback keeps what the outer transaction queued). The same call queued twice before the
+    commit runs once."""
+    from sqlalchemy import event
+
+    pending = session.info.get("jobs_after_commit")
+    if pending is None:
+        pending = session.info["jobs_after_commit"] = {}
+
+        def committed(_session):
+            waiting = list(pending.values())
+            pending.clear()
+            for f, a, o in waiting:
+                enqueue(f, *a, **o)
+
+        def rolled_back(_session, previous):
+            if not previous.nested:
+                pending.clear()
+
+        event.listen(session, "after_commit", committed)
+        event.listen(session, "after_soft_rollback", rolled_back)
+    key = json.dumps([func_path(func), args, sorted(options.items())], default=str)
+    pending.setdefault(key, (func, args, options))
+
+
 def run_job(job_id: str) -> Any:
     """Run a recorded job (what the RQ worker executes). Records the outcome and re-raises a
     failure so RQ retries it."""

@@ -22,14 +22,17 @@ def configure(settings) -> None:
 def queue_mail(session: Session, to: str, subject: str, body: str,
                dedupe_key: str | None = None) -> MailMessage | None:
     """Add a message to the outbox in the caller's transaction; with a ``dedupe_key`` a
-    second call for the same event adds nothing (reminders sent once). The caller enqueues
-    :func:`send_pending` after commit."""
+    second call for the same event adds nothing (reminders sent once). :func:`send_pending`
+    is queued for when that transaction commits (once, however many messages)."""
     if dedupe_key and session.scalar(select(MailMessage.id).where(
             MailMessage.dedupe_key == dedupe_key)):
         return None
     msg = MailMessage(to=to, subject=subject[:200], body=body, dedupe_key=dedupe_key)
     session.add(msg)
     session.flush()
+    from core.jobs import enqueue_after_commit
+
+    enqueue_after_commit(session, send_pending)
     return msg
 
 

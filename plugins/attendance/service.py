@@ -94,26 +94,14 @@ def _analyse_after(batch_id: int, school_id: int, last_date: dt.date) -> None:
 def _analyse_on_commit(session: Session, batch_id: int, school_id: int,
                        last_date: dt.date) -> None:
     """Queue the analysis when ``session`` commits (an in-request import); nothing if it rolls
-    back, since then nothing was imported. The session keeps a list of imports waiting for
-    its commit, and its two listeners are added once."""
-    from sqlalchemy import event
+    back, since then nothing was imported."""
+    from core.jobs import enqueue_after_commit
 
-    pending = session.info.get("attendance_analyse")
-    if pending is None:
-        pending = session.info["attendance_analyse"] = []
+    from .jobs import analyse_school
 
-        def committed(_session):
-            waiting, pending[:] = list(pending), []
-            for args in waiting:
-                _analyse_after(*args)
-
-        def rolled_back(_session, previous):
-            if not previous.nested:  # a savepoint's rollback keeps the outer import
-                pending.clear()
-
-        event.listen(session, "after_commit", committed)
-        event.listen(session, "after_soft_rollback", rolled_back)
-    pending.append((batch_id, school_id, last_date))
+    enqueue_after_commit(session, analyse_school, school_id, last_date.isoformat(),
+                         school_id=school_id, plugin="attendance",
+                         job_id=f"attendance:analyse:{school_id}:batch:{batch_id}")
 
 
 def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,

@@ -6,10 +6,10 @@ mail job once that transaction commits.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import alerts, jobs, mail
+from core import alerts, mail
 from core.models import Membership, School, User
 
 from plugins.encompass.access import active_key_adult_ids
@@ -34,20 +34,6 @@ def dsl_recipients(session: Session, school_id: int) -> list[tuple[int, str]]:
     return sorted({tuple(r) for r in rows})
 
 
-def schedule_sending(session: Session) -> None:
-    """Enqueue the core's mail job once this session's transaction commits (a worker
-    picking it up earlier would find the messages not yet there)."""
-    if session.info.get("encompass_mail_pending"):
-        return
-    session.info["encompass_mail_pending"] = True
-
-    def _send(s: Session) -> None:
-        s.info.pop("encompass_mail_pending", None)
-        jobs.enqueue(mail.send_pending)
-
-    event.listen(session, "after_commit", _send, once=True)
-
-
 def alert_and_mail(session: Session, school_id: int, *, kind: str, key: str, message: str,
                    subject: str, link: str, pupil_id: int | None = None,
                    dsl_only: bool = False) -> bool:
@@ -62,6 +48,4 @@ def alert_and_mail(session: Session, school_id: int, *, kind: str, key: str, mes
                         f"{message}\n\nSign in to read it: {link}\n\n"
                         "This email holds no details of the child: they are kept in the "
                         "safeguarding system.", dedupe_key=f"{key}:{user_id}")
-    if people:
-        schedule_sending(session)
     return new

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import jobs, mail
 from core.db import SYSTEM, current_database
 
 
@@ -14,7 +13,4 @@ def send_reminders(school_id: int, today: str | None = None) -> dict:
 
     day = dt.date.fromisoformat(today) if today else None
     with current_database().transaction(SYSTEM) as s:
-        result = queue_reminders(s, school_id, day)
-    if result["queued"]:
-        jobs.enqueue(mail.send_pending)
-    return result
+        return queue_reminders(s, school_id, day)  # the outbox is sent once this commits

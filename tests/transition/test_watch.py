@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core import pupils
 from core.errors import NotFound, ValidationError
-from core.models import Alert, MailMessage
+from core.models import Alert, JobRun, MailMessage
 from plugins.transition import cohort, deadlines_watch, incoming, receiving, service
 from plugins.transition.models import IncomingEvent, Transfer, TransferEvent
 
@@ -82,6 +82,9 @@ def test_reminders_mail_alert_and_chase_once(db, world, make_user, make_pupil):
             TransferEvent.transfer_id == unconfirmed).order_by(TransferEvent.id))][-1] == "chased"
         assert s.scalars(select(MailMessage).where(
             MailMessage.to == "deputy@oakfield.example")).all()
+    with acting(db) as s:  # the outbox is sent once the reminders commit (inline here)
+        sent = s.scalars(select(JobRun).where(JobRun.func == "core.mail:send_pending")).all()
+        assert [r.status for r in sent] == ["done"]
     with acting(db, w["dsl_r"]) as s:
         receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, unconfirmed)
     with acting(db) as s:
@@ -89,7 +92,7 @@ def test_reminders_mail_alert_and_chase_once(db, world, make_user, make_pupil):
         alert = s.scalar(select(Alert).where(
             Alert.dedupe_key == f"transition:transfer_unconfirmed:{unconfirmed}"))
         assert alert.resolved_at is not None
-        assert unsent  # still overdue, alert kept
+        # the unsent transfer is still overdue: its alert is kept
         assert s.scalar(select(Alert).where(
             Alert.dedupe_key == f"transition:transfer_overdue:{unsent}")).resolved_at is None
 
