@@ -157,14 +157,6 @@ def test_only_a_trust_admin_gives_case_file_roles(client, as_role, world, sessio
                            ).all() == [role]
 
 
-def test_a_new_person_needs_no_first_password(client, as_role, world, session):
-    as_role("school_admin")
-    assert _post(client, f"/admin/schools/{world.school.id}/people", email="nopw@example.org",
-                 role="staff", name="No Password").status_code == 302
-    user = session.scalars(select(User).where(User.email == "nopw@example.org")).one()
-    assert not accounts.check_password(user, "")
-
-
 def test_nobody_changes_their_own_roles(client, as_role, world, session):
     me, _ = as_role("school_admin")
     resp = _post(client, f"/admin/schools/{world.school.id}/people", email=me.email, role="dsl")

@@ -50,7 +50,7 @@ def _grant(form: Form, roles: tuple[str, ...], *, school_id: int | None = None,
         with s.begin_nested():
             if user is None:
                 user = accounts.create_user(s, email, form.text("name"),
-                                            form.data.get("password") or None)
+                                            form.data.get("password") or "")
             accounts.grant_role(s, user.id, role, school_id=school_id, trust_id=trust_id)
     except ValidationError as exc:
         form.absorb(exc, {"school": "role", "trust": "role"})
