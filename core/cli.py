@@ -214,30 +214,9 @@ def migrations_new(plugin, message, rev_id) -> None:
                         plugin or "", message, rev_id or ""], check=True)
 
 
-@cli.command()
-@click.option("--cron/--no-cron", default=True, help="also run the recurring-job scheduler")
-@click.option("--burst", is_flag=True, help="stop when the queue is empty")
-def worker(cron, burst) -> None:
-    """Run an RQ worker for the queue (and RQ's cron scheduler for recurring jobs)."""
-    from redis import Redis
-    from rq import Queue, Worker
-
-    from core.runtime import settings
-
-    url = settings().redis_url
-    if not url:
-        raise click.UsageError("MAT_REDIS_URL is not set: without Redis jobs run inline")
-    conn = Redis.from_url(url)
-    if cron and not burst:
-        import threading
-
-        from core.scheduler import build_scheduler
-
-        threading.Thread(target=build_scheduler(conn).start, daemon=True).start()
-    Worker([Queue(settings().queue_name, connection=conn)], connection=conn).work(burst=burst)
-
-
 def build_cli() -> click.Group:
+    import core.jobcommands  # noqa: F401  (mat worker, mat scheduler, mat jobs)
+
     current_host().call_global("mat_cli_commands", cli=cli)
     return cli
 

@@ -9,6 +9,8 @@ explicitly with :func:`system_scope` (jobs, CLI, migrations) or :func:`trust_wid
 from __future__ import annotations
 
 import datetime as dt
+import os
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -257,6 +259,19 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+_open_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def _forget_pools_after_fork() -> None:
+    """An RQ work-horse is a fork of its worker: it must open connections of its own, never
+    share the parent's sockets (SQLAlchemy's guidance for ``os.fork``)."""
+    for engine in list(_open_engines):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_pools_after_fork)
+
+
 class Database:
     """An engine plus a session factory. ``session(scope)`` is the only way to get a session."""
 
@@ -267,6 +282,7 @@ class Database:
             engine = make_engine(url, **engine_kwargs)
         self.engine = engine
         self.factory = sessionmaker(bind=engine, expire_on_commit=False)
+        _open_engines.add(engine)
 
     @property
     def is_postgres(self) -> bool:

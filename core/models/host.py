@@ -41,7 +41,10 @@ class PluginSetting(SchoolScoped, Base):
 
 
 class JobRun(Base):
-    """What happened to one background job: queued, running (with progress), done or failed."""
+    """One background job and what happened to it: the source of truth, committed with the
+    data that needs it (a transactional outbox). ``queued`` (with ``dispatched_at`` NULL while
+    it waits for the queue), ``running`` (with progress and a heartbeat), ``done``, ``failed``
+    or ``skipped`` (its plugin is off for the school)."""
 
     __tablename__ = "job_runs"
 
@@ -61,6 +64,13 @@ class JobRun(Base):
     enqueued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    # the outbox: NULL until RQ has the job (a Redis outage leaves it NULL, never lost)
+    dispatched_at: Mapped[dt.datetime | None]
+    run_after: Mapped[dt.datetime | None]  # a retry waits for its backoff
+    max_attempts: Mapped[int] = mapped_column(default=4)
+    heartbeat_at: Mapped[dt.datetime | None]  # a running job's sign of life
+    worker: Mapped[str | None] = mapped_column(String(120))
+    recurring: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class MailMessage(Base):
