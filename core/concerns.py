@@ -117,7 +117,9 @@ def record_concern(session: Session, actor: Actor | None, school_id: int, *,
 
 def check_accumulation(session: Session, school_id: int, pupil_id: int) -> bool:
     """Flag the pupil for the DSL when ``count`` concerns fall within ``days`` (trust setting
-    ``concern_accumulation``). Returns whether a new alert was raised."""
+    ``concern_accumulation``): one standing alert per pupil, updated with each further concern
+    while open, and resolved when a check finds the pupil below the threshold again (a later
+    accumulation then opens a new alert). Returns whether a new alert was raised."""
     trust_id = session.scalar(select(School.trust_id).where(School.id == school_id))
     rule = trust_setting(session, trust_id, "concern_accumulation", ACCUMULATION_DEFAULT)
     since = utcnow() - dt.timedelta(days=int(rule["days"]))
@@ -126,14 +128,16 @@ def check_accumulation(session: Session, school_id: int, pupil_id: int) -> bool:
             ConcernPupil, and_(ConcernPupil.concern_id == Concern.id,
                                ConcernPupil.school_id == Concern.school_id))
         .where(ConcernPupil.pupil_id == pupil_id, Concern.occurred_at >= since)
-        .order_by(Concern.occurred_at)).all()
+        .order_by(Concern.occurred_at, Concern.id)).all()
+    key = f"accumulation:{pupil_id}"
     if len(rows) < int(rule["count"]):
+        alerts.resolve(session, school_id, key)
         return False
     newest = rows[-1].id
-    _, new = alerts.raise_alert(
+    _, new = alerts.raise_standing_alert(
         session, school_id, "concern_accumulation",
         f"{len(rows)} concerns in the last {rule['days']} days: look at the whole picture",
-        dedupe_key=f"accumulation:{pupil_id}:{newest}", pupil_id=pupil_id, concern_id=newest,
+        rule_key=key, pupil_id=pupil_id, concern_id=newest,
         link=f"/schools/{school_id}/pupils/{pupil_id}")
     return new
 

@@ -155,7 +155,11 @@ class ConcernEntry(SchoolScoped, AppendOnly, Base):
 
 
 class Alert(SchoolScoped, Base):
-    """Something the DSL should look at. Reading an alert marks it read; it stays findable."""
+    """Something the DSL should look at. Reading an alert marks it read; it stays findable.
+
+    A standing alert (a condition about a pupil, see :func:`core.alerts.raise_standing_alert`)
+    is raised again rather than duplicated while it is open: ``count`` is how many times it has
+    fired and ``last_raised_at`` when it last did."""
 
     __tablename__ = "alerts"
     __table_args__ = (UniqueConstraint("school_id", "dedupe_key"),)
@@ -169,6 +173,10 @@ class Alert(SchoolScoped, Base):
     link: Mapped[str | None] = mapped_column(String(300))
     dedupe_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    count: Mapped[int] = mapped_column(default=1, server_default="1")
+    # never empty in practice (set on every raise, filled by migration c0002); nullable in the
+    # schema so that migration need not rebuild the table on SQLite
+    last_raised_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[dt.datetime | None]
     read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[dt.datetime | None]

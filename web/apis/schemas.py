@@ -286,6 +286,8 @@ class AlertSchema(Schema):
     message = fields.Str()
     link = fields.Str(allow_none=True)
     created_at = UtcDateTime()
+    count = fields.Int(metadata={"description": "times a standing alert has fired while open"})
+    last_raised_at = UtcDateTime(allow_none=True)
     read_at = UtcDateTime(allow_none=True)
     resolved_at = UtcDateTime(allow_none=True)
 
