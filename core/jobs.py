@@ -140,10 +140,21 @@ class JobContext:
     job_id: str
     school_id: int | None
     user_id: int | None
+    done: int = 0
+    total: int | None = None
+    message: str = ""
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
-        """Record progress in its own short transaction, so pages polling it see it now."""
-        with current_database().transaction(SYSTEM) as s:
+        """Record progress in its own short transaction, so pages polling it see it now.
+        On SQLite it is kept until the job ends instead: a second connection writing while
+        the job's own transaction has read would make that transaction's first write fail
+        ("database is locked"), since SQLite has one writer and cannot upgrade a stale read."""
+        self.done, self.total = done, total if total is not None else self.total
+        self.message = message or self.message
+        db = current_database()
+        if db.engine.dialect.name == "sqlite":
+            return
+        with db.transaction(SYSTEM) as s:
             run = s.get(JobRun, self.job_id)
             if run is not None:
                 run.progress_done = done
@@ -343,7 +354,8 @@ def run_job(job_id: str) -> Any:
     beat = _Heartbeat(job_id, attempt) if _redis_url else None
     if beat:
         beat.start()
-    token = _current.set(JobContext(job_id, run.school_id, run.user_id))
+    context = JobContext(job_id, run.school_id, run.user_id)
+    token = _current.set(context)
     try:
         result = resolve(run.func)(*args, **kwargs)
     except Exception as exc:
@@ -358,12 +370,14 @@ def run_job(job_id: str) -> Any:
         _current.reset(token)
         if beat:
             beat.stop.set()
-    _finish(job_id, attempt, "done", result=result if isinstance(result, dict) else None)
+    _finish(job_id, attempt, "done", result=result if isinstance(result, dict) else None,
+            context=context)
     return result
 
 
 def _finish(job_id: str, attempt: int, status: str, *, error: str | None = None,
-            message: str = "", result: dict | None = None) -> bool:
+            message: str = "", result: dict | None = None,
+            context: JobContext | None = None) -> bool:
     """Record the outcome, unless the reconciler already gave this attempt up (a worker
     thought dead that came back): returns whether it was recorded."""
     with current_database().transaction(SYSTEM) as s:
@@ -373,6 +387,9 @@ def _finish(job_id: str, attempt: int, status: str, *, error: str | None = None,
                         job_id, attempt, status)
             return False
         run.status, run.finished_at, run.error = status, utcnow(), error
+        if context is not None and context.done:  # the last progress (kept back on SQLite)
+            run.progress_done, run.progress_total = context.done, context.total
+            message = message or context.message
         if message:
             run.message = message[:500]
         if result is not None:

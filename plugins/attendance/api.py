@@ -11,7 +11,6 @@ from flask_login import login_required
 from flask_smorest import Blueprint
 
 from core.errors import ValidationError
-from core.jobs import enqueue
 from web import context
 
 from . import jobs, service
@@ -62,11 +61,14 @@ def upload(school_id: int):
     except ValidationError:
         path.unlink()
         raise
-    s.commit()
-    batch.job_id = enqueue(jobs.import_batch, batch.id, school_id=school_id, plugin="attendance",
-                           user_id=a.user_id, delete_after=True)
-    s.commit()
+    jobs.queue_import(s, batch, a.user_id, delete_after=True)
+    s.commit()  # the batch and its job together; an inline job runs now, after the commit
     s.refresh(batch)
+    return _with_job_state(batch)
+
+
+def _with_job_state(batch):
+    batch.job_state, batch.note = jobs.import_state(batch)
     return batch
 
 
@@ -75,7 +77,8 @@ def upload(school_id: int):
 @login_required
 def batch_status(school_id: int, batch_id: int):
     """An import's status, with every problem found (line, field, problem)."""
-    return service.get_batch(context.db(), context.actor(), school_id, batch_id)
+    return _with_job_state(service.get_batch(context.db(), context.actor(), school_id,
+                                             batch_id))
 
 
 @blp.route("/pupils/<int:pupil_id>")

@@ -19,6 +19,11 @@ class BatchSchema(Schema):
     first_date = fields.Date(allow_none=True)
     last_date = fields.Date(allow_none=True)
     job_id = fields.Str(allow_none=True)
+    job_state = fields.Str(allow_none=True, metadata={
+        "description": "the import job: waiting for the queue, queued, running, retrying, "
+                       "stuck, done or failed"})
+    note = fields.Str(metadata={"description": "what the state means now, in a sentence "
+                                               "(e.g. saved, and waiting for the job queue)"})
 
 
 class MarkSchema(Schema):

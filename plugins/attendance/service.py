@@ -14,6 +14,7 @@ from core.calendar import LONDON, academic_year_bounds, academic_year_start, lon
 from core.contributions import ChronologyItem, Metric, TransferSection
 from core.db import SYSTEM, current_database, utcnow
 from core.errors import NotFound, ValidationError
+from core.jobs import current_job
 from core.models import School
 from core.policy import Actor, require
 
@@ -78,23 +79,13 @@ def _finish(session: Session, batch: ImportBatch, outcome: ImportOutcome) -> Non
                  detail={"marks": outcome.imported, "errors": outcome.errors.count})
 
 
-def _analyse_after(batch_id: int, school_id: int, last_date: dt.date) -> None:
-    """Queue the signal analysis of an import that has committed. It is its own job (stable id
-    per import, so a retried import does not queue it twice) rather than part of the import's
-    transaction: the marks are stored and visible as soon as they commit, and the analysis's
-    trust-wide reads do not hold the import's locks."""
-    from core.jobs import enqueue
-
-    from .jobs import analyse_school
-
-    enqueue(analyse_school, school_id, last_date.isoformat(), school_id=school_id,
-            plugin="attendance", job_id=f"attendance:analyse:{school_id}:batch:{batch_id}")
-
-
-def _analyse_on_commit(session: Session, batch_id: int, school_id: int,
-                       last_date: dt.date) -> None:
-    """Queue the analysis when ``session`` commits (an in-request import); nothing if it rolls
-    back, since then nothing was imported."""
+def _queue_analysis(session: Session, batch_id: int, school_id: int,
+                    last_date: dt.date) -> None:
+    """Record the signal analysis of an import in the import's own transaction (the job
+    outbox): it runs once the marks have committed, and never if they roll back. It is its own
+    job (stable id per import, so a retried import does not queue it twice) rather than part
+    of the import: the marks are visible as soon as they commit, and the analysis's trust-wide
+    reads do not hold the import's locks."""
     from core.jobs import enqueue_after_commit
 
     from .jobs import analyse_school
@@ -119,19 +110,34 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,
         path, source, layout = batch.stored_path, batch.source, Layout(**batch.layout)
         school_id, trust_id = batch.school_id, batch.trust_id
     try:
-        return _import_file(db, batch_id, path, source, layout, school_id, trust_id, progress)
+        result = _import_file(db, batch_id, path, source, layout, school_id, trust_id, progress)
     except Exception as exc:
-        # the job fails visibly (admins see it); the batch says so rather than "running"
-        with db.transaction(SYSTEM) as s:
-            batch = s.get(ImportBatch, batch_id)
-            batch.status, batch.finished_at = "failed", utcnow()
-            batch.errors = [{"line": 0, "field": "file",
-                             "problem": f"the import stopped: {type(exc).__name__}"}]
-            batch.error_count = 1
+        if current_job() is not None:
+            # a job tries again after a backoff; its last failure marks the batch failed
+            # (jobs.import_failed), so the file is kept for the next attempt
+            with db.transaction(SYSTEM) as s:
+                s.get(ImportBatch, batch_id).status = "queued"
+            raise
+        stopped(batch_id, type(exc).__name__, delete_file=delete_after)
         raise
-    finally:
-        if delete_after and os.path.exists(path):
-            Path(path).unlink()
+    if delete_after and os.path.exists(path):
+        Path(path).unlink()
+    return result
+
+
+def stopped(batch_id: int, reason: str, *, delete_file: bool) -> None:
+    """An import that stopped before it finished: nothing of it was stored (one transaction),
+    and its batch says so with the reason, rather than "running" for ever."""
+    with current_database().transaction(SYSTEM) as s:
+        batch = s.get(ImportBatch, batch_id)
+        if batch is None or batch.status not in ("queued", "running"):
+            return
+        batch.status, batch.finished_at = "failed", utcnow()
+        batch.errors = [{"line": 0, "field": "file", "problem": f"the import stopped: {reason}"}]
+        batch.error_count = 1
+        path = batch.stored_path
+    if delete_file and path and os.path.exists(path):
+        Path(path).unlink()
 
 
 def _import_file(db, batch_id: int, path: str, source: str, layout: Layout, school_id: int,
@@ -152,8 +158,8 @@ def _import_file(db, batch_id: int, path: str, source: str, layout: Layout, scho
                                    batch_id=batch_id, progress=tick)
         _finish(s, s.get(ImportBatch, batch_id), outcome)
         status = s.get(ImportBatch, batch_id).status
-    if outcome.ok and outcome.last_date:
-        _analyse_after(batch_id, school_id, outcome.last_date)
+        if outcome.ok and outcome.last_date:
+            _queue_analysis(s, batch_id, school_id, outcome.last_date)
     if progress:
         progress(size, size)
     return {"status": status, "marks": outcome.imported, "errors": outcome.errors.count}
@@ -194,7 +200,7 @@ def import_json(session: Session, actor: Actor, school_id: int, marks: list[dict
         raise ValidationError(errors_as_fields(errors.items))
     _finish(session, batch, outcome)
     if outcome.last_date:
-        _analyse_on_commit(session, batch.id, school_id, outcome.last_date)
+        _queue_analysis(session, batch.id, school_id, outcome.last_date)
     return batch
 
 

@@ -11,7 +11,6 @@ from flask_login import login_required
 
 from core import audit
 from core.errors import ValidationError
-from core.jobs import enqueue
 from core.models.pupils import YEAR_GROUPS
 from web import context
 from web.charts import Point, line_chart
@@ -91,10 +90,8 @@ def import_form(school_id: int):
         path.unlink()
         return render_template("attendance/import.html", school_id=school_id,
                                errors=exc.errors, form=form), 422
-    s.commit()  # the job (maybe in another process) must see the batch
-    batch.job_id = enqueue(jobs.import_batch, batch.id, school_id=school_id, plugin="attendance",
-                           user_id=context.actor().user_id, delete_after=True)
-    s.commit()
+    jobs.queue_import(s, batch, context.actor().user_id, delete_after=True)
+    s.commit()  # the batch and its job together; an inline job runs now, after the commit
     return redirect(url_for("attendance.import_status", school_id=school_id, batch_id=batch.id))
 
 
@@ -106,8 +103,9 @@ def import_status(school_id: int, batch_id: int):
     from core.jobs import job_status
 
     run = job_status(batch.job_id) if batch.job_id else None
+    state, note = jobs.import_state(batch)
     return render_template("attendance/import_status.html", school_id=school_id, batch=batch,
-                           run=run, layout=json.dumps(batch.layout))
+                           run=run, state=state, note=note, layout=json.dumps(batch.layout))
 
 
 @login_required
