@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEV_SECRET = "dev-secret-do-not-use-in-production"
+UPLOAD_LIMIT_ERROR = "MAT_MAX_UPLOAD_MB must be a whole number of megabytes, at least 1 (got {!r})"
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Settings:
     session_minutes: int = 30
     login_attempts_per_15_min: int = 5
     max_attachment_bytes: int = 10 * 1024 * 1024
+    max_upload_mb: int = 64  # the whole request body; bigger files go through the CLI
     queue_name: str = "mat"
     extra: dict = field(default_factory=dict)
 
@@ -43,6 +45,9 @@ class Settings:
                 "MAT_SECRET_KEY: production mode needs a secret of at least 32 characters "
                 "that is not the development default"
             )
+        if isinstance(self.max_upload_mb, bool) or not isinstance(self.max_upload_mb, int) \
+                or self.max_upload_mb < 1:
+            raise RuntimeError(UPLOAD_LIMIT_ERROR.format(self.max_upload_mb))
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:
@@ -53,6 +58,11 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         minutes = int(e.get("MAT_SESSION_MINUTES", "30"))
     except ValueError as exc:
         raise RuntimeError(f"MAT_SMTP_PORT / MAT_SESSION_MINUTES must be whole numbers: {exc}")
+    raw_upload = e.get("MAT_MAX_UPLOAD_MB") or "64"  # set but empty: the default
+    try:
+        upload_mb = int(raw_upload)
+    except ValueError:
+        raise RuntimeError(UPLOAD_LIMIT_ERROR.format(raw_upload)) from None
     settings = Settings(
         env=e.get("MAT_ENV", "development"),
         instance_path=Path(e.get("MAT_INSTANCE_PATH", "instance")),
@@ -66,6 +76,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         smtp_from=e.get("MAT_SMTP_FROM", "safeguarding@localhost"),
         smtp_tls=e.get("MAT_SMTP_TLS", "1") not in ("0", "false", "no"),
         session_minutes=minutes,
+        max_upload_mb=upload_mb,
         queue_name=e.get("MAT_QUEUE", "mat"),
     )
     settings.check()

@@ -40,7 +40,8 @@ def init_settings(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_minutes),
-        MAX_CONTENT_LENGTH=max(settings.max_attachment_bytes * 5, 64 * 1024 * 1024),
+        # the largest request body (MAT_MAX_UPLOAD_MB); web.errors names it in the 413
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
         API_TITLE="MAT safeguarding API",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",

@@ -4,13 +4,18 @@ Views never build sessions or check roles themselves: they call :func:`db`, :fun
 and :func:`require` (which answers 404, never 403)."""
 from __future__ import annotations
 
+import logging
+
 from flask import abort, current_app, g, session as flask_session
 from flask_login import current_user
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import policy
 from core.db import Scope
 from core.policy import Actor
+
+log = logging.getLogger(__name__)
 
 NOBODY = Scope(user_id=None, read_schools=frozenset(), write_schools=frozenset(),
                trusts=frozenset(), reason="anonymous")
@@ -34,8 +39,23 @@ def db() -> Session:
     if "mat_db" not in g:
         a = actor()
         scope = a.scope() if a.user_id is not None else NOBODY
-        g.mat_db = current_app.extensions["mat_db"].session(scope)
+        s = current_app.extensions["mat_db"].session(scope)
+        # first in line: a later after-commit listener that raises (queueing a job) must not
+        # hide from the error answer that the data is already saved
+        event.listen(s, "after_commit", _mark_committed, insert=True)
+        g.mat_db = s
     return g.mat_db
+
+
+def _mark_committed(session: Session) -> None:
+    session.info["mat_committed"] = True
+
+
+def committed() -> bool:
+    """Whether this request's session has committed something, so an error answer must not
+    claim that nothing was saved."""
+    s = g.get("mat_db")
+    return bool(s is not None and s.info.get("mat_committed"))
 
 
 def require(action: str, school_id: int | None = None, trust_id: int | None = None) -> None:
@@ -54,14 +74,24 @@ def commit_if_ok(response):
     s = g.get("mat_db")
     if s is not None:
         if response.status_code < 400:
-            s.commit()
+            s.commit()  # a failure here reaches web.errors, which says whether it was saved
         else:
-            s.rollback()
+            _quietly(s.rollback, "rolling back a failed request")
     return response
 
 
 def close_db(exc: BaseException | None = None) -> None:
+    """teardown: give the connection back. Nothing raised here may escape: the answer is
+    already decided, and an exception would make the server replace it with a bare 500 (a
+    session whose after-commit hook failed refuses even a rollback)."""
     s = g.pop("mat_db", None)
     if s is not None:
-        s.rollback()
-        s.close()
+        _quietly(s.rollback, "rolling back at the end of a request")
+        _quietly(s.close, "closing the request's session")
+
+
+def _quietly(step, what: str) -> None:
+    try:
+        step()
+    except Exception:
+        log.exception("%s failed; the answer to the request is unchanged", what)

@@ -22,3 +22,17 @@ def test_defaults_need_no_redis_and_use_sqlite(tmp_path):
 def test_bad_numbers_name_the_variable():
     with pytest.raises(RuntimeError, match="MAT_SMTP_PORT"):
         from_env({"MAT_SMTP_PORT": "twenty-five"})
+
+
+def test_the_upload_limit_is_read_in_whole_megabytes(tmp_path):
+    base = {"MAT_INSTANCE_PATH": str(tmp_path)}
+    assert from_env(base).max_upload_mb == 64
+    assert from_env({**base, "MAT_MAX_UPLOAD_MB": ""}).max_upload_mb == 64
+    assert from_env({**base, "MAT_MAX_UPLOAD_MB": "200"}).max_upload_mb == 200
+    assert from_env({**base, "MAT_MAX_UPLOAD_MB": "1"}).max_upload_mb == 1
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "1.5", "64MB", "lots"])
+def test_a_bad_upload_limit_refuses_to_start_naming_the_variable(tmp_path, bad):
+    with pytest.raises(RuntimeError, match="MAT_MAX_UPLOAD_MB"):
+        from_env({"MAT_INSTANCE_PATH": str(tmp_path), "MAT_MAX_UPLOAD_MB": bad})
