@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from core import jobs
 from core.db import SYSTEM, current_database, utcnow
@@ -149,11 +149,30 @@ def reconcile() -> dict[str, int]:
     return counts
 
 
+KEEP_FINISHED = dt.timedelta(days=30)  # done and skipped runs; failed ones stay until retried
+                                      # or for a year
+
+
+def prune(now: dt.datetime | None = None) -> int:
+    """Forget finished runs nobody needs any more (recurring jobs record one per school per
+    tick: Encompass's quarter-hourly check alone is 96 a school a day). Failed runs are kept
+    for a year, for the admin page and the record."""
+    now = now or utcnow()
+    with current_database().transaction(SYSTEM) as s:
+        gone = s.execute(delete(JobRun).where(or_(
+            and_(JobRun.status.in_(("done", "skipped")),
+                 JobRun.finished_at < now - KEEP_FINISHED),
+            and_(JobRun.status == "failed",
+                 JobRun.finished_at < now - dt.timedelta(days=365))))).rowcount
+    return gone or 0
+
+
 def maintain() -> dict[str, int]:
-    """Reconcile, then hand over everything waiting: what ``mat worker`` does at start and
-    ``mat scheduler`` every ``MAT_RECONCILE_SECONDS``."""
+    """Reconcile, hand over everything waiting, and prune old runs: what ``mat worker`` does
+    at start and ``mat scheduler`` every ``MAT_RECONCILE_SECONDS``."""
     counts = reconcile()
     counts["dispatched"] = dispatch_pending()
+    counts["pruned"] = prune()
     if any(counts.values()):
         log.info("jobs maintained: %s", counts)
     return counts

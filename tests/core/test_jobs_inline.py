@@ -66,3 +66,24 @@ def test_jobs_refuse_non_json_arguments(db):
 
     with pytest.raises(TypeError):
         jobs.enqueue(remember, object())
+
+
+def test_prune_forgets_old_finished_runs_and_keeps_failures_and_recent_ones(db):
+    import datetime as dt
+
+    from core import jobqueue
+    from core.db import utcnow
+
+    jobs.configure(None)
+    old_done = jobs.enqueue(remember, 1)
+    new_done = jobs.enqueue(remember, 2)
+    old_failed = jobs.enqueue(explode, 3)
+    ancient_failed = jobs.enqueue(explode, 4)
+    with db.transaction(SYSTEM) as s:
+        for job_id, days in ((old_done, 31), (old_failed, 200), (ancient_failed, 400)):
+            s.get(JobRun, job_id).finished_at = utcnow() - dt.timedelta(days=days)
+    assert jobqueue.prune() == 2
+    with db.transaction(SYSTEM) as s:
+        left = set(s.scalars(select(JobRun.id).where(JobRun.id.in_(
+            [old_done, new_done, old_failed, ancient_failed]))))
+    assert left == {new_done, old_failed}
