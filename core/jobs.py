@@ -261,15 +261,19 @@ def _hand_over_after_commit(session: Session, job_id: str) -> None:
     if pending is None:
         pending = session.info["jobs_to_hand_over"] = []
 
-        def committed(_session):
+        def committed(session_):
+            if session_.get_nested_transaction() is not None:
+                return  # SQLAlchemy fires this for a released SAVEPOINT too: not committed yet
             waiting = list(dict.fromkeys(pending))
             pending.clear()
+            session_.info.pop("jobs_by_call", None)
             for jid in waiting:
                 hand_over(jid)
 
-        def rolled_back(_session, previous):
+        def rolled_back(session_, previous):
             if not previous.nested:
                 pending.clear()
+                session_.info.pop("jobs_by_call", None)
 
         event.listen(session, "after_commit", committed)
         event.listen(session, "after_soft_rollback", rolled_back)
@@ -287,8 +291,8 @@ def hand_over(job_id: str) -> None:
     log.info("job %s running inline", job_id)
     try:
         run_job(job_id)
-    except Exception:
-        pass  # recorded on the JobRun row; inline callers read its status
+    except Exception:  # a job's own failure is on its row; anything else is logged here
+        log.exception("inline job %s did not complete", job_id)
 
 
 # ---- running a job ------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def db() -> Session:
 
 
 def _mark_committed(session: Session) -> None:
-    session.info["mat_committed"] = True
+    if session.get_nested_transaction() is None:  # also fired for a released SAVEPOINT
+        session.info["mat_committed"] = True
 
 
 def committed() -> bool:

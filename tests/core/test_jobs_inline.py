@@ -87,3 +87,30 @@ def test_prune_forgets_old_finished_runs_and_keeps_failures_and_recent_ones(db):
         left = set(s.scalars(select(JobRun.id).where(JobRun.id.in_(
             [old_done, new_done, old_failed, ancient_failed]))))
     assert left == {new_done, old_failed}
+
+
+def test_a_released_savepoint_is_not_the_commit_a_job_waits_for(db):
+    """SQLAlchemy fires after_commit when a SAVEPOINT is released: a job recorded in the
+    transaction must still wait for the real commit (the demo's mail job ran too early and
+    found no row)."""
+    jobs.configure(None)
+    CALLS.clear()
+    with db.session(SYSTEM) as s:
+        job_id = jobs.enqueue(remember, 5, session=s)
+        with s.begin_nested():
+            pass
+        assert CALLS == []
+        s.commit()
+    assert CALLS == [5] and jobs.job_status(job_id).status == "done"
+
+
+def test_the_same_call_queued_in_two_transactions_of_one_session_runs_twice(db):
+    jobs.configure(None)
+    CALLS.clear()
+    with db.session(SYSTEM) as s:
+        first = jobs.enqueue_after_commit(s, remember, 9)
+        assert jobs.enqueue_after_commit(s, remember, 9) == first  # once per transaction
+        s.commit()
+        second = jobs.enqueue_after_commit(s, remember, 9)
+        s.commit()
+    assert first != second and CALLS == [9, 9]
