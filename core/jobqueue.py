@@ -173,6 +173,9 @@ def maintain() -> dict[str, int]:
     counts = reconcile()
     counts["dispatched"] = dispatch_pending()
     counts["pruned"] = prune()
+    from core.mail import resend_unsent
+
+    counts["mail_resent"] = int(resend_unsent() is not None)
     if any(counts.values()):
         log.info("jobs maintained: %s", counts)
     return counts

@@ -2,6 +2,7 @@
 SMTP the message stays in the outbox (visible to admins), so nothing is lost."""
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 from email.message import EmailMessage
 
@@ -32,8 +33,39 @@ def queue_mail(session: Session, to: str, subject: str, body: str,
     session.flush()
     from core.jobs import enqueue_after_commit
 
-    enqueue_after_commit(session, send_pending)
+    enqueue_after_commit(session, send_pending, on_failure=sending_failed)
     return msg
+
+
+def sending_failed(job_id: str, reason: str) -> None:
+    """``on_failure`` of :func:`send_pending`: every attempt failed (the mail server is
+    away), so each unsent message says why; :func:`resend_unsent` tries again later."""
+    with current_database().transaction(SYSTEM) as s:
+        for m in s.scalars(select(MailMessage).where(MailMessage.sent_at.is_(None))):
+            m.error = f"not sent yet ({reason[:300]}); tried again every 10 minutes"
+
+
+RESEND_EVERY = dt.timedelta(minutes=10)
+
+
+def resend_unsent(now: dt.datetime | None = None) -> str | None:
+    """Queue a send when messages have waited unsent for a while (their job failed for good),
+    at most one per ten-minute slot however many schedulers ask: mail is never dropped.
+    Called by the job upkeep; returns the job id, or ``None`` when there is nothing to do."""
+    if not _smtp.get("host"):
+        return None
+    from core.jobs import enqueue
+
+    now = now or utcnow()
+    with current_database().transaction(SYSTEM) as s:
+        waiting = s.scalar(select(MailMessage.id).where(
+            MailMessage.sent_at.is_(None), MailMessage.created_at < now - RESEND_EVERY)
+            .limit(1))
+    if waiting is None:
+        return None
+    slot = int(now.timestamp() // RESEND_EVERY.total_seconds())
+    return enqueue(send_pending, job_id=f"mail:resend:{slot}", rerun=False,
+                   on_failure=sending_failed)
 
 
 def send_pending() -> dict:

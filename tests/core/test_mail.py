@@ -69,3 +69,44 @@ def test_without_smtp_messages_stay_in_the_outbox(db, session):
     with db.session(SYSTEM) as s:
         [m] = s.scalars(select(MailMessage)).all()
         assert m.sent_at is None and m.subject == "Kept"
+
+
+class DownSMTP(RecordingSMTP):
+    """A mail server that cannot be reached."""
+
+    def __init__(self, host, port, timeout):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_mail_whose_server_is_down_says_why_and_is_sent_later(db, session, monkeypatch):
+    import datetime as dt
+
+    from core import jobs
+    from core.db import utcnow
+    from core.models import JobRun
+
+    jobs.configure(None)
+    monkeypatch.setattr(mail.smtplib, "SMTP", DownSMTP)
+    mail.configure(_settings("smtp.example.org"))
+    try:
+        mail.queue_mail(session, "dsl@example.org", "Police notification", "body")
+        session.commit()  # the send job runs inline after the commit, and fails
+        with db.session(SYSTEM) as s:
+            [m] = s.scalars(select(MailMessage)).all()
+            assert m.sent_at is None and "Connection refused" in m.error
+            [run] = s.scalars(select(JobRun).where(JobRun.func == "core.mail:send_pending"))
+            assert run.status == "failed"
+        assert mail.resend_unsent() is None  # too soon: it has not waited yet
+        later = utcnow() + dt.timedelta(minutes=11)
+        first = mail.resend_unsent(later)  # still down: tried, failed again
+        assert first is not None and mail.resend_unsent(later) == first  # once per slot
+        assert jobs.job_status(first).attempts == 1
+        monkeypatch.setattr(mail.smtplib, "SMTP", RecordingSMTP)  # the server is back
+        RecordingSMTP.sent = []
+        assert mail.resend_unsent(later + dt.timedelta(minutes=10)) not in (None, first)
+        assert RecordingSMTP.sent == [("dsl@example.org", "Police notification")]
+        assert mail.resend_unsent(later + dt.timedelta(minutes=30)) is None  # all sent
+        with db.session(SYSTEM) as s:
+            assert s.scalars(select(MailMessage)).one().sent_at is not None
+    finally:
+        mail.configure(_settings(None))
