@@ -1,6 +1,6 @@
 """Admin pages: schools (URN checked), term dates and closures, people and roles, plugin
-switches (audited), failed jobs with a retry, and the trust's concern categories. Admins
-never reach case files."""
+switches (audited) and the trust's concern categories (background jobs: in
+test_web_admin_jobs.py). Admins never reach case files."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,18 +12,8 @@ from sqlalchemy import select
 
 from core import accounts
 from core.db import system_scope
-from core.models import (AuditEntry, ConcernCategory, ConcernCategoryLink, JobRun,
-                         Membership, NonSchoolDay, School, Term, User)
-
-FAILS = {"count": 0}
-
-
-def flaky_job(school_id: int) -> dict:
-    """A job for the retry test: fails the first time, succeeds after."""
-    FAILS["count"] += 1
-    if FAILS["count"] == 1:
-        raise RuntimeError("SIMS export missing")
-    return {"school": school_id}
+from core.models import (AuditEntry, ConcernCategory, ConcernCategoryLink, Membership,
+                         NonSchoolDay, School, Term, User)
 
 
 def _post(client, url, **data):
@@ -175,29 +165,6 @@ def test_a_role_of_another_school_cannot_be_revoked_from_here(client, as_role, w
     assert _post(client, f"/admin/schools/{world.school.id}/roles/{m.id}/revoke"
                  ).status_code == 404
     assert session.get(Membership, m.id) is not None
-
-
-def test_failed_jobs_show_and_a_retry_reruns_the_same_job(client, as_role, world, session):
-    from core import jobs
-
-    FAILS["count"] = 0
-    job_id = jobs.enqueue(flaky_job, world.school.id, school_id=world.school.id)
-    other_id = jobs.enqueue(flaky_job, world.other.id, school_id=world.other.id,
-                            job_id="other-school-job")
-    session.expire_all()
-    assert session.get(JobRun, job_id).status == "failed"
-    as_role("school_admin")
-    body = client.get("/admin/jobs").get_data(as_text=True)
-    assert "test_web_admin:flaky_job" in body and "RuntimeError: SIMS export missing" in body
-    assert "Northfield Primary" in body
-    assert other_id not in body  # the other school's jobs are not this admin's
-    resp = _post(client, f"/admin/jobs/{job_id}/retry")
-    assert resp.status_code == 302
-    session.expire_all()
-    run = session.get(JobRun, job_id)
-    assert (run.status, run.attempts, run.result) == ("done", 1, {"school": world.school.id})
-    assert "No failed jobs" in client.get("/admin/jobs").get_data(as_text=True)
-    assert _post(client, "/admin/jobs/other-school-job/retry").status_code == 404
 
 
 def test_categories_are_added_renamed_and_switched_off_never_deleted(client, as_role, world,
