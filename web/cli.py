@@ -69,4 +69,15 @@ def demo_code() -> None:
 
 
 def main() -> None:
-    build_cli()(prog_name="mat")
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        build_cli()(prog_name="mat", standalone_mode=True)
+    except DBAPIError as exc:  # a database restart or outage: say so, without a traceback
+        if not exc.connection_invalidated and type(exc.orig).__name__ not in (
+                "OperationalError", "InterfaceError"):
+            raise
+        reason = str(exc.orig or exc).strip().splitlines()[0][:300]
+        click.echo(f"error: the database could not be reached ({reason}); nothing was done "
+                   f"after that point. Try again once it is back.", err=True)
+        raise SystemExit(3) from None

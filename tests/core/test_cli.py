@@ -86,3 +86,18 @@ def test_login_rate_limit(session):
     assert accounts.authenticate(session, "rl@example.org", "long enough password",
                                  "10.0.0.1") is None
     assert not accounts.login_allowed(session, "rl@example.org", "10.0.0.2")
+
+
+def test_a_database_that_cannot_be_reached_is_said_plainly_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, MAT_INSTANCE_PATH=str(tmp_path),
+               MAT_DATABASE_URL="postgresql://postgres@127.0.0.1:1/nothing")
+    env.pop("MAT_REDIS_URL", None)
+    out = subprocess.run([sys.executable, "-c", "from web.cli import main; main()", "jobs",
+                          "list"], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 3
+    assert "error: the database could not be reached" in out.stderr
+    assert "Traceback" not in out.stderr
