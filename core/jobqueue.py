@@ -119,12 +119,9 @@ def reconcile() -> dict[str, int]:
             # no heartbeat inline: a process gone for longer than any job may run
             dead = (run.started_at or now) < now - dt.timedelta(seconds=t.job_timeout)
         else:
+            # the heartbeat alone decides: RQ's record of the job is shared by every attempt
+            # (one id), so its "failed" may be an earlier, hung attempt's, not this one's
             dead = (run.heartbeat_at or run.started_at or now) < stale
-            if not dead and queue is not None:
-                try:  # a work-horse killed mid-job: RQ records the failure at once
-                    dead = _rq_state(run.id, queue) in ("failed", "stopped", "canceled")
-                except RedisError:
-                    pass
         if dead:
             outcome = _again_or_fail(run, WORKER_STOPPED)
             if outcome in counts:
@@ -190,8 +187,7 @@ def retry(job_id: str) -> tuple[JobRun | None, bool]:
         run = s.get(JobRun, job_id, with_for_update=True)
         if run is None:
             return None, False
-        stuck = run.status == "running" and (run.heartbeat_at or run.started_at or now) < \
-            now - jobs.timings().stale_after
+        stuck = state_of(run, now) == "stuck"
         waiting = run.status == "queued" and run.dispatched_at is None
         if run.status not in ("failed", "skipped") and not stuck and not waiting:
             return run, False

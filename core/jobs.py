@@ -184,7 +184,10 @@ def _record(s: Session, job_id: str, path: str, args: tuple, kwargs: dict, *,
     if existing is not None:
         if existing.status in ("queued", "running") or not rerun:
             return False
-        existing.status, existing.error, existing.attempts = "queued", None, 0
+        # attempt numbers keep counting, so an old attempt that wakes up cannot record over
+        # the new one; the rerun gets a full set of attempts of its own
+        existing.max_attempts = existing.attempts + _timings.max_attempts
+        existing.status, existing.error = "queued", None
         existing.enqueued_at, existing.dispatched_at, existing.run_after = utcnow(), None, None
         existing.finished_at = None
         return True
@@ -267,8 +270,12 @@ def _hand_over_after_commit(session: Session, job_id: str) -> None:
             waiting = list(dict.fromkeys(pending))
             pending.clear()
             session_.info.pop("jobs_by_call", None)
-            for jid in waiting:
-                hand_over(jid)
+            if waiting:  # a job recorded in a savepoint that rolled back is not there
+                with current_database().transaction(SYSTEM) as s:
+                    there = set(s.scalars(select(JobRun.id).where(JobRun.id.in_(waiting))))
+                for jid in waiting:
+                    if jid in there:
+                        hand_over(jid)
 
         def rolled_back(session_, previous):
             if not previous.nested:

@@ -6,7 +6,7 @@ import datetime as dt
 import smtplib
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.db import SYSTEM, current_database, utcnow
@@ -42,47 +42,59 @@ def sending_failed(job_id: str, reason: str) -> None:
     away), so each unsent message says why; :func:`resend_unsent` tries again later."""
     with current_database().transaction(SYSTEM) as s:
         for m in s.scalars(select(MailMessage).where(MailMessage.sent_at.is_(None))):
-            m.error = f"not sent yet ({reason[:300]}); tried again every 10 minutes"
+            if not (m.error or "").startswith(REFUSED):
+                m.error = f"not sent yet ({reason[:300]}); tried again every 10 minutes"
 
 
 RESEND_EVERY = dt.timedelta(minutes=10)
+RESEND_JOB = "mail_resend"
+REFUSED = "refused: "  # the server refused this message: sending it again will not help
 
 
 def resend_unsent(now: dt.datetime | None = None) -> str | None:
     """Queue a send when messages have waited unsent for a while (their job failed for good),
-    at most one per ten-minute slot however many schedulers ask: mail is never dropped.
+    at most once every ten minutes however many schedulers ask: mail is never dropped.
     Called by the job upkeep; returns the job id, or ``None`` when there is nothing to do."""
     if not _smtp.get("host"):
         return None
     from core.jobs import enqueue
 
+    from core.models import JobRun
+
     now = now or utcnow()
     with current_database().transaction(SYSTEM) as s:
         waiting = s.scalar(select(MailMessage.id).where(
-            MailMessage.sent_at.is_(None), MailMessage.created_at < now - RESEND_EVERY)
+            MailMessage.sent_at.is_(None), MailMessage.created_at < now - RESEND_EVERY,
+            or_(MailMessage.error.is_(None), ~MailMessage.error.startswith(REFUSED)))
             .limit(1))
-    if waiting is None:
+        last = s.get(JobRun, RESEND_JOB)
+        recent = last is not None and (last.status in ("queued", "running") or (
+            last.finished_at is not None and last.finished_at > now - RESEND_EVERY))
+    if waiting is None or recent:
         return None
-    slot = int(now.timestamp() // RESEND_EVERY.total_seconds())
-    return enqueue(send_pending, job_id=f"mail:resend:{slot}", rerun=False,
-                   on_failure=sending_failed)
+    # one row, re-armed each time: a mail server down for a day is one failed job, not 144
+    return enqueue(send_pending, job_id=RESEND_JOB, on_failure=sending_failed)
 
 
 def send_pending() -> dict:
-    """Job: send every unsent message through SMTP. Idempotent: sent ones are skipped."""
+    """Job: send every unsent message through SMTP. Idempotent, and safe beside another send
+    job: each message is taken with a row lock that other senders skip (PostgreSQL) and marked
+    sent in its own short transaction, so two jobs at once never send one message twice."""
     if not _smtp.get("host"):
         return {"sent": 0, "reason": "no SMTP configured; messages kept in the outbox"}
-    sent = 0
-    with current_database().transaction(SYSTEM) as s:
-        pending = list(s.scalars(select(MailMessage).where(MailMessage.sent_at.is_(None))))
-        if not pending:
-            return {"sent": 0}
-        with smtplib.SMTP(_smtp["host"], _smtp["port"], timeout=30) as smtp:
-            if _smtp.get("tls"):
-                smtp.starttls()
-            if _smtp.get("user"):
-                smtp.login(_smtp["user"], _smtp["password"] or "")
-            for m in pending:
+    sent, last_id, smtp = 0, 0, None
+    try:
+        while True:
+            with current_database().transaction(SYSTEM) as s:
+                m = s.scalars(select(MailMessage).where(
+                    MailMessage.sent_at.is_(None), MailMessage.id > last_id)
+                    .order_by(MailMessage.id).limit(1)
+                    .with_for_update(skip_locked=True)).first()
+                if m is None:
+                    break
+                last_id = m.id
+                if smtp is None:
+                    smtp = _connect()
                 em = EmailMessage()
                 em["From"], em["To"], em["Subject"] = _smtp["sender"], m.to, m.subject
                 em.set_content(m.body)
@@ -90,6 +102,22 @@ def send_pending() -> dict:
                     smtp.send_message(em)
                     m.sent_at, m.error = utcnow(), None
                     sent += 1
-                except smtplib.SMTPException as exc:
-                    m.error = str(exc)[:1000]
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                        smtplib.SMTPDataError) as exc:  # this message, not the server
+                    m.error = f"{REFUSED}{exc}"[:1000]
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
     return {"sent": sent}
+
+
+def _connect() -> smtplib.SMTP:
+    smtp = smtplib.SMTP(_smtp["host"], _smtp["port"], timeout=30)
+    if _smtp.get("tls"):
+        smtp.starttls()
+    if _smtp.get("user"):
+        smtp.login(_smtp["user"], _smtp["password"] or "")
+    return smtp

@@ -2,9 +2,10 @@
 of its own whose main thread runs :class:`MatCronScheduler` (RQ installs signal handlers,
 which only a main thread may do).
 
-Each plugin's ``RecurringJob`` becomes one cron entry (crons read in Europe/London time) that
-enqueues :func:`run_recurring`; a worker runs it, and it records one job per school with the
-plugin on. Job ids carry the tick (the cron moment that fired), so two schedulers firing the
+Each plugin's ``RecurringJob`` becomes one cron entry (crons read in Europe/London time); when
+it falls due the scheduler itself runs :func:`run_recurring`, which records one job per school
+with the plugin on in the database (so a tick cannot be lost between Redis and a worker) and
+hands them to the queue. Job ids carry the tick (the cron moment that fired), so two schedulers firing the
 same tick record each school's job once. The scheduler process also runs the outbox's
 dispatcher and reconciler (:func:`core.jobqueue.maintain`) every ``MAT_RECONCILE_SECONDS``,
 and rides out a Redis outage: what could not be enqueued is tried again, late but not lost.
@@ -29,7 +30,6 @@ from core.db import SYSTEM, current_database, utcnow
 from core.jobs import for_each_school_with, func_path, resolve
 from core.models import JobRun
 from core.plugins import current_host
-from core.runtime import settings
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,15 @@ def _enqueued_at() -> dt.datetime:
 
 
 def run_recurring(plugin: str, path: str, kwargs: dict | None = None, name: str | None = None,
-                  cron: str | None = None, every: int | None = None) -> list[str]:
-    """What the cron scheduler enqueues: one job per school with ``plugin`` on, recorded once
-    per tick however many schedulers fired it."""
+                  cron: str | None = None, every: int | None = None,
+                  at: dt.datetime | None = None) -> list[str]:
+    """A recurring job's tick: one job per school with ``plugin`` on, recorded once per tick
+    however many schedulers fire it. ``at`` is the moment it fell due (the scheduler passes
+    it); without, the moment RQ enqueued this call."""
     name = name or f"{plugin}:{path.rpartition(':')[2]}"
     if not cron and not every:  # called by hand: no tick, ids stable per school and day
         return for_each_school_with(plugin, resolve(path), recurring=name, **(kwargs or {}))
-    tick = tick_of(cron, every, _enqueued_at())
+    tick = tick_of(cron, every, at or _enqueued_at())
     ids = for_each_school_with(plugin, resolve(path), tick=tick, recurring=name,
                                **(kwargs or {}))
     log.info("%s tick %s: %d school job(s)", name, tick.isoformat(), len(ids))
@@ -113,22 +115,33 @@ class MatCronScheduler(CronScheduler):
         self._maintained_at = time.monotonic()
         try:
             maintain()
+        except StopRequested:
+            raise
         except Exception:  # the database or Redis is away: next time
             log.exception("job upkeep failed; trying again in %s s", self.maintain_every)
 
     def enqueue_jobs(self):
-        from redis.exceptions import RedisError
-
+        """Fire every due recurring job here, in the scheduler: its schools' jobs are recorded
+        in the database (the outbox) before the tick counts as done, so a tick is never lost
+        to a worker or a Redis that dies before the fan-out. A tick that could not be
+        recorded (the database is away) stays due and is tried again on the next turn."""
         enqueued = []
         for job in self._cron_jobs:
-            if job.should_run():
-                try:
+            if not job.should_run():
+                continue
+            due = job.next_enqueue_time if job.cron else utcnow()
+            try:
+                if job.func is run_recurring:
+                    run_recurring(*job.args, at=due, **job.kwargs)
+                else:
                     job.enqueue(self.connection)
-                except RedisError as exc:
-                    log.warning("recurring %s not enqueued yet: %s", job.name, exc)
-                    continue  # still due: tried again on the next turn
-                job.set_enqueue_time(utcnow())
-                enqueued.append(job)
+            except StopRequested:
+                raise
+            except Exception as exc:
+                log.warning("recurring %s not recorded yet: %s", job.name, exc)
+                continue  # still due: tried again on the next turn
+            job.set_enqueue_time(utcnow())
+            enqueued.append(job)
         return enqueued
 
     def start(self) -> None:
@@ -167,7 +180,7 @@ def build_scheduler(connection, timings: jobs.Timings | None = None) -> MatCronS
     timings = timings or jobs.timings()
     scheduler = MatCronScheduler(connection=connection, name=f"mat-cron-{os.getpid()}",
                                  maintain_every=timings.reconcile_seconds)
-    register_all(scheduler, settings().queue_name, timings)
+    register_all(scheduler, jobs.queue_name(), timings)
     return scheduler
 
 

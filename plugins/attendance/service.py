@@ -104,8 +104,13 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,
         batch = s.get(ImportBatch, batch_id)
         if batch is None:
             raise NotFound("import")
-        if batch.status in ("done", "failed"):
-            return {"status": batch.status}  # a job retried after finishing: nothing to redo
+        if batch.status == "done":
+            return {"status": batch.status}  # a job run again after finishing: nothing to redo
+        if batch.status == "failed":  # an administrator's retry of an import that stopped
+            if not os.path.exists(batch.stored_path):
+                raise FileNotFoundError(
+                    "the file of this import was removed when it failed; import it again")
+            batch.errors, batch.error_count, batch.finished_at = [], 0, None
         batch.status = "running"
         path, source, layout = batch.stored_path, batch.source, Layout(**batch.layout)
         school_id, trust_id = batch.school_id, batch.trust_id

@@ -93,3 +93,39 @@ def test_cli_no_wait_queues_and_returns(queue_down, session, make_school, make_p
     assert "queued as job" in r.output
     job_id = r.output.split("queued as job ")[1].split(";")[0]
     assert session.get(JobRun, job_id).status == "queued"
+
+
+def test_an_admin_retry_of_a_stopped_import_imports_it_or_says_the_file_is_gone(
+        session, make_school, make_pupil, upn, tmp_path):
+    from core import jobqueue
+
+    school = make_school()
+    p = make_pupil(school, upn=upn())
+    batches = []
+    for name in ("kept.csv", "gone.csv"):
+        path = _file(tmp_path, p.upn).rename(tmp_path / name)
+        batch = service.create_batch(session, None, school.id, "csv", str(path), name)
+        core_jobs.configure(DOWN, "mat-test-down")  # recorded, not run
+        job_id = jobs.queue_import(session, batch, None, delete_after=False)
+        session.commit()
+        core_jobs.configure(None)
+        run = session.get(JobRun, job_id)
+        run.status, run.attempts, run.worker = "running", run.max_attempts, "rq:gone:1"
+        run.started_at = run.heartbeat_at = utcnow() - dt.timedelta(minutes=10)
+        session.commit()
+        batches.append((batch, job_id, path))
+    assert jobqueue.reconcile()["failed"] == 2  # both stopped for good
+    (kept, kept_job, _), (gone, gone_job, gone_path) = batches
+    gone_path.unlink()
+    for batch, job_id, _ in batches:
+        session.refresh(batch)
+        assert batch.status == "failed"
+        _, retried = jobqueue.retry(job_id)
+        assert retried
+    session.refresh(kept)
+    session.refresh(gone)
+    assert (kept.status, kept.marks_imported, kept.error_count) == ("done", 6, 0)
+    assert core_jobs.job_status(kept_job).status == "done"
+    gone_run = core_jobs.job_status(gone_job)
+    assert gone.status == "failed" and gone_run.status == "failed"
+    assert "import it again" in gone_run.error

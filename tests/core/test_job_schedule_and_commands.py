@@ -156,3 +156,35 @@ def test_timings_from_the_environment_name_the_bad_variable():
                         ("MAT_JOB_HEARTBEAT_SECONDS", "-3")):
         with pytest.raises(RuntimeError, match=name):
             jobs.Timings.from_env({name: value})
+
+
+def test_the_scheduler_records_a_due_tick_itself_and_keeps_it_due_while_it_cannot(
+        db, session, make_school, tally_host, monkeypatch):
+    """The tick's school jobs are recorded in the database by the scheduler before the tick
+    counts as done: a database that is away leaves it due, not lost."""
+    from redis import Redis
+
+    school = make_school(plugins=["tally"])
+    session.commit()
+    jobs.configure(None)
+    RUNS.clear()
+    sched = scheduler.build_scheduler(Redis.from_url("redis://127.0.0.1:1/0"))  # never used
+    [cron_job] = sched.get_jobs()
+    due = dt.datetime(2025, 12, 2, 9, 15, tzinfo=UTC)  # a tick in the past: due now
+    cron_job.next_enqueue_time = due
+    real = scheduler.run_recurring
+
+    def database_away(*a, **k):
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(scheduler, "run_recurring", database_away)
+    cron_job.func = database_away
+    assert sched.enqueue_jobs() == [] and cron_job.next_enqueue_time == due  # still due
+    cron_job.func = real
+    monkeypatch.setattr(scheduler, "run_recurring", real)
+    assert sched.enqueue_jobs() == [cron_job] and RUNS == [school.id]
+    [row] = session.scalars(select(JobRun).where(JobRun.recurring == "tally:count")).all()
+    assert row.id.endswith("20251202T091500") and row.status == "done"
+    assert cron_job.next_enqueue_time > utcnow()  # the next tick, not this one again
