@@ -66,8 +66,6 @@ def new_revision(url: str, plugin: str | None, message: str, rev_id: str | None 
     at ``heads``, so the diff holds just that plugin's tables. A plugin's first revision
     starts its own branch (labelled with its name) and depends on the core's first revision.
     """
-    import importlib
-
     from core.plugins import make_host
 
     if plugin is None:
@@ -75,9 +73,10 @@ def new_revision(url: str, plugin: str | None, message: str, rev_id: str | None 
         version_path = HERE / "versions"
         branch, depends, head = None, None, "core@head"
     else:
-        module = importlib.import_module(f"plugins.{plugin}")
-        host = make_host(load_entry_points=False, extra=[(plugin, module)])
-        version_path = Path(module.__file__).parent / "migrations" / "versions"
+        # the plugin is found as the app finds it, through its entry point, and no other
+        # plugin is loaded, so their models stay out of the diff
+        host = make_host(only=[plugin])
+        version_path = host.migration_dir(plugin)
         version_path.mkdir(parents=True, exist_ok=True)
         cfg = alembic_config(url, host)
         heads = ScriptDirectory.from_config(cfg).get_revisions(f"{plugin}@head") \

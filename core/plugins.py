@@ -62,6 +62,13 @@ class PluginHost:
         return [d / "migrations" / "versions" for d in self.module_dirs()
                 if (d / "migrations" / "versions").is_dir()]
 
+    def migration_dir(self, name: str) -> Path:
+        """Where plugin ``name`` keeps its Alembic branch (the folder may not exist yet)."""
+        plugin = self.pm.get_plugin(name) if name in self._info else None
+        if not isinstance(plugin, ModuleType) or not getattr(plugin, "__file__", None):
+            raise NotFound(f"plugin {name}")
+        return Path(plugin.__file__).parent / "migrations" / "versions"
+
     # --- per-school enablement ----------------------------------------------------------
     def enabled(self, session: Session, school_id: int) -> set[str]:
         from core.models import PluginSetting
@@ -130,15 +137,17 @@ class PluginHost:
         return flat
 
 
-def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
-    """Register every plugin of the ``mat.plugins`` entry-point group under its entry name.
+def load_entry_point_plugins(pm: pluggy.PluginManager, only: Iterable[str] | None = None) -> None:
+    """Register every plugin of the ``mat.plugins`` entry-point group under its entry name
+    (or just those named in ``only``, so a process can load one plugin without the others).
 
     An entry point whose module is gone (a plugin folder removed while stale install metadata
     still names it) is logged and skipped, so removing a plugin leaves a working core; any
     other import error is raised, since a broken plugin must not pass unnoticed.
     """
+    wanted = None if only is None else set(only)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if pm.has_plugin(ep.name):
+        if pm.has_plugin(ep.name) or (wanted is not None and ep.name not in wanted):
             continue
         try:
             module = ep.load()
@@ -150,15 +159,16 @@ def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
         pm.register(module, name=ep.name)
 
 
-def make_host(load_entry_points: bool = True, extra: Iterable[tuple[str, Any]] = ()) -> PluginHost:
+def make_host(load_entry_points: bool = True, extra: Iterable[tuple[str, Any]] = (),
+              only: Iterable[str] | None = None) -> PluginHost:
     """Build a fresh plugin host: hookspecs, core's own behaviour as a plugin, the installed
-    plugins, any ``extra`` (name, plugin) pairs, then ``check_pending`` so a misspelt hook
-    implementation fails at start-up."""
+    plugins (all, or those named in ``only``), any ``extra`` (name, plugin) pairs, then
+    ``check_pending`` so a misspelt hook implementation fails at start-up."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.register(builtin, name=CORE)
     if load_entry_points:
-        load_entry_point_plugins(pm)
+        load_entry_point_plugins(pm, only)
     for name, plugin in extra:
         pm.register(plugin, name=name)
     pm.check_pending()

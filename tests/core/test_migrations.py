@@ -66,3 +66,12 @@ def test_upgrading_an_existing_database_keeps_its_data(database_factory, backend
     with db.transaction(SYSTEM) as s:
         assert s.scalar(select(Trust.name).where(Trust.id == trust.id)) == "Kept"
         assert [p.last_name for p in s.scalars(select(Pupil))] == ["Keep"]
+
+
+def test_a_plugins_branch_is_found_through_the_plugin_host():
+    # `mat migrations new --plugin X` loads X through its entry point and nothing else
+    one = make_host(only=["encompass"])
+    assert one.names == ["encompass"]
+    versions = one.migration_dir("encompass")
+    assert (versions / "enc0001_initial_tables.py").is_file()
+    assert versions in make_host().migration_dirs()
