@@ -1,8 +1,8 @@
 """The documentation is checked against the tree and the code, so it cannot quietly rot:
 links and anchors resolve, every installed plugin has its page, the README stays a short first
-read whose quick start is the two commands, and every ``MAT_*`` variable the code reads is in
-the README's configuration table. (The hook reference is checked against ``core/hookspecs.py``
-in ``tests/core/test_plugin_host.py``.)"""
+read whose quick start is the two commands, every ``MAT_*`` variable the code reads is in the
+README's configuration table, and the API guide lists exactly the core's endpoints. (The hook
+reference is checked against ``core/hookspecs.py`` in ``tests/core/test_plugin_host.py``.)"""
 
 from __future__ import annotations
 
@@ -179,4 +179,39 @@ def test_every_environment_variable_is_in_the_configuration_table():
         if line.startswith("|"):
             documented |= set(re.findall(r"`(MAT_[A-Z0-9_]+)`", line.split("|")[1]))
     missing = sorted(read - documented)
-    assert not missing, f"MAT_* variables read in core/ or web/ but not in the README table: {missing}"
+    assert not missing, f"MAT_* variables read in core/ or web/, not in the README: {missing}"
+
+
+def core_api_routes() -> set[tuple[str, str]]:
+    """(method, path) of every core endpoint, in OpenAPI's ``{param}`` form, read from the
+    blueprints themselves (no database, no plugins: plugins document theirs on their pages)."""
+    import importlib
+    import pkgutil
+
+    from flask import Flask
+
+    import web.apis
+
+    app = Flask("api-guide-probe")
+    for info in pkgutil.iter_modules(web.apis.__path__):
+        module = importlib.import_module(f"web.apis.{info.name}")
+        if hasattr(module, "blp"):
+            app.register_blueprint(module.blp)
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            routes |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return routes
+
+
+def test_the_api_guide_lists_every_core_endpoint_and_no_other():
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    m = re.search(r"^## Endpoints\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert m, "docs/api.md has no '## Endpoints' section"
+    row = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/api/v1/[^`\s]+)` \|", re.M)
+    listed = set(row.findall(m.group(1)))
+    routes = core_api_routes()
+    assert len(routes) >= 20  # the probe found the API
+    assert not routes - listed, f"missing from docs/api.md: {sorted(routes - listed)}"
+    assert not listed - routes, f"in docs/api.md but not in the API: {sorted(listed - routes)}"
