@@ -2,10 +2,9 @@
 
 Hook implementations only; each delegates to the module that holds the rules."""
 from core import hookimpl
-from core.contributions import BlueprintContribution, MetricDefinition, NavLink, RecurringJob
-
-from . import models  # noqa: F401  (registers the tables)
-from .definition import INFO, NAME
+from core.contributions import BlueprintContribution, NavLink, RecurringJob
+from plugins.attendance import models  # noqa: F401  (registers the tables)
+from plugins.attendance.definition import INFO, NAME
 
 
 @hookimpl
@@ -28,14 +27,17 @@ def mat_nav_links(session, school_id):
 
 @hookimpl
 def mat_dashboard_panels(session, school_id, actor):
-    from .panels import dashboard_panel
+    """The school's attendance at a glance on the dashboard."""
+    from plugins.attendance.panels import dashboard_panel
 
-    return [dashboard_panel(session, school_id, actor)]
+    panel = dashboard_panel(session, school_id, actor)
+    return [panel] if panel else []
 
 
 @hookimpl
 def mat_pupil_panels(session, school_id, pupil_id, actor):
-    from .panels import pupil_panel
+    """Weekly attendance bars on the pupil's page."""
+    from plugins.attendance.panels import pupil_panel
 
     panel = pupil_panel(session, school_id, pupil_id, actor)
     return [panel] if panel else []
@@ -43,64 +45,64 @@ def mat_pupil_panels(session, school_id, pupil_id, actor):
 
 @hookimpl
 def mat_chronology_entries(session, school_id, pupil_id, start, end):
-    from .service import chronology
+    """The pupil's attendance signals in their chronology."""
+    from plugins.attendance import service
 
-    return chronology(session, school_id, pupil_id, start, end)
+    return service.chronology(session, school_id, pupil_id, start, end)
 
 
 @hookimpl
 def mat_pupil_event(session, school_id, pupil_id, event, data):
-    if event == "left":  # marks after the leaving date must stop counting
-        from .store import rebuild_pupil
+    """A pupil who left: marks after the leaving date must stop counting."""
+    if event == "left":
+        from plugins.attendance import service
 
-        rebuild_pupil(session, school_id, pupil_id)
+        service.pupil_left(session, school_id, pupil_id)
 
 
 @hookimpl
 def mat_transfer_sections(session, school_id, pupil_id):
-    from .service import transfer_section
+    """This and last year's attendance for the child's transfer file."""
+    from plugins.attendance import service
 
-    return [transfer_section(session, school_id, pupil_id)]
+    return [service.transfer_section(session, school_id, pupil_id)]
 
 
 @hookimpl
 def mat_metric_definitions():
-    from .national import national_figures
+    """The trust overview's attendance columns."""
+    from plugins.attendance import service
 
-    nat = national_figures()
-    return [
-        MetricDefinition(NAME, "attendance_pct", "Attendance", "%",
-                         nat.get("attendance_pct", (None,))[0], True),
-        MetricDefinition(NAME, "pa_pct", "Persistent absence", "%",
-                         nat.get("pa_pct", (None,))[0], False),
-        MetricDefinition(NAME, "sa_pct", "Severe absence", "%", None, False),
-        MetricDefinition(NAME, "open_signals", "Open attendance signals", "", None, False),
-    ]
+    return service.metric_definitions()
 
 
 @hookimpl
 def mat_trust_metrics(session, school_id, start, end):
-    from .service import trust_metrics
+    """One school's attendance figures for the trust overview."""
+    from plugins.attendance import service
 
-    return trust_metrics(session, school_id, start, end)
+    return service.trust_metrics(session, school_id, start, end)
 
 
 @hookimpl
 def mat_recurring_jobs():
-    from .jobs import nightly_analysis
+    """The nightly look for absence patterns, school by school."""
+    from plugins.attendance.jobs import nightly_analysis
 
     return [RecurringJob(NAME, "nightly_analysis", nightly_analysis, cron="30 1 * * *")]
 
 
 @hookimpl
 def mat_cli_commands(cli):
-    from .cli import attendance
+    """``mat attendance import``."""
+    from plugins.attendance.cli import attendance
 
     cli.add_command(attendance)
 
 
 @hookimpl
 def mat_demo_data(session, trust_id, school_ids, seed):
-    from .demo import seed_demo
+    """Four weeks of register marks with a few patterns for the demo schools."""
+    from plugins.attendance.demo import seed_demo
 
     seed_demo(session, trust_id, school_ids, seed)

@@ -13,8 +13,8 @@ from flask_smorest import Blueprint
 from core.errors import ValidationError
 from web import context
 
-from . import jobs, service
-from .schemas import BatchSchema, PupilAttendanceSchema, RangeQuery, SummarySchema
+from plugins.attendance import jobs, service
+from plugins.attendance.schemas import BatchSchema, PupilAttendanceSchema, RangeQuery, SummarySchema
 
 blp = Blueprint("api_attendance", __name__,
                 url_prefix="/api/v1/schools/<int:school_id>/attendance",

@@ -29,8 +29,7 @@ def import_file(school_id: int, path: str, source: str, layout: str, wait: bool)
     a worker imports it and this command shows its progress. Exits 1 when nothing was
     imported (each problem listed), 3 when the outcome could not be learnt."""
     from core import jobs as core_jobs
-
-    from . import jobs, service
+    from plugins.attendance import jobs, service
 
     queued = bool(core_jobs.redis_url())
     try:
@@ -88,10 +87,10 @@ def _follow(job_id: str, bar) -> None:
 
 
 def _report(batch_id: int) -> None:
-    from .models import ImportBatch
+    from plugins.attendance import service
 
     with current_database().transaction(SYSTEM) as s:
-        b = s.get(ImportBatch, batch_id)
+        b = service.batch_by_id(s, batch_id)
         if b.status == "done":
             click.echo(f"imported {b.marks_imported} marks ({b.first_date} to {b.last_date})")
             return

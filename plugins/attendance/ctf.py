@@ -16,7 +16,7 @@ from typing import IO, Callable, Iterator
 
 from defusedxml.ElementTree import iterparse
 
-from .parsing import ErrorLog, RawMark
+from plugins.attendance.parsing import ErrorLog, RawMark
 
 UNMARKED = {"-", " ", "#", "*"}
 

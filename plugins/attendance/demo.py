@@ -8,11 +8,8 @@ import random
 from sqlalchemy import select
 
 from core.calendar import calendar_for, london_today
-from core.models import Pupil, School
-
-from .signals import analyse_school
-from .importer import Checker, import_marks
-from .parsing import ErrorLog, RawMark
+from core.models import Pupil
+from plugins.attendance import service
 
 EVERYDAY = ["/"] * 90 + ["I"] * 4 + ["M", "L", "L", "N", "C", "B"]
 
@@ -22,13 +19,12 @@ def seed_demo(session, trust_id: int, school_ids: list[int], seed: int) -> None:
     rng = random.Random(seed)
     end = london_today() - dt.timedelta(days=1)
     for school_id in school_ids:
-        school = session.get(School, school_id)
         cal = calendar_for(session, school_id)
         days = cal.school_days(end - dt.timedelta(weeks=4), end)
         if not days:
             continue
         pupils = list(session.scalars(select(Pupil).where(Pupil.school_id == school_id)))
-        rows, line = [], 0
+        rows = []
         for i, p in enumerate(pupils):
             pattern = i % 40  # a few pupils in each school with a pattern worth seeing
             for d in days:
@@ -45,12 +41,8 @@ def seed_demo(session, trust_id: int, school_ids: list[int], seed: int) -> None:
                         code = rng.choice(EVERYDAY)
                     if code == "/" and sess == "PM":
                         code = "\\"
-                    line += 1
-                    rows.append(RawMark(line, str(p.id), d.isoformat(), sess, code, "pupil",
-                                        "date", "session", "code"))
-        errors = ErrorLog()
-        outcome = import_marks(session, school_id, school.trust_id, rows,
-                               Checker(session, school_id, "pupil_id"), errors)
+                    rows.append((p.id, d.isoformat(), sess, code))
+        outcome = service.import_pupil_marks(session, school_id, rows)
         if not outcome.ok:
-            raise RuntimeError(f"demo marks refused: {errors.items[:3]}")
-        analyse_school(session, school_id, days[-1])
+            raise RuntimeError(f"demo marks refused: {outcome.errors.items[:3]}")
+        service.analyse_school(session, school_id, days[-1])

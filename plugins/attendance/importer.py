@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from core.calendar import calendar_for, london_today
 from core.models import Pupil
 
-from .codes import NEW_CODES_FROM, normalise
-from .parsing import ERROR_LIMIT, ErrorLog, Layout, RawMark, decoded_lines
-from .store import CopyFailed, Staging
-from .weeks import NEVER, WeekGrid, code_numbers
+from plugins.attendance.codes import NEW_CODES_FROM, normalise
+from plugins.attendance.parsing import ERROR_LIMIT, ErrorLog, Layout, RawMark, decoded_lines
+from plugins.attendance.store import CopyFailed, Staging
+from plugins.attendance.weeks import NEVER, WeekGrid, code_numbers
 
 CHUNK = 20_000
 BLOCK = 1 << 20

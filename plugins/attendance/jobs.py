@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from core.calendar import london_today
 from core.db import SYSTEM, current_database
 from core.jobs import current_job
+from plugins.attendance import service
+from plugins.attendance.definition import NAME
 
 
 def import_batch(batch_id: int, delete_after: bool = False) -> dict:
     """Import a recorded file, reporting progress (bytes read of the file's size)."""
-    from .service import run_batch
-
     job = current_job()
     progress = (lambda done, total: job.progress(done, total)) if job else None
-    return run_batch(batch_id, progress=progress, delete_after=delete_after)
+    return service.run_batch(batch_id, progress=progress, delete_after=delete_after)
 
 
 def import_failed(job_id: str, reason: str) -> None:
@@ -23,15 +22,13 @@ def import_failed(job_id: str, reason: str) -> None:
     and no attempts were left), so the batch says the import stopped, and why."""
     from core.models import JobRun
 
-    from .service import stopped
-
     with current_database().transaction(SYSTEM) as s:
         run = s.get(JobRun, job_id)
         batch_id = run.args["args"][0]
         delete_file = bool(run.args.get("kwargs", {}).get("delete_after"))
     # a traceback's last line names the error type first; the worker-died reason is a sentence
     head = reason.partition(":")[0] if reason and "Error" in reason.partition(":")[0] else reason
-    stopped(batch_id, head or "the import job failed", delete_file=delete_file)
+    service.stopped(batch_id, head or "the import job failed", delete_file=delete_file)
 
 
 def queue_import(session, batch, user_id: int | None, *, delete_after: bool) -> str:
@@ -41,7 +38,7 @@ def queue_import(session, batch, user_id: int | None, *, delete_after: bool) -> 
     from core.jobs import enqueue
 
     batch.job_id = enqueue(import_batch, batch.id, session=session, school_id=batch.school_id,
-                           plugin="attendance", user_id=user_id, on_failure=import_failed,
+                           plugin=NAME, user_id=user_id, on_failure=import_failed,
                            delete_after=delete_after)
     return batch.job_id
 
@@ -73,17 +70,15 @@ def import_state(batch) -> tuple[str | None, str]:
 def analyse_school(school_id: int, as_of: str | None = None) -> dict:
     """Look for signals in one school's marks up to ``as_of`` (default: the latest day
     marked, up to today). Running it twice adds nothing the second time."""
-    from .weeks import latest_mark_date
-    from .signals import analyse_school as analyse
-
     with current_database().transaction(SYSTEM) as s:
         if as_of is None:
-            day = latest_mark_date(s, school_id, london_today())
+            day = service.latest_mark_date(s, school_id, london_today())
         else:
             day = dt.date.fromisoformat(as_of)
         if day is None:
             return {"signals": 0}
-        return {"signals": len(analyse(s, school_id, day)), "as_of": day.isoformat()}
+        found = service.analyse_school(s, school_id, day)
+        return {"signals": len(found), "as_of": day.isoformat()}
 
 
 def nightly_analysis(school_id: int) -> dict:

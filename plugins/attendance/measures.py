@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from core.models import Pupil, PupilFlag
 
-from .models import AttendanceWeek
-from .weeks import COUNT_FIELDS, NEVER, counts, numbers_of
+from plugins.attendance.models import AttendanceWeek
+from plugins.attendance.weeks import COUNT_FIELDS, NEVER, counts, numbers_of
 
 PERSISTENT = 0.10  # DfE: missing 10% or more of possible sessions
 SEVERE = 0.50  # DfE: missing 50% or more

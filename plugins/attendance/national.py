@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from functools import lru_cache
 
-from .codes import REFERENCE
+from plugins.attendance.codes import REFERENCE
 
 
 @lru_cache(maxsize=1)

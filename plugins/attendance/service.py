@@ -4,27 +4,28 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.calendar import LONDON, academic_year_bounds, academic_year_start, london_today
-from core.contributions import ChronologyItem, Metric, TransferSection
+from core.contributions import ChronologyItem, Metric, MetricDefinition, TransferSection
 from core.db import SYSTEM, current_database, utcnow
 from core.errors import NotFound, ValidationError
 from core.jobs import current_job
 from core.models import School
 from core.policy import Actor, require
 
-from . import signals
-from .ctf import read_ctf
-from .importer import Checker, ImportOutcome, import_long_csv, import_marks
-from .measures import GroupMeasures, group_measures, pupil_counts
-from .models import ImportBatch, Signal
-from .weeks import Mark, marks_between
-from .parsing import ErrorLog, Layout, RawMark, read_wide_csv
+from plugins.attendance import signals
+from plugins.attendance.definition import NAME
+from plugins.attendance.ctf import read_ctf
+from plugins.attendance.importer import Checker, ImportOutcome, import_long_csv, import_marks
+from plugins.attendance.measures import GroupMeasures, group_measures, pupil_counts
+from plugins.attendance.models import ImportBatch, Signal
+from plugins.attendance.weeks import Mark, marks_between
+from plugins.attendance.parsing import ErrorLog, Layout, RawMark, read_wide_csv
 
 MAX_JSON_MARKS = 50_000
 
@@ -88,10 +89,10 @@ def _queue_analysis(session: Session, batch_id: int, school_id: int,
     reads do not hold the import's locks."""
     from core.jobs import enqueue_after_commit
 
-    from .jobs import analyse_school
+    from plugins.attendance.jobs import analyse_school
 
     enqueue_after_commit(session, analyse_school, school_id, last_date.isoformat(),
-                         school_id=school_id, plugin="attendance",
+                         school_id=school_id, plugin=NAME,
                          job_id=f"attendance:analyse:{school_id}:batch:{batch_id}")
 
 
@@ -209,7 +210,24 @@ def import_json(session: Session, actor: Actor, school_id: int, marks: list[dict
     return batch
 
 
+def import_pupil_marks(session: Session, school_id: int,
+                       marks: Iterable[tuple[int, str, str, str]]) -> ImportOutcome:
+    """Import marks the system itself made (demo data), given as ``(pupil_id, date, session,
+    code)``: all or none, with no batch; what was refused is in ``outcome.errors``."""
+    school = session.get(School, school_id)
+    raw = (RawMark(i + 1, str(pupil_id), day, sess, code, "pupil", "date", "session", "code")
+           for i, (pupil_id, day, sess, code) in enumerate(marks))
+    return import_marks(session, school_id, school.trust_id, raw,
+                        Checker(session, school_id, "pupil_id"), ErrorLog())
+
+
+def batch_by_id(session: Session, batch_id: int) -> ImportBatch | None:
+    """One import by id, for trust-wide code that has already decided it may look (the CLI)."""
+    return session.get(ImportBatch, batch_id)
+
+
 def get_batch(session: Session, actor: Actor, school_id: int, batch_id: int) -> ImportBatch:
+    """One import of the school, for someone who may manage its pupils (404 otherwise)."""
     require(actor, "pupil.manage", school_id)
     batch = session.get(ImportBatch, batch_id)
     if batch is None or batch.school_id != school_id:
@@ -236,7 +254,7 @@ def pupil_marks(session: Session, actor: Actor, school_id: int, pupil_id: int, s
 def pupil_measures(session: Session, school_id: int, pupil_id: int, start: dt.date,
                    end: dt.date) -> dict:
     c = pupil_counts(session, school_id, start, end, pupil_id=pupil_id).get(pupil_id)
-    from .measures import Counts
+    from plugins.attendance.measures import Counts
 
     return (c or Counts()).as_dict()
 
@@ -251,7 +269,7 @@ def dashboard_data(session: Session, school_id: int, start: dt.date, end: dt.dat
     year group and vulnerable group, the weekly trend, PA/SA pupils and open signals."""
     from core.models import Pupil
 
-    from .measures import GROUPS, weekly_trend
+    from plugins.attendance.measures import GROUPS, weekly_trend
 
     counts = pupil_counts(session, school_id, start, end)
     whole = group_measures(session, school_id, start, end, counts=counts)
@@ -273,6 +291,36 @@ def dashboard_data(session: Session, school_id: int, start: dt.date, end: dt.dat
     return {"whole": whole, "years": years, "groups": groups, "pa": pa,
             "severe": set(whole.severe), "trend": weekly_trend(session, school_id, start, end),
             "signals": signals_, "signal_pupils": named}
+
+
+def weekly_trend(session: Session, school_id: int, start: dt.date, end: dt.date,
+                 pupil_id: int | None = None) -> list:
+    """Week by week counts (the school, or one pupil) from the summaries, oldest first."""
+    from plugins.attendance.measures import weekly_trend as trend
+
+    return trend(session, school_id, start, end, pupil_id=pupil_id)
+
+
+def latest_mark_date(session: Session, school_id: int, up_to: dt.date,
+                     pupil_id: int | None = None) -> dt.date | None:
+    """The last day up to ``up_to`` with a mark at the school (or for one pupil)."""
+    from plugins.attendance.weeks import latest_mark_date as latest
+
+    return latest(session, school_id, up_to, pupil_id)
+
+
+def analyse_school(session: Session, school_id: int, as_of: dt.date) -> list[Signal]:
+    """Find the signals in one school's marks up to ``as_of`` (nothing if the plugin is off
+    there). Returns only the signals that are new, so running it twice adds nothing."""
+    return signals.analyse_school(session, school_id, as_of)
+
+
+def pupil_left(session: Session, school_id: int, pupil_id: int) -> None:
+    """A pupil's roll dates changed: recount their stored weeks so marks after the leaving
+    date stop counting (the marks themselves are kept)."""
+    from plugins.attendance.store import rebuild_pupil
+
+    rebuild_pupil(session, school_id, pupil_id)
 
 
 def open_signal_count(session: Session, school_id: int) -> int:
@@ -305,24 +353,41 @@ def review_signal(session: Session, actor: Actor, school_id: int, signal_id: int
 # --- hook contributions -----------------------------------------------------------------------
 
 def chronology(session: Session, school_id: int, pupil_id: int, start, end) -> list:
+    """The pupil's attendance signals as chronology entries between ``start`` and ``end``."""
     stmt = select(Signal).where(Signal.school_id == school_id, Signal.pupil_id == pupil_id)
     if start:
         stmt = stmt.where(Signal.last_date >= start)
     if end:
         stmt = stmt.where(Signal.first_date <= end)
-    return [ChronologyItem("attendance", f"attendance.{s.kind}",
+    return [ChronologyItem(NAME, f"{NAME}.{s.kind}",
                            dt.datetime.combine(s.first_date, dt.time(9), LONDON), s.title,
                            s.detail, signals.concern_link(school_id, pupil_id))
             for s in session.scalars(stmt)]
 
 
+def metric_definitions() -> list[MetricDefinition]:
+    """The trust overview's attendance columns, with the national figures where known."""
+    from plugins.attendance.national import national_figures
+
+    nat = national_figures()
+    return [
+        MetricDefinition(NAME, "attendance_pct", "Attendance", "%",
+                         nat.get("attendance_pct", (None,))[0], True),
+        MetricDefinition(NAME, "pa_pct", "Persistent absence", "%",
+                         nat.get("pa_pct", (None,))[0], False),
+        MetricDefinition(NAME, "sa_pct", "Severe absence", "%", None, False),
+        MetricDefinition(NAME, "open_signals", "Open attendance signals", "", None, False),
+    ]
+
+
 def trust_metrics(session: Session, school_id: int, start: dt.date, end: dt.date) -> list:
+    """One school's attendance figures for the trust overview."""
     m = group_measures(session, school_id, start, end)
     n_open = open_signal_count(session, school_id)
-    return [Metric("attendance", school_id, "attendance_pct", m.totals.attendance_pct),
-            Metric("attendance", school_id, "pa_pct", m.pa_pct),
-            Metric("attendance", school_id, "sa_pct", m.sa_pct),
-            Metric("attendance", school_id, "open_signals", n_open)]
+    return [Metric(NAME, school_id, "attendance_pct", m.totals.attendance_pct),
+            Metric(NAME, school_id, "pa_pct", m.pa_pct),
+            Metric(NAME, school_id, "sa_pct", m.sa_pct),
+            Metric(NAME, school_id, "open_signals", n_open)]
 
 
 def transfer_section(session: Session, school_id: int, pupil_id: int,
@@ -348,4 +413,4 @@ def transfer_section(session: Session, school_id: int, pupil_id: int,
     text = (f"Attendance this year {ty['attendance_pct'] if ty['attendance_pct'] is not None else 'n/a'}%"
             f"{' (persistent absence)' if ty['persistent_absence'] else ''}; "
             f"{ty['unauthorised_sessions']} unauthorised sessions; {len(sigs)} recent signals.")
-    return TransferSection("attendance", "Attendance", {**years, "signals": sigs}, text)
+    return TransferSection(NAME, "Attendance", {**years, "signals": sigs}, text)

@@ -21,9 +21,10 @@ from core.plugins import current_host
 from core.pupils import family_of, flags_on
 from core.schools import trust_setting
 
-from .codes import AUTHORISED, UNAUTHORISED, codes
-from .models import AttendanceWeek, Signal
-from .weeks import decode, monday
+from plugins.attendance.codes import AUTHORISED, UNAUTHORISED, codes
+from plugins.attendance.definition import NAME
+from plugins.attendance.models import AttendanceWeek, Signal
+from plugins.attendance.weeks import decode, monday
 
 DEFAULTS = {
     "cme_la_days": 10,  # statutory: tell the local authority after 10 school days
@@ -62,7 +63,7 @@ def record_signal(session: Session, school_id: int, pupil: Pupil, kind: str, key
         return None
     alert, _ = alerts.raise_alert(
         session, school_id, f"attendance.{kind}", f"{pupil.display_name}: {title}. {detail}",
-        dedupe_key=f"attendance:{key}", plugin="attendance", pupil_id=pupil.id,
+        dedupe_key=f"{NAME}:{key}", plugin=NAME, pupil_id=pupil.id,
         link=concern_link(school_id, pupil.id))
     sig = Signal(school_id=school_id, pupil_id=pupil.id, kind=kind, dedupe_key=key,
                  first_date=first, last_date=last, title=title, detail=detail, alert_id=alert.id)
@@ -116,7 +117,7 @@ def _runs(flags: list[tuple[dt.date, bool]]) -> list[tuple[dt.date, dt.date, int
 def analyse_school(session: Session, school_id: int, as_of: dt.date) -> list[Signal]:
     """Find the signals in the marks up to ``as_of`` for one school (nothing if the plugin is
     off there). Returns the signals that are new."""
-    if not current_host().is_enabled(session, school_id, "attendance"):
+    if not current_host().is_enabled(session, school_id, NAME):
         return []
     school = session.get(School, school_id)
     cfg = thresholds(session, school.trust_id)
@@ -224,7 +225,7 @@ def _siblings(session, cfg, school_days, pupil, days, period, add) -> None:
     host = current_host()
     for link, other, other_school in family_of(session, pupil.id):
         with system_scope(session, "attendance: siblings' absence across the trust"):
-            if not host.is_enabled(session, other_school.id, "attendance"):
+            if not host.is_enabled(session, other_school.id, NAME):
                 continue
             theirs = _days_by_pupil(session, other_school.id, window[0], window[-1],
                                     [other.id]).get(other.id, {})

@@ -104,7 +104,7 @@ def rebuild_pupil(session: Session, school_id: int, pupil_id: int) -> None:
     the new time on roll stay stored but stop counting."""
     from core.models import Pupil
 
-    from .weeks import COUNT_FIELDS, NEVER, week_counts
+    from plugins.attendance.weeks import COUNT_FIELDS, NEVER, week_counts
 
     pupil = session.get(Pupil, pupil_id)
     conn = session.connection()

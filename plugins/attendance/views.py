@@ -15,18 +15,11 @@ from core.models.pupils import YEAR_GROUPS
 from web import context
 from web.charts import Point, line_chart
 
-from . import jobs, service
+from plugins.attendance import jobs, service
+from plugins.attendance.definition import NAME
 
-bp = Blueprint("attendance", __name__, template_folder="templates",
+bp = Blueprint(NAME, __name__, template_folder="templates",
                url_prefix="/schools/<int:school_id>/attendance")
-
-
-def init_routes() -> None:
-    bp.add_url_rule("/", "dashboard", dashboard)
-    bp.add_url_rule("/import", "import_form", import_form, methods=["GET", "POST"])
-    bp.add_url_rule("/imports/<int:batch_id>", "import_status", import_status)
-    bp.add_url_rule("/signals/<int:signal_id>/reviewed", "review_signal", review_signal,
-                    methods=["POST"])
 
 
 def _range() -> tuple[dt.date, dt.date]:
@@ -43,6 +36,7 @@ def _range() -> tuple[dt.date, dt.date]:
     return start, end
 
 
+@bp.route("/")
 @login_required
 def dashboard(school_id: int):
     context.require("dashboard.view", school_id)
@@ -61,6 +55,7 @@ def dashboard(school_id: int):
                            end=end, year_labels=YEAR_GROUPS, chart=chart, **data)
 
 
+@bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_form(school_id: int):
     context.require("pupil.manage", school_id)
@@ -95,6 +90,7 @@ def import_form(school_id: int):
     return redirect(url_for("attendance.import_status", school_id=school_id, batch_id=batch.id))
 
 
+@bp.route("/imports/<int:batch_id>")
 @login_required
 def import_status(school_id: int, batch_id: int):
     s = context.db()
@@ -108,6 +104,7 @@ def import_status(school_id: int, batch_id: int):
                            run=run, state=state, note=note, layout=json.dumps(batch.layout))
 
 
+@bp.route("/signals/<int:signal_id>/reviewed", methods=["POST"])
 @login_required
 def review_signal(school_id: int, signal_id: int):
     context.require("casefile.write", school_id)
@@ -115,5 +112,3 @@ def review_signal(school_id: int, signal_id: int):
     flash("Signal marked as reviewed.", "success")
     return redirect(url_for("attendance.dashboard", school_id=school_id))
 
-
-init_routes()

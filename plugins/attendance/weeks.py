@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 
-from .codes import AEA, AUTHORISED, LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, POSSIBLE, PRESENT, \
+from plugins.attendance.codes import AEA, AUTHORISED, LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, POSSIBLE, PRESENT, \
     UNAUTHORISED, codes
 
 SLOTS = 14
@@ -346,7 +346,7 @@ class Mark(NamedTuple):
 def marks_between(session: Session, school_id: int, pupil_id: int, start: dt.date,
                   end: dt.date) -> list[Mark]:
     """One pupil's marks from ``start`` to ``end``, in date and session order."""
-    from .models import AttendanceWeek
+    from plugins.attendance.models import AttendanceWeek
 
     rows = session.execute(select(AttendanceWeek.week_start, AttendanceWeek.marks).where(
         AttendanceWeek.school_id == school_id, AttendanceWeek.pupil_id == pupil_id,
@@ -359,7 +359,7 @@ def marks_between(session: Session, school_id: int, pupil_id: int, start: dt.dat
 def latest_mark_date(session: Session, school_id: int, up_to: dt.date,
                      pupil_id: int | None = None) -> dt.date | None:
     """The last day up to ``up_to`` with a mark at the school (or for one pupil)."""
-    from .models import AttendanceWeek
+    from plugins.attendance.models import AttendanceWeek
 
     where = [AttendanceWeek.school_id == school_id, AttendanceWeek.week_start <= up_to]
     if pupil_id is not None:
