@@ -34,7 +34,7 @@ def mat_nav_links(session, school_id):
 @hookimpl
 def mat_dashboard_panels(session, school_id, actor):
     """Compliance at a glance on the DSL dashboard."""
-    from plugins.training.panel import dashboard_panel
+    from plugins.training.panels import dashboard_panel
 
     return dashboard_panel(session, school_id, actor)
 
@@ -42,17 +42,17 @@ def mat_dashboard_panels(session, school_id, actor):
 @hookimpl
 def mat_metric_definitions():
     """The trust overview's training columns."""
-    from plugins.training.metrics import DEFINITIONS
+    from plugins.training import service
 
-    return list(DEFINITIONS)
+    return list(service.METRIC_DEFINITIONS)
 
 
 @hookimpl
 def mat_trust_metrics(session, school_id, start, end):
     """One school's training figures for the trust overview."""
-    from plugins.training.metrics import school_metrics
+    from plugins.training import service
 
-    return school_metrics(session, school_id, start, end)
+    return service.school_metrics(session, school_id, start, end)
 
 
 @hookimpl

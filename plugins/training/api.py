@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import login_required
 from flask_smorest import Blueprint
 
-from plugins.training import compliance, records, staff
+from plugins.training import service
 from plugins.training.schemas import ComplianceSchema, PersonSchema, RecordInSchema, RecordSchema
 from web import context
 
@@ -18,9 +18,9 @@ blp = Blueprint("api_training", __name__, url_prefix="/api/v1/schools/<int:schoo
 @login_required
 def get_compliance(school_id: int):
     """The school's compliance matrix today (training managers and the trust)."""
-    m = compliance.compliance_matrix(context.db(), context.actor(), school_id)
+    m = service.compliance_matrix(context.db(), context.actor(), school_id)
     return {"school_id": school_id, "on": m.today, "compliance_pct": m.compliance_pct,
-            "dsl_in_date": compliance.dsl_in_date(m),
+            "dsl_in_date": service.dsl_in_date(m),
             "people": [{"staff_id": r.person.id, "name": r.person.name, "compliant": r.compliant,
                         "courses": [{"course": c.code, "status": r.cells[c.id].status,
                                      "completed_on": r.cells[c.id].completed_on,
@@ -35,7 +35,7 @@ def get_compliance(school_id: int):
 def list_staff(school_id: int):
     """Everyone currently on the school's staff list."""
     context.require("training.view", school_id)
-    return staff.current_staff(context.db(), school_id)
+    return service.current_staff(context.db(), school_id)
 
 
 @blp.route("/staff", methods=["POST"])
@@ -45,7 +45,7 @@ def list_staff(school_id: int):
 def add_staff(data: dict, school_id: int):
     """Add a person to the staff list (training managers)."""
     context.require("training.manage", school_id)
-    return staff.add_person(context.db(), context.actor(), school_id, data)
+    return service.add_person(context.db(), context.actor(), school_id, data)
 
 
 @blp.route("/records", methods=["POST"])
@@ -55,4 +55,4 @@ def add_staff(data: dict, school_id: int):
 def add_record(data: dict, school_id: int):
     """Record completed training (training managers). Certificates are uploaded on the page."""
     context.require("training.manage", school_id)
-    return records.add_record(context.db(), context.actor(), school_id, **data)
+    return service.add_record(context.db(), context.actor(), school_id, **data)

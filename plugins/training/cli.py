@@ -10,6 +10,7 @@ from core.db import SYSTEM, current_database
 from core.errors import ValidationError
 from core.models import School
 from core.plugins import current_host
+from plugins.training import service
 from plugins.training.definition import NAME
 
 
@@ -30,7 +31,7 @@ def _fail(exc: ValidationError) -> None:
 
 def add_commands(cli: click.Group) -> None:
     """Add the ``training`` command group to ``mat``."""
-    @cli.group("training")
+    @cli.group(NAME)
     def training() -> None:
         """Staff safeguarding training."""
 
@@ -39,13 +40,11 @@ def add_commands(cli: click.Group) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def import_command(urn: str, path: str) -> None:
         """Import a training provider's CSV: every row, or none if any row is bad."""
-        from plugins.training.importer import import_csv
-
         with open(path, "rb") as fh:
             data = fh.read()
         try:
             with current_database().transaction(SYSTEM) as s:
-                result = import_csv(s, None, _school_id(s, urn), data)
+                result = service.import_csv(s, None, _school_id(s, urn), data)
                 if not result.ok:
                     s.rollback()
         except ValidationError as exc:

@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.calendar import london_today
 from core.models import Membership, User
-from plugins.training import policies, records, sessions, staff
-from plugins.training.courses import ensure_courses
-from plugins.training.staff import current_staff
+from plugins.training import service
 
 FIRST = ["Helen", "Mark", "Priya", "Joanne", "Tariq", "Sian", "Gareth", "Beata", "Femi",
          "Claire", "Owen", "Nadia", "Rachel", "Stuart", "Agnieszka", "Dev", "Lorraine", "Kwame",
@@ -41,7 +39,7 @@ def _accounts(session: Session, school_id: int) -> dict[str, tuple[str, str]]:
 def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int) -> None:
     """Seed the training demo for each school (system session, quick)."""
     today = london_today()
-    courses = {c.code: c for c in ensure_courses(session, trust_id)}
+    courses = {c.code: c for c in service.ensure_courses(session, trust_id)}
     for idx, school_id in enumerate(school_ids):
         rng = random.Random(seed * 31 + idx)
         accounts = _accounts(session, school_id)
@@ -50,7 +48,7 @@ def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int)
             role = {"deputydsl": "deputy_dsl", "schooladmin": "school_admin"}.get(key, key)
             if role in accounts:
                 name, email = accounts[role]
-                people.append(staff.add_person(session, None, school_id, dict(
+                people.append(service.add_person(session, None, school_id, dict(
                     name=name, email=email, job_role=job, safeguarding_role=sg,
                     recruits=role in ("headteacher", "dsl"),
                     started_on=_ago(today, rng, 800, 3000))))
@@ -58,7 +56,7 @@ def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int)
             name = f"{FIRST[(n + idx * 5) % len(FIRST)]} {LAST[(n * 3 + idx) % len(LAST)]}"
             email = None if job in ("volunteer", "midday_supervisor") else \
                 f"{name.lower().replace(' ', '.')}.{school_id}@demo.invalid"
-            people.append(staff.add_person(session, None, school_id, dict(
+            people.append(service.add_person(session, None, school_id, dict(
                 name=name, email=email, job_role=job, started_on=_ago(today, rng, 60, 4000))))
         for p in people:
             _records(session, school_id, p, courses, rng, today, idx)
@@ -67,7 +65,7 @@ def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int)
 
 
 def _records(session, school_id, person, courses, rng, today, idx) -> None:
-    add = records.add_record
+    add = service.add_record
     add(session, None, school_id, person.id, courses["induction"].id,
         max(person.started_on or today, today - dt.timedelta(days=3000)),
         provider="In school", today=today)
@@ -101,26 +99,26 @@ def _records(session, school_id, person, courses, rng, today, idx) -> None:
 def _session_with_absentees(session, school_id, people, courses, today) -> None:
     held = today - dt.timedelta(days=21)
     expected = [p for p in people if p.job_role in ("teacher", "support_staff")]
-    ts = sessions.create_session(session, None, school_id, courses["online_safety"].id, held,
+    ts = service.create_session(session, None, school_id, courses["online_safety"].id, held,
                                  "Online safety: gaming and grooming", "DSL",
                                  [p.id for p in expected])
     absent = {p.id for p in expected[2::4]}
-    sessions.mark_attendance(session, None, school_id, ts.id,
+    service.mark_attendance(session, None, school_id, ts.id,
                              [p.id for p in expected if p.id not in absent], today=today)
 
 
 def _policies(session, school_id, people, rng, today) -> None:
-    kcsie = policies.publish(session, None, school_id, "Keeping children safe in education, "
+    kcsie = service.publish_policy(session, None, school_id, "Keeping children safe in education, "
                              "part one", "2025", "Statutory guidance from 1 September 2025.",
                              published_on=today - dt.timedelta(days=60))
-    old = policies.publish(session, None, school_id, "Child protection policy", "v2",
+    old = service.publish_policy(session, None, school_id, "Child protection policy", "v2",
                            published_on=today - dt.timedelta(days=400))
     for p in people:
         if rng.random() < 0.85:
-            policies.record_paper_signature(session, None, school_id, kcsie.id, p.id)
-        policies.record_paper_signature(session, None, school_id, old.id, p.id)
-    new = policies.publish(session, None, school_id, "Child protection policy", "v3",
+            service.record_paper_signature(session, None, school_id, kcsie.id, p.id)
+        service.record_paper_signature(session, None, school_id, old.id, p.id)
+    new = service.publish_policy(session, None, school_id, "Child protection policy", "v3",
                            "Updated for KCSIE 2025 and the new local safeguarding arrangements.",
                            published_on=today - dt.timedelta(days=10))
-    for p in current_staff(session, school_id, today)[:6]:
-        policies.record_paper_signature(session, None, school_id, new.id, p.id)
+    for p in service.current_staff(session, school_id, today)[:6]:
+        service.record_paper_signature(session, None, school_id, new.id, p.id)

@@ -7,8 +7,8 @@ import pytest
 
 import plugins.training
 from core.plugins import make_host, use_host
-from plugins.training import records, staff
-from plugins.training.courses import ensure_courses
+from plugins.training import service
+from plugins.training.service import ensure_courses
 
 from .training_constants import TODAY
 
@@ -49,7 +49,7 @@ def make_person(session):
         n = next(counter)
         data = dict(name=kw.pop("name", f"Person {n}"), job_role=job_role)
         data.update(kw)
-        return staff.add_person(session, None, school.id, data)
+        return service.add_person(session, None, school.id, data)
     return _make
 
 
@@ -57,6 +57,6 @@ def make_person(session):
 def add_done(session):
     """add_done(person, course, date): a completed record, entered by the system."""
     def _add(person, course, when: dt.date, **kw):
-        return records.add_record(session, None, person.school_id, person.id, course.id, when,
+        return service.add_record(session, None, person.school_id, person.id, course.id, when,
                                   today=kw.pop("today", TODAY), **kw)
     return _add

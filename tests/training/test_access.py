@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from plugins.training import policies, records, sessions
+from plugins.training import service
 from plugins.training.models import (Acknowledgement, SessionAttendance, StaffMember,
                                      TrainingRecord)
 from .training_constants import CSRF
@@ -47,10 +47,10 @@ def world(session, make_trust, make_school, make_person, courses, add_done):
     c = courses(trust.id)
     ours = make_person(school, "teacher", name="Olive Ours")
     rec = add_done(ours, c["induction"], dt.date(2024, 9, 2),
-                   certificate=records.Certificate("olive.pdf", PDF))
-    ts = sessions.create_session(session, None, school.id, c["prevent"].id,
+                   certificate=service.Certificate("olive.pdf", PDF))
+    ts = service.create_session(session, None, school.id, c["prevent"].id,
                                  dt.date(2026, 10, 1), staff_ids=[ours.id])
-    pol = policies.publish(session, None, school.id, "Child protection policy", "v3")
+    pol = service.publish_policy(session, None, school.id, "Child protection policy", "v3")
     return dict(trust=trust, school=school, other=other, ours=ours,
                 ids=dict(ts=ts.id, rec=rec.id, pol=pol.id, ours=ours.id, prevent=c["prevent"].id))
 

@@ -10,9 +10,8 @@ from core import accounts
 from core.models import AuditEntry
 from core.overview import trust_overview
 from plugins.training import demo
-from plugins.training.compliance import build_matrix, dsl_in_date
+from plugins.training.service import build_matrix, dsl_in_date, follow_ups
 from plugins.training.models import Acknowledgement, Policy, StaffMember, TrainingRecord
-from plugins.training.sessions import follow_ups
 from .training_constants import TODAY
 
 D = dt.date
@@ -53,9 +52,9 @@ def test_dashboard_panel_nav_and_jobs(app, host, session, make_school, make_user
         assert host.call_for_school(session, on.id, "mat_dashboard_panels", actor=staff) == []
         _, off_dsl = make_user("dsl", school=off)
         assert host.call_for_school(session, off.id, "mat_dashboard_panels", actor=off_dsl) == []
-    links = host.call_for_school(session, on.id, "mat_nav_links")
+    links = host.call_for_school(session, on.id, "mat_nav_links", actor=staff)
     assert [(n.plugin, n.endpoint) for n in links] == [("training", "training.home")]
-    assert host.call_for_school(session, off.id, "mat_nav_links") == []
+    assert host.call_for_school(session, off.id, "mat_nav_links", actor=off_dsl) == []
     jobs = [j for j in host.call_global("mat_recurring_jobs") if j.plugin == "training"]
     assert [(j.name, j.func.__name__) for j in jobs] == [("reminders", "send_reminders")]
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core.errors import NotFound, ValidationError
-from plugins.training.importer import import_csv, parse_date
+from plugins.training.service import import_csv, parse_date
 from plugins.training.models import TrainingRecord
 
 from .training_constants import TODAY

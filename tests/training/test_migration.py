@@ -42,12 +42,12 @@ def test_models_and_migration_do_not_drift(migrated):
 
 
 def test_signatures_cannot_be_changed_even_with_raw_sql(session, make_school, make_person):
-    from plugins.training import policies
+    from plugins.training import service
 
     school = make_school()
-    p = policies.publish(session, None, school.id, "KCSIE part one", "2025", published_on=TODAY)
+    p = service.publish_policy(session, None, school.id, "KCSIE part one", "2025", published_on=TODAY)
     person = make_person(school)
-    ack = policies.record_paper_signature(session, None, school.id, p.id, person.id)
+    ack = service.record_paper_signature(session, None, school.id, p.id, person.id)
     session.flush()
     with pytest.raises(Exception, match="append-only"), session.begin_nested():
         session.execute(text("UPDATE training_acknowledgements SET signed_at = :t WHERE id = :i"),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.calendar import LONDON
 from core.errors import NotFound
 from core.models import AuditEntry, ConcernCategory
-from plugins.training.needs import needs_analysis, unmapped_categories
+from plugins.training.service import needs_analysis, unmapped_categories
 
 from .training_constants import TODAY
 

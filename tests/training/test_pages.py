@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import AuditEntry
-from plugins.training import policies
+from plugins.training import service
 from plugins.training.models import Acknowledgement, TrainingRecord
 from .training_constants import CSRF
 
@@ -128,7 +128,7 @@ def test_import_page_reports_every_bad_row(client, login_as, world, session):
 def test_staff_sign_a_policy_on_the_page(client, login_as, world, make_person, session):
     user, _ = login_as("staff", school=world["school"])
     me = make_person(world["school"], "teacher", name="Sue Signer", email=user.email)
-    p = policies.publish(session, None, world["school"].id, "KCSIE part one", "2025")
+    p = service.publish_policy(session, None, world["school"].id, "KCSIE part one", "2025")
     assert b"I have read it" in client.get(_url(world["school"], "/policies")).data
     resp = client.post(_url(world["school"], f"/policies/{p.id}/sign"), data={"csrf_token": CSRF})
     assert resp.status_code == 302
@@ -196,7 +196,7 @@ def test_add_edit_and_withdraw_from_the_pages(client, login_as, world, session):
 
 
 def test_someone_not_on_the_list_is_not_offered_a_signature(client, login_as, world, session):
-    policies.publish(session, None, world["school"].id, "KCSIE part one", "2025")
+    service.publish_policy(session, None, world["school"].id, "KCSIE part one", "2025")
     login_as("trust_lead", trust=world["trust"])
     page = client.get(_url(world["school"], "/policies")).data
     assert b"Not on the staff list" in page and b"I have read it" not in page

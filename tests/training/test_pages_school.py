@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.calendar import LONDON
 from core.models import ConcernCategory
-from plugins.training import policies
+from plugins.training import service
 from plugins.training.models import Acknowledgement, Course, SessionAttendance, TrainingSession
 from .training_constants import CSRF
 
@@ -46,7 +46,7 @@ def test_a_session_from_the_pages(client, login_as, session, make_school, make_p
 def test_policy_page_and_paper_signatures(client, login_as, session, make_school, make_person):
     school = make_school()
     lou = make_person(school, "midday_supervisor", name="Lou Paper")
-    p = policies.publish(session, None, school.id, "Child protection policy", "v3")
+    p = service.publish_policy(session, None, school.id, "Child protection policy", "v3")
     login_as("school_admin", school=school)
     page = client.get(_url(school, f"/policies/{p.id}")).get_data(as_text=True)
     assert "Signed by 0 of 1" in page

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.models import JobRun, MailMessage
 from plugins.training import jobs
-from plugins.training.reminders import queue_reminders
+from plugins.training.service import queue_reminders
 
 from .training_constants import TODAY
 

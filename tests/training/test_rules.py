@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 
 from core.errors import NotFound, ValidationError
-from plugins.training import courses as rules
-from plugins.training.compliance import build_matrix, dsl_in_date, person_courses
-from plugins.training.metrics import school_metrics
+from plugins.training import service
+from plugins.training.service import build_matrix, dsl_in_date, person_courses, school_metrics
 
 from .training_constants import TODAY
 
@@ -106,12 +105,12 @@ def test_trust_edits_a_rule_for_every_school(session, make_trust, make_school, m
         add_done(p, c["induction"], D(2026, 1, 5))
         add_done(p, c["annual_update"], D(2025, 6, 1))  # 12 months: expired 1 Jun 2026
     _, lead = make_user("trust_lead", trust=trust)
-    rules.update_course(session, lead, trust.id, c["annual_update"].id, {
+    service.update_course(session, lead, trust.id, c["annual_update"].id, {
         "label": "Annual safeguarding update", "validity_months": "24",
         "required_for": ["all"], "also_met_by": ["induction"]})
     for school, p in ((a, pa), (b, pb)):
         assert _needed(build_matrix(session, school.id, TODAY), p)["annual_update"] == "compliant"
-    own = rules.add_course(session, lead, trust.id, "first_aid_mental_health",
+    own = service.add_course(session, lead, trust.id, "first_aid_mental_health",
                            {"label": "Mental health first aid", "validity_months": "36",
                             "required_for": ["volunteer"], "concern_categories": ["mental_health"]})
     assert _needed(build_matrix(session, a.id, TODAY), pa)[own.code] == "missing"
@@ -129,7 +128,7 @@ def test_bad_rules_name_the_field(session, make_trust, make_user, courses, data,
     c = courses(trust.id)
     _, lead = make_user("trust_lead", trust=trust)
     with pytest.raises(ValidationError) as exc, session.begin_nested():
-        rules.update_course(session, lead, trust.id, c["prevent"].id, data)
+        service.update_course(session, lead, trust.id, c["prevent"].id, data)
     assert field in exc.value.errors
 
 
@@ -140,10 +139,10 @@ def test_only_the_trust_changes_rules(session, make_trust, make_school, make_use
     for role in ("dsl", "headteacher", "school_admin"):
         _, actor = make_user(role, school=school)
         with pytest.raises(NotFound):
-            rules.update_course(session, actor, trust.id, c["prevent"].id, {"label": "X"})
+            service.update_course(session, actor, trust.id, c["prevent"].id, {"label": "X"})
     _, other_lead = make_user("trust_lead", trust=make_trust())
     with pytest.raises(NotFound):
-        rules.update_course(session, other_lead, trust.id, c["prevent"].id, {"label": "X"})
+        service.update_course(session, other_lead, trust.id, c["prevent"].id, {"label": "X"})
 
 
 def test_figures_as_at_a_past_date_ignore_training_done_since(session, make_school,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plugins.training.validity import (
+from plugins.training.service import (
     COMPLIANT,
     DUE,
     EXPIRED,

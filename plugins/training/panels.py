@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from core.contributions import Panel
 from core.policy import Actor, can
-from plugins.training.compliance import build_matrix, dsl_in_date
+from plugins.training import service
 from plugins.training.definition import NAME
 
 
@@ -14,7 +14,7 @@ def dashboard_panel(session: Session, school_id: int, actor: Actor) -> list[Pane
     """Compliance at a glance, for those who may see the school's training."""
     if not can(actor, "training.view", school_id):
         return []
-    m = build_matrix(session, school_id)
-    html = render_template("training/panel.html", m=m, dsl_ok=dsl_in_date(m),
+    m = service.build_matrix(session, school_id)
+    html = render_template("training/panel.html", m=m, dsl_ok=service.dsl_in_date(m),
                            due=sum(r.due_soon for r in m.rows))
     return [Panel(NAME, "Staff safeguarding training", str(html), order=60)]
