@@ -19,14 +19,6 @@ from web.pages import download, school_for
 from web.views.forms import Form
 
 bp = Blueprint("casefile", __name__)
-# URL rules together at the top
-RULES = [
-    ("/schools/<int:school_id>/concerns", "concerns", ["GET"]),
-    ("/schools/<int:school_id>/concerns/<int:concern_id>", "concern", ["GET"]),
-    ("/schools/<int:school_id>/concerns/<int:concern_id>/entries", "add_entry", ["POST"]),
-    ("/schools/<int:school_id>/concerns/<int:concern_id>/attachments/<int:attachment_id>",
-     "attachment", ["GET"]),
-]
 STATUSES = {"awaiting_triage": "Awaiting triage", "open": "Open", "closed": "Closed"}
 KIND_LABELS = {"triage": "Triage", "action": "Set an action", "action_done": "Action done",
                "decision": "Decision", "referral": "Referral", "outcome": "Referral outcome",
@@ -34,7 +26,7 @@ KIND_LABELS = {"triage": "Triage", "action": "Set an action", "action_done": "Ac
                "reopened": "Reopen the concern"}
 
 
-@bp.route(RULES[0][0])
+@bp.route("/schools/<int:school_id>/concerns")
 @login_required
 def concerns(school_id: int):
     school = school_for("casefile.read", school_id)
@@ -82,13 +74,13 @@ def _render(school_id: int, concern_id: int, failed_kind: str | None = None,
         values=form.values if form else MultiDict(), errors=form.errors if form else {}), status
 
 
-@bp.route(RULES[1][0])
+@bp.route("/schools/<int:school_id>/concerns/<int:concern_id>")
 @login_required
 def concern(school_id: int, concern_id: int):
     return _render(school_id, concern_id)
 
 
-@bp.route(RULES[2][0], methods=["POST"])
+@bp.route("/schools/<int:school_id>/concerns/<int:concern_id>/entries", methods=["POST"])
 @login_required
 def add_entry(school_id: int, concern_id: int):
     context.require("casefile.write", school_id)
@@ -118,7 +110,7 @@ def add_entry(school_id: int, concern_id: int):
                     + "#entries")
 
 
-@bp.route(RULES[3][0])
+@bp.route("/schools/<int:school_id>/concerns/<int:concern_id>/attachments/<int:attachment_id>")
 @login_required
 def attachment(school_id: int, concern_id: int, attachment_id: int):
     """Download an attachment (same access as the concern; every download is audited)."""

@@ -27,12 +27,6 @@ from web.pages import school_for
 from web.views.forms import Form, local_input
 
 bp = Blueprint("concerns", __name__)
-# URL rules together at the top
-RULES = [
-    ("/schools/<int:school_id>/concerns/new", "record", ["GET", "POST"]),
-    ("/schools/<int:school_id>/concerns/pupil-search", "pupil_search", ["GET"]),
-    ("/schools/<int:school_id>/concerns/mine", "mine", ["GET"]),
-]
 
 
 def _pupil_rows(pupils: list[Pupil]) -> list[dict]:
@@ -64,7 +58,7 @@ def _render(school, form: Form, status: int = 200):
         max_mb=current_app.config["MAT_SETTINGS"].max_attachment_bytes // (1024 * 1024)), status
 
 
-@bp.route(RULES[0][0], methods=RULES[0][2])
+@bp.route("/schools/<int:school_id>/concerns/new", methods=["GET", "POST"])
 @login_required
 def record(school_id: int):
     school = school_for("concern.record", school_id)
@@ -102,7 +96,7 @@ def record(school_id: int):
                             recorded=1))
 
 
-@bp.route(RULES[1][0])
+@bp.route("/schools/<int:school_id>/concerns/pupil-search")
 @login_required
 def pupil_search(school_id: int):
     """JSON for the search-as-you-type enhancement of the record page."""
@@ -114,7 +108,7 @@ def pupil_search(school_id: int):
     return jsonify(pupils=_pupil_rows(pupils))
 
 
-@bp.route(RULES[2][0])
+@bp.route("/schools/<int:school_id>/concerns/mine")
 @login_required
 def mine(school_id: int):
     """The concerns this person recorded (their own records only; no case-file detail)."""

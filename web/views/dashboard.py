@@ -22,12 +22,6 @@ from web import context
 from web.pages import school_for
 
 bp = Blueprint("dashboard", __name__)
-# URL rules together at the top
-RULES = [
-    ("/schools/<int:school_id>/dashboard", "school_dashboard", ["GET"]),
-    ("/schools/<int:school_id>/alerts", "alerts", ["GET"]),
-    ("/schools/<int:school_id>/alerts/<int:alert_id>", "alert", ["GET"]),
-]
 DASHBOARD_DEFAULTS = {"open_too_long_days": 28}
 SHOW = {"unread": "Unread", "read": "Read", "all": "All"}
 
@@ -43,7 +37,7 @@ def flagged_pupils(session, school_id: int) -> list[dict]:
     return [{"pupil": p, "alerts": n, "latest": latest} for p, n, latest in rows]
 
 
-@bp.route(RULES[0][0])
+@bp.route("/schools/<int:school_id>/dashboard")
 @login_required
 def school_dashboard(school_id: int):
     school = school_for("dashboard.view", school_id)
@@ -69,7 +63,7 @@ def school_dashboard(school_id: int):
         panels=panels)
 
 
-@bp.route(RULES[1][0])
+@bp.route("/schools/<int:school_id>/alerts")
 @login_required
 def alerts(school_id: int):
     school = school_for("dashboard.view", school_id)
@@ -85,7 +79,7 @@ def alerts(school_id: int):
                            plugin=plugin, sources=sources, shows=SHOW)
 
 
-@bp.route(RULES[2][0])
+@bp.route("/schools/<int:school_id>/alerts/<int:alert_id>")
 @login_required
 def alert(school_id: int, alert_id: int):
     """Reading an alert marks it read (by whom, when); it stays listed under "Read"."""

@@ -19,10 +19,6 @@ from web import charts, context
 from web.views.forms import Form
 
 bp = Blueprint("overview", __name__)
-# URL rules together at the top
-RULES = [
-    ("/trust/overview", "trust_overview", ["GET"]),
-]
 PERIODS = {"term": "This term", "year": "This academic year", "custom": "Custom dates"}
 DEFAULT_CHART = "core.concerns_per_100"
 
@@ -46,7 +42,7 @@ def term_period(session, school_ids: list[int], today: dt.date) -> tuple[dt.date
     return start, today, "academic year so far"
 
 
-@bp.route(RULES[0][0])
+@bp.route("/trust/overview")
 @login_required
 def trust_overview():
     a = context.actor()

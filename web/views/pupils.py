@@ -20,18 +20,11 @@ from web.pages import school_for
 from web.views.forms import Form
 
 bp = Blueprint("pupils", __name__)
-# URL rules together at the top
-RULES = [
-    ("/schools/<int:school_id>/pupils", "index", ["GET"]),
-    ("/schools/<int:school_id>/pupils/<int:pupil_id>", "pupil", ["GET"]),
-    ("/schools/<int:school_id>/pupils/<int:pupil_id>/flags", "flags", ["POST"]),
-    ("/schools/<int:school_id>/pupils/<int:pupil_id>/chronology.pdf", "chronology_pdf", ["GET"]),
-]
 CORE_KINDS = [("concern", "Concerns"), ("entry", "DSL entries"), ("flag", "Flags"),
               ("roll", "Joining and leaving")]
 
 
-@bp.route(RULES[0][0])
+@bp.route("/schools/<int:school_id>/pupils")
 @login_required
 def index(school_id: int):
     school = school_for("casefile.read", school_id)
@@ -81,13 +74,13 @@ def _render(school_id: int, pupil_id: int, flag_form: Form | None = None, status
         pdf_query=request.query_string.decode()), status
 
 
-@bp.route(RULES[1][0])
+@bp.route("/schools/<int:school_id>/pupils/<int:pupil_id>")
 @login_required
 def pupil(school_id: int, pupil_id: int):
     return _render(school_id, pupil_id)
 
 
-@bp.route(RULES[2][0], methods=["POST"])
+@bp.route("/schools/<int:school_id>/pupils/<int:pupil_id>/flags", methods=["POST"])
 @login_required
 def flags(school_id: int, pupil_id: int):
     """Start or end a vulnerability flag (the DSL team); the history is kept."""
@@ -113,7 +106,8 @@ def flags(school_id: int, pupil_id: int):
     return redirect(url_for("pupils.pupil", school_id=school_id, pupil_id=pupil_id) + "#flags")
 
 
-@bp.route(RULES[3][0], endpoint="chronology_pdf")
+@bp.route("/schools/<int:school_id>/pupils/<int:pupil_id>/chronology.pdf",
+          endpoint="chronology_pdf")
 @login_required
 def chronology_pdf_view(school_id: int, pupil_id: int):
     """The chronology (with the page's filters) as a PDF; the export is audited."""

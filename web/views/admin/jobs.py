@@ -23,11 +23,6 @@ from web import context
 from web.views.admin import bp
 from web.views.admin.schools import admin_trusts
 
-# URL rules together at the top
-RULES = [
-    ("/jobs", "jobs", ["GET"]),
-    ("/jobs/<job_id>/retry", "retry_job", ["POST"]),
-]
 LIMIT = 200  # rows per state in the open sections; finished jobs: the last FINISHED
 FINISHED = 50
 WAITING_ORDER = ("waiting for the queue", "retrying", "queued", "running")
@@ -163,7 +158,7 @@ def cron_words(cron: str) -> str:
     return f"{said or cron} (UK time)"
 
 
-@bp.route(RULES[0][0], endpoint="jobs")
+@bp.route("/jobs", endpoint="jobs")
 @login_required
 def jobs_page():
     school_ids, unscoped = _scope()
@@ -190,7 +185,7 @@ def jobs_page():
         redis=bool(jobs.redis_url()))
 
 
-@bp.route(RULES[1][0], methods=["POST"])
+@bp.route("/jobs/<job_id>/retry", methods=["POST"])
 @login_required
 def retry_job(job_id: str):
     """Run a failed or stuck job again, under the same id so it stays one job."""

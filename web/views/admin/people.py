@@ -19,14 +19,6 @@ from web.views.admin.categories import render_trust
 from web.views.admin.schools import admin_trusts, render_school
 from web.views.forms import Form
 
-# URL rules together at the top
-RULES = [
-    ("/schools/<int:school_id>/people", "add_person", ["POST"]),
-    ("/schools/<int:school_id>/roles/<int:membership_id>/revoke", "revoke_role", ["POST"]),
-    ("/trusts/<int:trust_id>/people", "add_trust_person", ["POST"]),
-    ("/trusts/<int:trust_id>/roles/<int:membership_id>/revoke", "revoke_trust_role", ["POST"]),
-]
-
 
 def _grant(form: Form, roles: tuple[str, ...], *, school_id: int | None = None,
            trust_id: int | None = None) -> str | None:
@@ -58,7 +50,7 @@ def _grant(form: Form, roles: tuple[str, ...], *, school_id: int | None = None,
     return user.name
 
 
-@bp.route(RULES[0][0], methods=["POST"])
+@bp.route("/schools/<int:school_id>/people", methods=["POST"])
 @login_required
 def add_person(school_id: int):
     context.require("school.admin", school_id)
@@ -81,7 +73,7 @@ def _revoke(membership_id: int, *, school_id: int | None, trust_id: int) -> Memb
     return m
 
 
-@bp.route(RULES[1][0], methods=["POST"])
+@bp.route("/schools/<int:school_id>/roles/<int:membership_id>/revoke", methods=["POST"])
 @login_required
 def revoke_role(school_id: int, membership_id: int):
     school = school_for("school.admin", school_id)
@@ -90,7 +82,7 @@ def revoke_role(school_id: int, membership_id: int):
     return redirect(url_for("admin.school", school_id=school_id) + "#people")
 
 
-@bp.route(RULES[2][0], methods=["POST"])
+@bp.route("/trusts/<int:trust_id>/people", methods=["POST"])
 @login_required
 def add_trust_person(trust_id: int):
     if trust_id not in admin_trusts():
@@ -103,7 +95,7 @@ def add_trust_person(trust_id: int):
     return redirect(url_for("admin.trust", trust_id=trust_id) + "#people")
 
 
-@bp.route(RULES[3][0], methods=["POST"])
+@bp.route("/trusts/<int:trust_id>/roles/<int:membership_id>/revoke", methods=["POST"])
 @login_required
 def revoke_trust_role(trust_id: int, membership_id: int):
     if trust_id not in admin_trusts():

@@ -19,16 +19,6 @@ from web.pages import school_for
 from web.views.admin import bp
 from web.views.forms import Form
 
-# URL rules together at the top
-RULES = [
-    ("", "index", ["GET"]),
-    ("/schools", "add_school", ["POST"]),
-    ("/schools/<int:school_id>", "school", ["GET"]),
-    ("/schools/<int:school_id>/terms", "add_term", ["POST"]),
-    ("/schools/<int:school_id>/closures", "add_closure", ["POST"]),
-    ("/schools/<int:school_id>/plugins/<name>", "set_plugin", ["POST"]),
-]
-
 
 def admin_trusts() -> list[int]:
     a = context.actor()
@@ -50,13 +40,13 @@ def _render_index(form: Form | None = None, status: int = 200):
         values=form.values if form else MultiDict(), errors=form.errors if form else {}), status
 
 
-@bp.route(RULES[0][0])
+@bp.route("")
 @login_required
 def index():
     return _render_index()
 
 
-@bp.route(RULES[1][0], methods=["POST"])
+@bp.route("/schools", methods=["POST"])
 @login_required
 def add_school():
     """Add a school to a trust (trust admins): the DfE 6-digit URN is checked."""
@@ -104,13 +94,13 @@ def render_school(school_id: int, failed: str | None = None, form: Form | None =
         role_labels=ROLE_LABELS, me=context.actor().user_id), status
 
 
-@bp.route(RULES[2][0])
+@bp.route("/schools/<int:school_id>")
 @login_required
 def school(school_id: int):
     return render_school(school_id)
 
 
-@bp.route(RULES[3][0], methods=["POST"])
+@bp.route("/schools/<int:school_id>/terms", methods=["POST"])
 @login_required
 def add_term(school_id: int):
     context.require("school.admin", school_id)
@@ -129,7 +119,7 @@ def add_term(school_id: int):
     return redirect(url_for("admin.school", school_id=school_id) + "#calendar")
 
 
-@bp.route(RULES[4][0], methods=["POST"])
+@bp.route("/schools/<int:school_id>/closures", methods=["POST"])
 @login_required
 def add_closure(school_id: int):
     context.require("school.admin", school_id)
@@ -149,7 +139,7 @@ def add_closure(school_id: int):
     return redirect(url_for("admin.school", school_id=school_id) + "#calendar")
 
 
-@bp.route(RULES[5][0], methods=["POST"])
+@bp.route("/schools/<int:school_id>/plugins/<name>", methods=["POST"])
 @login_required
 def set_plugin(school_id: int, name: str):
     """Switch a plugin on or off for one school; its data is kept either way (audited)."""
