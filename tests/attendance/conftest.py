@@ -8,8 +8,7 @@ import itertools
 import pytest
 
 from core.upn import make_upn
-from plugins.attendance.importer import Checker, import_marks
-from plugins.attendance.parsing import ErrorLog, RawMark
+from plugins.attendance import service
 
 _serial = itertools.count(1)
 D = dt.date
@@ -24,13 +23,9 @@ def upn():
 def put(session):
     """put(school, [(pupil, "2025-09-08", "AM", "/"), ...]): import marks (all must be good)."""
     def _put(school, rows):
-        marks = (RawMark(i + 1, str(p.id), d if isinstance(d, str) else d.isoformat(), s, c,
-                         "pupil", "date", "session", "code")
-                 for i, (p, d, s, c) in enumerate(rows))
-        errors = ErrorLog()
-        out = import_marks(session, school.id, school.trust_id, marks,
-                           Checker(session, school.id, "pupil_id"), errors)
-        assert out.ok, errors.items
+        out = service.import_pupil_marks(session, school.id, (
+            (p.id, d if isinstance(d, str) else d.isoformat(), s, c) for p, d, s, c in rows))
+        assert out.ok, out.errors.items
         return out
     return _put
 

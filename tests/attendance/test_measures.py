@@ -3,7 +3,7 @@ import datetime as dt
 
 from core import pupils as core_pupils
 from core import schools
-from plugins.attendance.measures import group_measures, pupil_counts
+from plugins.attendance.service import group_measures, pupil_counts
 
 D = dt.date
 # Week of Monday 8 September 2025, one pupil, every code category:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plugins.attendance.codes import codes
-from plugins.attendance.measures import pupil_counts
+from plugins.attendance.service import pupil_counts
 
 START = dt.date(2025, 9, 8)  # a Monday; test terms run without closures to mid-December
 DAYS = [START + dt.timedelta(days=i) for i in range(26) if (START + dt.timedelta(days=i)).weekday() < 5]

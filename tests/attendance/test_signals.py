@@ -9,7 +9,7 @@ from core import pupils as core_pupils
 from core.models import Alert
 from core.schools import set_trust_setting
 from plugins.attendance.models import Signal
-from plugins.attendance.signals import analyse_school
+from plugins.attendance.service import analyse_school
 
 D = dt.date
 MON = D(2025, 9, 8)

@@ -7,7 +7,7 @@ from tests.attendance.conftest import weekdays
 from sqlalchemy import select
 
 from core.plugins import current_host
-from plugins.attendance.signals import analyse_school
+from plugins.attendance.service import analyse_school
 from tests.attendance.conftest import stored_marks
 
 CSRF = "test-csrf-token"  # what the shared login_as fixture puts in the session
