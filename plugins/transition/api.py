@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_login import login_required
 from flask_smorest import Blueprint
 
-from plugins.transition import receiving, service
+from plugins.transition import service
 from plugins.transition.schemas import (
     StepSchema,
     TransferDetailSchema,
@@ -52,5 +52,5 @@ def get_transfer(school_id: int, transfer_id: int):
 def confirm_receipt(data, school_id: int, transfer_id: int):
     """The receiving DSL confirms the file arrived (the KCSIE confirmation)."""
     context.require("transfer.handle", school_id)
-    return receiving.confirm_receipt(context.db(), context.actor(), school_id, transfer_id,
-                                     key=data.get("key"))
+    return service.confirm_receipt(context.db(), context.actor(), school_id, transfer_id,
+                                   key=data.get("key"))

@@ -12,6 +12,7 @@ from core.db import SYSTEM, current_database
 from core.errors import ValidationError
 from core.models import User
 from core.policy import actor_for
+from plugins.transition import service
 
 
 @click.group()
@@ -31,8 +32,6 @@ def import_bundle_cmd(file: Path, email: str, passphrase: str | None,
                       receipt_path: Path | None) -> None:
     """Import an encrypted bundle FILE: the pupil joins the destination school's roll with the
     file. Prints the receipt to send back to the sending school."""
-    from plugins.transition.exchange import import_bundle
-
     if passphrase is None:
         passphrase = click.prompt("Passphrase", hide_input=True)
     try:
@@ -43,7 +42,7 @@ def import_bundle_cmd(file: Path, email: str, passphrase: str | None,
             # the person is named so the import and the receipt say who received it; they
             # must be a DSL of the destination school (checked by the import)
             actor = actor_for(s, uid, mfa=True)
-            row = import_bundle(s, actor, file.read_bytes(), passphrase)
+            row = service.import_bundle(s, actor, file.read_bytes(), passphrase)
             receipt = row.receipt
     except ValidationError as exc:
         for field, msgs in exc.errors.items():

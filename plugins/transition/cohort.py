@@ -13,7 +13,7 @@ from core import audit
 from core.errors import ValidationError
 from core.models import Pupil
 from core.policy import Actor, require
-from plugins.transition import service
+from plugins.transition import transfers
 
 COHORT_YEAR = 6
 
@@ -45,17 +45,17 @@ def prepare_cohort(session: Session, actor: Actor, school_id: int, covering_note
                                           "destination school"]})
     result = CohortResult()
     for p in leavers:
-        t = service.open_transfer(session, school_id, p.id, p.destination_urn, p.on_roll_to,
+        t = transfers.open_transfer(session, school_id, p.id, p.destination_urn, p.on_roll_to,
                                   actor.user_id)
         if t is None:
             continue
         if t.status != "pending":
             result.skipped.append(t.id)
             continue
-        service.prepare(session, actor, school_id, t.id, covering_note=covering_note)
+        transfers.prepare(session, actor, school_id, t.id, covering_note=covering_note)
         result.prepared.append(t.id)
-        if send and service.in_trust_destination(session, t) is not None:
-            service.send_in_trust(session, actor, school_id, t.id)
+        if send and transfers.in_trust_destination(session, t) is not None:
+            transfers.send_in_trust(session, actor, school_id, t.id)
             result.sent.append(t.id)
     audit.record(session, "transition.cohort_prepared", actor=actor, object_type="school",
                  object_id=school_id, school_id=school_id,

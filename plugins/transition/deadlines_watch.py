@@ -16,7 +16,7 @@ from core.contributions import Metric, MetricDefinition
 from core.db import system_scope, utcnow
 from core.mail import queue_mail
 from core.models import Membership, School, User
-from plugins.transition import deadlines, service
+from plugins.transition import deadlines, transfers
 from plugins.transition.models import DownloadLink, IncomingFile, Transfer
 
 PLUGIN = "transition"
@@ -48,7 +48,7 @@ def watch(session: Session, school_id: int, today: dt.date | None = None) -> Wat
     cal = calendar_for(session, school_id)
     w = Watch()
     for t in session.scalars(select(Transfer).where(
-            Transfer.school_id == school_id, Transfer.status.in_(service.UNFINISHED))
+            Transfer.school_id == school_id, Transfer.status.in_(transfers.UNFINISHED))
             .order_by(Transfer.due_date)):
         getattr(w, deadlines.timing(cal, today, t.due_date)).append(t)
         if t.status in UNCONFIRMED:
@@ -147,7 +147,7 @@ def reminders(session: Session, school_id: int, today: dt.date | None = None) ->
 def _chase(session: Session, t: Transfer, sender_name: str) -> int:
     """Chase the receiving DSLs once (in the trust by mail; outside it the sender phones)."""
     key = f"auto-chase:{t.id}"
-    if service.replayed(session, t, key) is not None:
+    if transfers.replayed(session, t, key) is not None:
         return 0
     sent_to: list[str] = []
     if t.route == "trust" and t.destination_school_id:
@@ -157,7 +157,7 @@ def _chase(session: Session, t: Transfer, sender_name: str) -> int:
                   f"{sender_name} sent you a child-protection file (ref T{t.id}) that has not "
                   "been confirmed. Open your transition inbox to confirm receipt.",
                   f"transition:chase:{t.id}")
-    service.add_event(session, t, "chased", actor=None, acting_school_id=t.school_id, key=key,
+    transfers.add_event(session, t, "chased", actor=None, acting_school_id=t.school_id, key=key,
                       data={"mailed": len(sent_to), "route": t.route})
     return 1
 
@@ -173,7 +173,7 @@ def _expire_links(session: Session, school_id: int, done: dict) -> None:
             .order_by(DownloadLink.id)))
         if links and links[-1].used_at is None and links[-1].revoked_at is None \
                 and links[-1].expires_at <= now:
-            service.add_event(session, t, "failed", actor=None, acting_school_id=school_id,
+            transfers.add_event(session, t, "failed", actor=None, acting_school_id=school_id,
                               reason="the download link expired without being used",
                               key=f"link-expired:{links[-1].id}")
             done["failed"] += 1

@@ -12,7 +12,7 @@ from core import pupils
 from core.calendar import london_today
 from core.models import ConcernPupil, Membership, Pupil, School
 from core.policy import actor_for
-from plugins.transition import incoming, receiving, service
+from plugins.transition import service
 
 OUTSIDE_URN = "990999"  # fictional school not on the platform
 
@@ -60,10 +60,10 @@ def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int)
     t = service.open_transfer(session, primary, p.id, urn[other_primary], p.on_roll_to)
     service.prepare(session, dsls[primary], primary, t.id, covering_note=note)
     service.send_in_trust(session, dsls[primary], primary, t.id)
-    receiving.read_package(session, dsls[other_primary], other_primary, t.id)
-    receiving.confirm_receipt(session, dsls[other_primary], other_primary, t.id)
-    receiving.accept(session, dsls[other_primary], other_primary, t.id,
-                     on_roll_from=p.on_roll_to + dt.timedelta(days=3))
+    service.read_package(session, dsls[other_primary], other_primary, t.id)
+    service.confirm_receipt(session, dsls[other_primary], other_primary, t.id)
+    service.accept(session, dsls[other_primary], other_primary, t.id,
+                   on_roll_from=p.on_roll_to + dt.timedelta(days=3))
 
     # 2. a Year 6 leaver to the secondary: sent, awaiting the receiving DSL
     p = _pupil(session, other_primary, (6,), taken)
@@ -82,5 +82,5 @@ def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int)
 
     # 4. a new pupil whose previous school is not on the platform: no file yet
     p = _pupil(session, secondary, (7,), taken)
-    incoming.expect(session, dsls[secondary], secondary, p.id,
-                    "St Aidan's Church of England Academy (Leeds)")
+    service.expect_incoming(session, dsls[secondary], secondary, p.id,
+                            "St Aidan's Church of England Academy (Leeds)")

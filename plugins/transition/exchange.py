@@ -19,7 +19,7 @@ from core.models import Pupil, School
 from core.plugins import current_host
 from core.policy import Actor, require
 from core.schools import trust_setting
-from plugins.transition import bundle, package, receiving, service
+from plugins.transition import bundle, package, receiving, transfers
 from plugins.transition.models import DownloadLink, ReceivedFile, TransferBundle, TransferEvent
 
 LINK_DEFAULT = {"days": 7}
@@ -46,17 +46,17 @@ def export_bundle(session: Session, actor: Actor, school_id: int, transfer_id: i
     """Seal the latest package for a school outside the trust (or resend it: a new
     passphrase and link; earlier links stop working). The passphrase and link are returned
     once and never stored."""
-    t = service.load(session, actor, school_id, transfer_id)
+    t = transfers.load(session, actor, school_id, transfer_id)
     if t.role != "sender":
         raise NotFound("transfer")
     t = t.transfer
-    if (ev := service.replayed(session, t, key)) is not None:
+    if (ev := transfers.replayed(session, t, key)) is not None:
         return Export(session.get(TransferBundle, ev.data["bundle_id"]), None, None, None)
     if t.status not in ("prepared", "failed", "sent", "viewed") or \
             (t.status in ("sent", "viewed") and t.route != "bundle"):
         raise ValidationError({"status": ["prepare the file before exporting it"]})
     kind = "sent" if t.status in ("prepared", "failed") else "resent"
-    pkg = service.packages_of(session, t)[-1]
+    pkg = transfers.packages_of(session, t)[-1]
     pupil = session.get(Pupil, t.pupil_id)
     sender = session.get(School, school_id)
     now = utcnow()
@@ -82,11 +82,25 @@ def export_bundle(session: Session, actor: Actor, school_id: int, transfer_id: i
     session.add(link)
     t.route = "bundle"
     session.flush()
-    service.add_event(session, t, kind, actor=actor, acting_school_id=school_id,
+    transfers.add_event(session, t, kind, actor=actor, acting_school_id=school_id,
                       package_id=pkg.id, key=key,
                       data={"route": "bundle", "bundle_id": b.id, "bundle_sha256": b.sha256,
                             "link_expires": link.expires_at.isoformat()})
     return Export(b, passphrase, token, link.expires_at)
+
+
+def sent_bundle(session: Session, actor: Actor, school_id: int, transfer_id: int,
+                bundle_id: int) -> TransferBundle:
+    """One exported bundle of a transfer, for the sending school's DSLs only. Audited."""
+    side = transfers.load(session, actor, school_id, transfer_id)
+    if side.role != "sender":
+        raise NotFound("bundle")
+    b = session.get(TransferBundle, bundle_id)
+    if b is None or b.transfer_id != transfer_id or b.school_id != school_id:
+        raise NotFound("bundle")
+    audit.record(session, "transition.bundle_read", actor=actor, object_type="transfer",
+                 object_id=transfer_id, school_id=school_id, detail={"bundle_id": b.id})
+    return b
 
 
 def _link(session: Session, token: str) -> DownloadLink:
@@ -94,7 +108,7 @@ def _link(session: Session, token: str) -> DownloadLink:
         link = session.scalar(select(DownloadLink).where(
             DownloadLink.token_hash == _hash_token(token or "")))
         live = link is not None and current_host().is_enabled(session, link.school_id,
-                                                              service.PLUGIN)
+                                                              transfers.PLUGIN)
     if not live:
         raise LinkRefused("This download link is not valid. Ask the sending school for a new "
                           "one.")
@@ -121,11 +135,11 @@ def take_link(session: Session, token: str) -> tuple[bytes, str]:
     with system_scope(session, "transition: one-time link download"):
         link.used_at = utcnow()
         b = session.get(TransferBundle, link.bundle_id)
-        t = session.get(service.Transfer, link.transfer_id)
+        t = session.get(transfers.Transfer, link.transfer_id)
         data = b.data
         session.flush()
     if t.status == "sent":
-        service.add_event(session, t, "viewed", actor=None, acting_school_id=None,
+        transfers.add_event(session, t, "viewed", actor=None, acting_school_id=None,
                           data={"via": "download link"})
     audit.record(session, "transition.link_used", object_type="transfer", object_id=t.id,
                  school_id=t.school_id, detail={"link_id": link.id})
@@ -175,11 +189,11 @@ def record_receipt(session: Session, actor: Actor, school_id: int, transfer_id: 
                    raw: bytes | str, key: str | None = None) -> TransferEvent:
     """The sender records the receipt the receiving instance gave: checked against the
     bundle's key and the package hash, then the transfer is confirmed and accepted."""
-    side = service.load(session, actor, school_id, transfer_id)
+    side = transfers.load(session, actor, school_id, transfer_id)
     if side.role != "sender":
         raise NotFound("transfer")
     t = side.transfer
-    if (ev := service.replayed(session, t, key)) is not None:
+    if (ev := transfers.replayed(session, t, key)) is not None:
         return ev
     try:
         receipt = json.loads(raw)
@@ -195,7 +209,7 @@ def record_receipt(session: Session, actor: Actor, school_id: int, transfer_id: 
         bundle.check_receipt(receipt, b.receipt_key)
     except bundle.BundleError as exc:
         raise ValidationError({"receipt": [str(exc)]}) from None
-    pkg = service.sent_package(session, t)
+    pkg = transfers.sent_package(session, t)
     if receipt["package_sha256"] != pkg.sha256:
         raise ValidationError({"receipt": ["confirms a different package from the one sent"]})
     if t.status not in ("sent", "viewed", "receipt_confirmed"):
@@ -205,7 +219,7 @@ def record_receipt(session: Session, actor: Actor, school_id: int, transfer_id: 
               "confirmed_by": receipt["received_by"], "receiving_school":
               receipt["receiving_school"], "received_at": receipt["received_at"]}
     if t.status != "receipt_confirmed":
-        service.add_event(session, t, "receipt_confirmed", actor=actor,
+        transfers.add_event(session, t, "receipt_confirmed", actor=actor,
                           acting_school_id=school_id, package_id=pkg.id, data=detail)
-    return service.add_event(session, t, "accepted", actor=actor, acting_school_id=school_id,
+    return transfers.add_event(session, t, "accepted", actor=actor, acting_school_id=school_id,
                              package_id=pkg.id, key=key, data={**detail, "receipt": receipt})

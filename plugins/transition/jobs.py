@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from core.db import SYSTEM, current_database
 from core.jobs import for_each_school_with
-from plugins.transition import deadlines_watch
+from plugins.transition import service
 
 
 def transfer_reminders(school_id: int) -> dict:
     """Remind, flag and chase for one school's transfers."""
     with current_database().transaction(SYSTEM) as s:
-        return deadlines_watch.reminders(s, school_id)
+        return service.reminders(s, school_id)
 
 
 def all_schools_reminders() -> list[str]:
     """Enqueue :func:`transfer_reminders` for every school with transition on."""
-    return for_each_school_with("transition", transfer_reminders)
+    return for_each_school_with(service.PLUGIN, transfer_reminders)

@@ -23,12 +23,12 @@ from core.models import Pupil, School
 from core.models.pupils import FLAGS
 from core.plugins import current_host
 from core.policy import Actor, require
-from plugins.transition import package, service
+from plugins.transition import package, transfers
 from plugins.transition.models import IncomingEvent, IncomingFile, ReceivedFile, TransferEvent
 
 
 def _receiver(session: Session, actor: Actor, school_id: int, transfer_id: int):
-    side = service.load(session, actor, school_id, transfer_id)
+    side = transfers.load(session, actor, school_id, transfer_id)
     if side.role != "receiver":
         raise NotFound("transfer")
     return side.transfer
@@ -38,17 +38,17 @@ def read_package(session: Session, actor: Actor, school_id: int, transfer_id: in
                  ) -> tuple[dict, str]:
     """The package as sent (parsed, and its hash), for either DSL team. The receiver's first
     look marks the transfer ``viewed``. Every read is audited."""
-    side = service.load(session, actor, school_id, transfer_id)
+    side = transfers.load(session, actor, school_id, transfer_id)
     t = side.transfer
     if side.role == "sender":
-        pkgs = service.packages_of(session, t)
+        pkgs = transfers.packages_of(session, t)
         if not pkgs:
             raise NotFound("package")
         pkg = pkgs[-1]
     else:
-        pkg = service.sent_package(session, t)
+        pkg = transfers.sent_package(session, t)
         if t.status == "sent":
-            service.add_event(session, t, "viewed", actor=actor, acting_school_id=school_id,
+            transfers.add_event(session, t, "viewed", actor=actor, acting_school_id=school_id,
                               package_id=pkg.id)
     with system_scope(session, "transition: package content"):
         content = pkg.content
@@ -62,13 +62,13 @@ def confirm_receipt(session: Session, actor: Actor, school_id: int, transfer_id:
                     key: str | None = None) -> TransferEvent:
     """The receiving DSL confirms the file arrived: who and when is the KCSIE confirmation."""
     t = _receiver(session, actor, school_id, transfer_id)
-    if (ev := service.replayed(session, t, key)) is not None:
+    if (ev := transfers.replayed(session, t, key)) is not None:
         return ev
     if t.status not in ("sent", "viewed"):
         raise ValidationError({"status": [f"this file is {t.status.replace('_', ' ')}: "
                                           "there is no receipt to confirm"]})
-    pkg = service.sent_package(session, t)
-    return service.add_event(session, t, "receipt_confirmed", actor=actor,
+    pkg = transfers.sent_package(session, t)
+    return transfers.add_event(session, t, "receipt_confirmed", actor=actor,
                              acting_school_id=school_id, package_id=pkg.id, key=key,
                              data={"sha256": pkg.sha256})
 
@@ -77,14 +77,14 @@ def reject(session: Session, actor: Actor, school_id: int, transfer_id: int, rea
            key: str | None = None) -> TransferEvent:
     """The receiving DSL refuses the file (the pupil is not joining them...), saying why."""
     t = _receiver(session, actor, school_id, transfer_id)
-    if (ev := service.replayed(session, t, key)) is not None:
+    if (ev := transfers.replayed(session, t, key)) is not None:
         return ev
     if t.status not in ("sent", "viewed", "receipt_confirmed"):
         raise ValidationError({"status": [f"a {t.status.replace('_', ' ')} file cannot be "
                                           "rejected"]})
     if not (reason or "").strip():
         raise ValidationError({"reason": ["say why the file is rejected"]})
-    return service.add_event(session, t, "rejected", actor=actor, acting_school_id=school_id,
+    return transfers.add_event(session, t, "rejected", actor=actor, acting_school_id=school_id,
                              reason=reason.strip(), key=key)
 
 
@@ -94,7 +94,7 @@ def accept(session: Session, actor: Actor, school_id: int, transfer_id: int, *,
     """Accept a confirmed file: the pupil appears on this school's roll, transferred in from
     the sender, with the history. One transaction; a retry returns the first result."""
     t = _receiver(session, actor, school_id, transfer_id)
-    pkg = service.sent_package(session, t)
+    pkg = transfers.sent_package(session, t)
     done = session.scalar(select(ReceivedFile).where(ReceivedFile.school_id == school_id,
                                                      ReceivedFile.package_sha256 == pkg.sha256))
     if done is not None:
@@ -108,7 +108,7 @@ def accept(session: Session, actor: Actor, school_id: int, transfer_id: int, *,
                             source="trust", sender_urn=sender.urn, sender_name=sender.name,
                             transfer_id=t.id, sender_pupil_id=t.pupil_id,
                             on_roll_from=on_roll_from, year_group=year_group)
-    service.add_event(session, t, "accepted", actor=actor, acting_school_id=school_id,
+    transfers.add_event(session, t, "accepted", actor=actor, acting_school_id=school_id,
                       package_id=pkg.id, key=key, data={"receiving_pupil_id": received.pupil_id})
     return received
 

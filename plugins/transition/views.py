@@ -16,43 +16,20 @@ import uuid
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from core import audit
 from core.calendar import london_today
 from core.errors import ValidationError
 from core.models import School
 from core.pupils import search_pupils
-from plugins.transition import cohort, deadlines, exchange, incoming, receiving, service
+from plugins.transition import service
 from plugins.transition.models import STATUS_LABELS
 from web import context
 
-bp = Blueprint("transition", __name__, template_folder="templates")
-BASE = "/schools/<int:school_id>/transition"
-TRANSFER = BASE + "/transfers/<int:transfer_id>"
-RULES = [
-    (BASE + "/", "index", ["GET"]),
-    (TRANSFER, "transfer", ["GET"]),
-    (TRANSFER + "/prepare", "prepare", ["POST"]),
-    (TRANSFER + "/send", "send", ["POST"]),
-    (TRANSFER + "/bundles/<int:bundle_id>", "bundle_file", ["GET"]),
-    (TRANSFER + "/failed", "failed", ["POST"]),
-    (TRANSFER + "/confirmation", "record_confirmation", ["POST"]),
-    (TRANSFER + "/confirm", "confirm", ["POST"]),
-    (TRANSFER + "/accept", "accept", ["POST"]),
-    (TRANSFER + "/reject", "reject", ["POST"]),
-    (BASE + "/cohort", "cohort_page", ["GET", "POST"]),
-    (BASE + "/import", "import_bundle", ["GET", "POST"]),
-    (BASE + "/received/<int:received_id>", "received", ["GET"]),
-    (BASE + "/received/<int:received_id>/receipt.json", "receipt", ["GET"]),
-    (BASE + "/incoming", "incoming_list", ["GET", "POST"]),
-    (BASE + "/incoming/<int:incoming_id>", "incoming_one", ["GET", "POST"]),
-    (BASE + "/incoming/<int:incoming_id>/attachments/<int:event_id>", "incoming_attachment",
-     ["GET"]),
-]
+bp = Blueprint("transition", __name__, url_prefix="/schools/<int:school_id>/transition",
+               template_folder="templates")
 # the download link: no school in the URL (it would tell a stranger which school sent a file);
 # the view finds the school from the token and checks the plugin is on there itself
 public_bp = Blueprint("transition_public", __name__, template_folder="templates")
 public_bp.checks_school_itself = True
-PUBLIC_RULES = [("/transition/download/<token>", "download", ["GET", "POST"])]
 
 
 def _school(school_id: int) -> School:
@@ -79,10 +56,10 @@ def _date(field: str) -> dt.date | None:
 
 def _render(name: str, **kw):
     return render_template(f"transition/{name}", labels=STATUS_LABELS, new_key=uuid.uuid4().hex,
-                           rule_labels=deadlines.RULE_LABELS, today=london_today(), **kw)
+                           rule_labels=service.RULE_LABELS, today=london_today(), **kw)
 
 
-@bp.route(RULES[0][0], methods=RULES[0][2])
+@bp.route("/", methods=["GET"])
 @login_required
 def index(school_id: int):
     school = _school(school_id)
@@ -90,10 +67,10 @@ def index(school_id: int):
     return _render("index.html", school=school,
                    outgoing=service.outgoing(s, a, school_id),
                    inbox=service.inbox(s, a, school_id),
-                   waiting=incoming.outstanding(s, school_id))
+                   waiting=service.incoming_outstanding(s, school_id))
 
 
-@bp.route(RULES[1][0], methods=RULES[1][2])
+@bp.route("/transfers/<int:transfer_id>", methods=["GET"])
 @login_required
 def transfer(school_id: int, transfer_id: int):
     school = _school(school_id)
@@ -105,7 +82,7 @@ def transfer(school_id: int, transfer_id: int):
     if side.role == "sender" and t.status in ("pending", "prepared", "failed"):
         sections = service.preview(s, a, school_id, t.id)
     if side.role == "receiver" or packages:
-        body, sha = receiving.read_package(s, a, school_id, t.id)
+        body, sha = service.read_package(s, a, school_id, t.id)
     return _render("transfer.html", school=school, side=side.role, t=t, body=body, sha=sha,
                    sections=sections, packages=packages, events=service.events_of(s, t),
                    in_trust=side.role == "sender" and service.in_trust_destination(s, t))
@@ -116,7 +93,7 @@ def _back(school_id: int, transfer_id: int):
                             transfer_id=transfer_id))
 
 
-@bp.route(RULES[2][0], methods=RULES[2][2])
+@bp.route("/transfers/<int:transfer_id>/prepare", methods=["POST"])
 @login_required
 def prepare(school_id: int, transfer_id: int):
     _school(school_id)
@@ -129,7 +106,7 @@ def prepare(school_id: int, transfer_id: int):
     return _back(school_id, transfer_id)
 
 
-@bp.route(RULES[3][0], methods=RULES[3][2])
+@bp.route("/transfers/<int:transfer_id>/send", methods=["POST"])
 @login_required
 def send(school_id: int, transfer_id: int):
     school = _school(school_id)
@@ -137,7 +114,7 @@ def send(school_id: int, transfer_id: int):
     if request.form.get("route") == "trust":
         service.send_in_trust(s, a, school_id, transfer_id, key=_key())
         return _back(school_id, transfer_id)
-    export = exchange.export_bundle(s, a, school_id, transfer_id, key=_key())
+    export = service.export_bundle(s, a, school_id, transfer_id, key=_key())
     if export.passphrase is None:  # a retried request: the secret was shown the first time
         return _back(school_id, transfer_id)
     link = url_for("transition_public.download", token=export.token,
@@ -146,24 +123,16 @@ def send(school_id: int, transfer_id: int):
                    transfer_id=transfer_id)
 
 
-@bp.route(RULES[4][0], methods=RULES[4][2])
+@bp.route("/transfers/<int:transfer_id>/bundles/<int:bundle_id>", methods=["GET"])
 @login_required
 def bundle_file(school_id: int, transfer_id: int, bundle_id: int):
     _school(school_id)
-    s, a = context.db(), context.actor()
-    side = service.load(s, a, school_id, transfer_id)
-    if side.role != "sender":
-        abort(404)
-    b = s.get(exchange.TransferBundle, bundle_id)
-    if b is None or b.transfer_id != transfer_id or b.school_id != school_id:
-        abort(404)
-    audit.record(s, "transition.bundle_read", actor=a, object_type="transfer",
-                 object_id=transfer_id, school_id=school_id, detail={"bundle_id": b.id})
+    b = service.sent_bundle(context.db(), context.actor(), school_id, transfer_id, bundle_id)
     return send_file(io.BytesIO(b.data), mimetype="application/octet-stream",
                      as_attachment=True, download_name=f"transfer-{transfer_id}.matbundle")
 
 
-@bp.route(RULES[5][0], methods=RULES[5][2])
+@bp.route("/transfers/<int:transfer_id>/failed", methods=["POST"])
 @login_required
 def failed(school_id: int, transfer_id: int):
     _school(school_id)
@@ -172,14 +141,14 @@ def failed(school_id: int, transfer_id: int):
     return _back(school_id, transfer_id)
 
 
-@bp.route(RULES[6][0], methods=RULES[6][2])
+@bp.route("/transfers/<int:transfer_id>/confirmation", methods=["POST"])
 @login_required
 def record_confirmation(school_id: int, transfer_id: int):
     _school(school_id)
     s, a = context.db(), context.actor()
     upload = request.files.get("receipt")
     if upload and upload.filename:
-        exchange.record_receipt(s, a, school_id, transfer_id, upload.read(), key=_key())
+        service.record_receipt(s, a, school_id, transfer_id, upload.read(), key=_key())
     else:
         service.record_confirmation(
             s, a, school_id, transfer_id, confirmed_by=request.form.get("confirmed_by", ""),
@@ -187,51 +156,51 @@ def record_confirmation(school_id: int, transfer_id: int):
     return _back(school_id, transfer_id)
 
 
-@bp.route(RULES[7][0], methods=RULES[7][2])
+@bp.route("/transfers/<int:transfer_id>/confirm", methods=["POST"])
 @login_required
 def confirm(school_id: int, transfer_id: int):
     _school(school_id)
-    receiving.confirm_receipt(context.db(), context.actor(), school_id, transfer_id,
-                              key=_key())
+    service.confirm_receipt(context.db(), context.actor(), school_id, transfer_id,
+                            key=_key())
     return _back(school_id, transfer_id)
 
 
-@bp.route(RULES[8][0], methods=RULES[8][2])
+@bp.route("/transfers/<int:transfer_id>/accept", methods=["POST"])
 @login_required
 def accept(school_id: int, transfer_id: int):
     _school(school_id)
     yg = (request.form.get("year_group") or "").strip()
     if yg and not yg.lstrip("-").isdigit():
         raise ValidationError({"year_group": ["must be a whole number"]})
-    rf = receiving.accept(context.db(), context.actor(), school_id, transfer_id,
-                          on_roll_from=_date("on_roll_from"),
-                          year_group=int(yg) if yg else None, key=_key())
+    rf = service.accept(context.db(), context.actor(), school_id, transfer_id,
+                        on_roll_from=_date("on_roll_from"),
+                        year_group=int(yg) if yg else None, key=_key())
     return redirect(url_for("transition.received", school_id=school_id, received_id=rf.id))
 
 
-@bp.route(RULES[9][0], methods=RULES[9][2])
+@bp.route("/transfers/<int:transfer_id>/reject", methods=["POST"])
 @login_required
 def reject(school_id: int, transfer_id: int):
     _school(school_id)
-    receiving.reject(context.db(), context.actor(), school_id, transfer_id,
-                     request.form.get("reason", ""), key=_key())
+    service.reject(context.db(), context.actor(), school_id, transfer_id,
+                   request.form.get("reason", ""), key=_key())
     return redirect(url_for("transition.index", school_id=school_id))
 
 
-@bp.route(RULES[10][0], methods=RULES[10][2])
+@bp.route("/cohort", methods=["GET", "POST"])
 @login_required
 def cohort_page(school_id: int):
     school = _school(school_id)
     s, a = context.db(), context.actor()
     result = None
     if request.method == "POST":
-        result = cohort.prepare_cohort(s, a, school_id, request.form.get("covering_note", ""),
-                                       send=request.form.get("send") == "yes")
-    return _render("cohort.html", school=school, leavers=cohort.year6_leavers(s, school_id),
+        result = service.prepare_cohort(s, a, school_id, request.form.get("covering_note", ""),
+                                        send=request.form.get("send") == "yes")
+    return _render("cohort.html", school=school, leavers=service.year6_leavers(s, school_id),
                    result=result)
 
 
-@bp.route(RULES[11][0], methods=RULES[11][2])
+@bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_bundle(school_id: int):
     school = _school(school_id)
@@ -239,27 +208,27 @@ def import_bundle(school_id: int):
         upload = request.files.get("bundle")
         if not upload or not upload.filename:
             raise ValidationError({"bundle": ["choose the bundle file"]})
-        rf = exchange.import_bundle(context.db(), context.actor(), upload.read(),
-                                    request.form.get("passphrase", ""), school_id=school_id,
-                                    on_roll_from=_date("on_roll_from"))
+        rf = service.import_bundle(context.db(), context.actor(), upload.read(),
+                                   request.form.get("passphrase", ""), school_id=school_id,
+                                   on_roll_from=_date("on_roll_from"))
         return redirect(url_for("transition.received", school_id=school_id,
                                 received_id=rf.id))
     return _render("import.html", school=school)
 
 
-@bp.route(RULES[12][0], methods=RULES[12][2])
+@bp.route("/received/<int:received_id>", methods=["GET"])
 @login_required
 def received(school_id: int, received_id: int):
     school = _school(school_id)
-    row, body = receiving.read_received(context.db(), context.actor(), school_id, received_id)
+    row, body = service.read_received(context.db(), context.actor(), school_id, received_id)
     return _render("received.html", school=school, row=row, body=body)
 
 
-@bp.route(RULES[13][0], methods=RULES[13][2])
+@bp.route("/received/<int:received_id>/receipt.json", methods=["GET"])
 @login_required
 def receipt(school_id: int, received_id: int):
     _school(school_id)
-    row, _ = receiving.read_received(context.db(), context.actor(), school_id, received_id)
+    row, _ = service.read_received(context.db(), context.actor(), school_id, received_id)
     if not row.receipt:
         abort(404)
     return send_file(io.BytesIO(json.dumps(row.receipt, indent=2, sort_keys=True).encode()),
@@ -267,7 +236,7 @@ def receipt(school_id: int, received_id: int):
                      download_name=f"receipt-{row.package_sha256[:12]}.json")
 
 
-@bp.route(RULES[14][0], methods=RULES[14][2])
+@bp.route("/incoming", methods=["GET", "POST"])
 @login_required
 def incoming_list(school_id: int):
     school = _school(school_id)
@@ -276,54 +245,55 @@ def incoming_list(school_id: int):
         pid = (request.form.get("pupil_id") or "").strip()
         if not pid.isdigit():
             raise ValidationError({"pupil_id": ["choose a pupil"]})
-        incoming.expect(s, a, school_id, int(pid), request.form.get("previous_school", ""),
-                        request.form.get("previous_urn"))
+        service.expect_incoming(s, a, school_id, int(pid), request.form.get("previous_school", ""),
+                                request.form.get("previous_urn"))
         return redirect(url_for("transition.incoming_list", school_id=school_id))
-    return _render("incoming.html", school=school, waiting=incoming.outstanding(s, school_id),
+    return _render("incoming.html", school=school,
+                   waiting=service.incoming_outstanding(s, school_id),
                    pupils=search_pupils(s, a, school_id, request.args.get("q", ""), limit=50))
 
 
-@bp.route(RULES[15][0], methods=RULES[15][2])
+@bp.route("/incoming/<int:incoming_id>", methods=["GET", "POST"])
 @login_required
 def incoming_one(school_id: int, incoming_id: int):
     school = _school(school_id)
     s, a = context.db(), context.actor()
     if request.method == "POST":
         if request.form.get("action") == "chase":
-            incoming.chase(s, a, school_id, incoming_id, request.form.get("note", ""))
+            service.chase_incoming(s, a, school_id, incoming_id, request.form.get("note", ""))
         else:
             f = request.files.get("attachment")
             data = f.read() if f and f.filename else None
-            incoming.record_received(s, a, school_id, incoming_id,
-                                     method=request.form.get("method", ""),
-                                     note=request.form.get("note", ""),
-                                     filename=f.filename if data else None,
-                                     content_type=f.mimetype if data else None, data=data)
+            service.record_incoming_received(
+                s, a, school_id, incoming_id, method=request.form.get("method", ""),
+                note=request.form.get("note", ""), filename=f.filename if data else None,
+                content_type=f.mimetype if data else None, data=data)
         return redirect(url_for("transition.incoming_one", school_id=school_id,
                                 incoming_id=incoming_id))
-    row, events = incoming.history(s, a, school_id, incoming_id)
+    row, events = service.incoming_history(s, a, school_id, incoming_id)
     return _render("incoming_one.html", school=school, row=row, events=events,
-                   methods=incoming.METHODS)
+                   methods=service.INCOMING_METHODS)
 
 
-@bp.route(RULES[16][0], methods=RULES[16][2])
+@bp.route("/incoming/<int:incoming_id>/attachments/<int:event_id>", methods=["GET"])
 @login_required
 def incoming_attachment(school_id: int, incoming_id: int, event_id: int):
     _school(school_id)
-    ev = incoming.attachment(context.db(), context.actor(), school_id, incoming_id, event_id)
+    ev = service.incoming_attachment(context.db(), context.actor(), school_id, incoming_id,
+                                     event_id)
     return send_file(io.BytesIO(ev.data), mimetype=ev.content_type, as_attachment=True,
                      download_name=ev.filename or "file")
 
 
-@public_bp.route(PUBLIC_RULES[0][0], methods=PUBLIC_RULES[0][2])
+@public_bp.route("/transition/download/<token>", methods=["GET", "POST"])
 def download(token: str):
     s = context.db()
     try:
-        link = exchange.check_link(s, token)
+        link = service.check_link(s, token)
         if request.method == "POST":
-            data, name = exchange.take_link(s, token)
+            data, name = service.take_link(s, token)
             return send_file(io.BytesIO(data), mimetype="application/octet-stream",
                              as_attachment=True, download_name=name)
-    except exchange.LinkRefused as exc:
+    except service.LinkRefused as exc:
         return render_template("error.html", code=410, message=str(exc)), 410
     return _render("download.html", expires_at=link.expires_at)

@@ -20,7 +20,7 @@ from core import accounts, pupils
 from core.calendar import london_today
 from core.models import Pupil
 from core.models.host import AuditEntry
-from plugins.transition import exchange, incoming, receiving, service
+from plugins.transition import service
 from plugins.transition.models import (DownloadLink, IncomingEvent, IncomingFile, ReceivedFile,
                                        Transfer, TransferBundle, TransferEvent, TransferPackage)
 from tests.transition.conftest import acting
@@ -70,14 +70,14 @@ def _sent(db, w):
 def _exported(db, w, urn):
     tid = _prepared(db, w, urn)
     with acting(db, w["dsl_s"]) as s:
-        export = exchange.export_bundle(s, w["dsl_s"], w["sender"].id, tid)
+        export = service.export_bundle(s, w["dsl_s"], w["sender"].id, tid)
         return tid, export.bundle.id, export.bundle.data, export.passphrase
 
 
 def _awaited(db, w):
     with acting(db, w["dsl_r"]) as s:
-        return incoming.expect(s, w["dsl_r"], w["receiver"].id, w["newcomer"].id,
-                               "Harbourside Juniors").id
+        return service.expect_incoming(s, w["dsl_r"], w["receiver"].id, w["newcomer"].id,
+                                       "Harbourside Juniors").id
 
 
 T = "/schools/{school}/transition/transfers/"
@@ -117,7 +117,7 @@ def setup_bundle_file(db, w):
 def setup_accept(db, w):
     tid = _sent(db, w)
     with acting(db, w["dsl_r"]) as s:
-        receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
+        service.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
     return Case("receiver", "POST", f"{T}{tid}/accept", 302, "transition_received_files",
                 form={"on_roll_from": "2026-11-16", "key": "k1"})
 
@@ -164,9 +164,9 @@ def setup_incoming_one_get(db, w):
 def setup_incoming_attachment(db, w):
     iid = _awaited(db, w)
     with acting(db, w["dsl_r"]) as s:
-        ev = incoming.record_received(s, w["dsl_r"], w["receiver"].id, iid,
-                                      method="secure_email", filename="file.pdf",
-                                      content_type="application/pdf", data=ATTACHMENT)
+        ev = service.record_incoming_received(s, w["dsl_r"], w["receiver"].id, iid,
+                                              method="secure_email", filename="file.pdf",
+                                              content_type="application/pdf", data=ATTACHMENT)
         eid = ev.id
     return Case("receiver", "GET", f"{B}/incoming/{iid}/attachments/{eid}", 200,
                 "audit_entries", secret=ATTACHMENT)
@@ -175,8 +175,8 @@ def setup_incoming_attachment(db, w):
 def setup_receipt(db, w):
     _, _, data, passphrase = _exported(db, w, w["receiver"].urn)
     with acting(db, w["dsl_r"]) as s:
-        rf = exchange.import_bundle(s, w["dsl_r"], data, passphrase,
-                                    school_id=w["receiver"].id)
+        rf = service.import_bundle(s, w["dsl_r"], data, passphrase,
+                                   school_id=w["receiver"].id)
         rid, sha = rf.id, rf.receipt["receipt_sha256"]
     return Case("receiver", "GET", f"{B}/received/{rid}/receipt.json", 200, "audit_entries",
                 secret=sha.encode())

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core import pupils
 from core.cli import cli
 from core.models import JobRun, Pupil
-from plugins.transition import exchange, jobs, service
+from plugins.transition import jobs, service
 from plugins.transition.cli import transition
 from plugins.transition.models import Transfer
 
@@ -20,7 +20,7 @@ def _bundle_for(db, w, urn):
                          "Moved", urn)
         tid = s.scalar(select(Transfer.id).where(Transfer.pupil_id == w["pupil"].id))
         service.prepare(s, w["dsl_s"], w["sender"].id, tid, covering_note="n")
-        export = exchange.export_bundle(s, w["dsl_s"], w["sender"].id, tid)
+        export = service.export_bundle(s, w["dsl_s"], w["sender"].id, tid)
     return export.bundle.data, export.passphrase
 
 

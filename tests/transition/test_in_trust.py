@@ -12,7 +12,7 @@ from core import concerns, pupils
 from core.chronology import pupil_chronology
 from core.errors import ValidationError
 from core.models import AuditEntry, Pupil, PupilFlag
-from plugins.transition import package, receiving, service
+from plugins.transition import package, service
 from plugins.transition.models import ReceivedFile, Transfer, TransferEvent, TransferPackage
 
 LEFT = dt.date(2026, 11, 11)  # a Wednesday in term
@@ -60,17 +60,17 @@ def test_round_trip_send_confirm_accept(db, world):
     with acting(db, w["dsl_r"]) as s:
         inbox = service.inbox(s, w["dsl_r"], w["receiver"].id)
         assert [t.id for t in inbox] == [tid]
-        body, sha = receiving.read_package(s, w["dsl_r"], w["receiver"].id, tid)
+        body, sha = service.read_package(s, w["dsl_r"], w["receiver"].id, tid)
         assert body["pupil"]["last_name"] == "Okafor" and body["covering_note"] == "Please call me."
         assert s.get(Transfer, tid).status == "viewed"
         with pytest.raises(ValidationError) as exc, s.begin_nested():
-            receiving.accept(s, w["dsl_r"], w["receiver"].id, tid)
+            service.accept(s, w["dsl_r"], w["receiver"].id, tid)
         assert "confirm receipt" in str(exc.value)
-        ev = receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid, key="conf-1")
+        ev = service.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid, key="conf-1")
         assert (ev.kind, ev.user_id, ev.acting_school_id) == \
             ("receipt_confirmed", w["dsl_r"].user_id, w["receiver"].id)
-        rf = receiving.accept(s, w["dsl_r"], w["receiver"].id, tid,
-                              on_roll_from=dt.date(2026, 11, 16), key="acc-1")
+        rf = service.accept(s, w["dsl_r"], w["receiver"].id, tid,
+                            on_roll_from=dt.date(2026, 11, 16), key="acc-1")
         new_id = rf.pupil_id
     with acting(db, w["dsl_r"]) as s:
         new = s.get(Pupil, new_id)
@@ -114,10 +114,10 @@ def test_retried_steps_do_not_apply_twice(db, world):
         e1 = service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid, key="k2")
         assert service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid, key="k2").id == e1.id
     with acting(db, w["dsl_r"]) as s:
-        receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid, key="k3")
-        receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid, key="k3")
-        a = receiving.accept(s, w["dsl_r"], w["receiver"].id, tid, key="k4")
-        b = receiving.accept(s, w["dsl_r"], w["receiver"].id, tid, key="k4")
+        service.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid, key="k3")
+        service.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid, key="k3")
+        a = service.accept(s, w["dsl_r"], w["receiver"].id, tid, key="k4")
+        b = service.accept(s, w["dsl_r"], w["receiver"].id, tid, key="k4")
         assert a.id == b.id
     with acting(db) as s:
         assert s.scalar(select(TransferPackage.id).where(TransferPackage.transfer_id == tid)
@@ -140,8 +140,8 @@ def test_senders_copy_is_read_only_after_acceptance(db, world):
         service.prepare(s, w["dsl_s"], w["sender"].id, tid, covering_note="n")
         service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid)
     with acting(db, w["dsl_r"]) as s:
-        receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
-        receiving.accept(s, w["dsl_r"], w["receiver"].id, tid)
+        service.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
+        service.accept(s, w["dsl_r"], w["receiver"].id, tid)
     with acting(db, w["dsl_s"]) as s:
         with pytest.raises(ValidationError) as exc, s.begin_nested():
             concerns.add_entry(s, w["dsl_s"], w["sender"].id, w["concern"].id, "note",
@@ -195,14 +195,14 @@ def test_reject_needs_a_reason_and_ends_the_transfer(db, world):
         service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid)
     with acting(db, w["dsl_r"]) as s:
         with pytest.raises(ValidationError), s.begin_nested():
-            receiving.reject(s, w["dsl_r"], w["receiver"].id, tid, "  ")
-        ev = receiving.reject(s, w["dsl_r"], w["receiver"].id, tid, "Pupil never joined us")
+            service.reject(s, w["dsl_r"], w["receiver"].id, tid, "  ")
+        ev = service.reject(s, w["dsl_r"], w["receiver"].id, tid, "Pupil never joined us")
         assert ev.reason == "Pupil never joined us"
         # the receiver's own session cannot see the sender's transfer row at all
         s.expunge_all()
         assert s.get(Transfer, tid) is None
         with pytest.raises(ValidationError), s.begin_nested():
-            receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
+            service.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
     with acting(db) as s:
         assert s.get(Transfer, tid).status == "rejected"
 
@@ -226,8 +226,8 @@ def test_a_pupil_moving_on_again_takes_the_earlier_file(db, world, make_school):
         service.prepare(s, w["dsl_s"], w["sender"].id, tid, covering_note="n")
         service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid)
     with acting(db, w["dsl_r"]) as s:
-        receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
-        rf = receiving.accept(s, w["dsl_r"], w["receiver"].id, tid)
+        service.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
+        rf = service.accept(s, w["dsl_r"], w["receiver"].id, tid)
         sections = {sec.id: sec for sec in package.gather_sections(s, w["receiver"].id,
                                                                    rf.pupil_id)}
     earlier = [sec for sec in sections.values() if sec.plugin == "transition"]
@@ -281,7 +281,7 @@ def test_an_accept_interrupted_half_way_leaves_nothing_and_can_be_retried(db, wo
         service.prepare(s, w["dsl_s"], w["sender"].id, tid, covering_note="n")
         service.send_in_trust(s, w["dsl_s"], w["sender"].id, tid)
     with acting(db, w["dsl_r"]) as s:
-        receiving.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
+        service.confirm_receipt(s, w["dsl_r"], w["receiver"].id, tid)
     crashing = make_host(load_entry_points=False,
                          extra=[("transition", plugins.transition), ("crash", Crash())])
     with acting(db) as s:
@@ -290,7 +290,7 @@ def test_an_accept_interrupted_half_way_leaves_nothing_and_can_be_retried(db, wo
     try:
         with acting(db, w["dsl_r"]) as s:
             with pytest.raises(RuntimeError), s.begin_nested():
-                receiving.accept(s, w["dsl_r"], w["receiver"].id, tid, key="acc")
+                service.accept(s, w["dsl_r"], w["receiver"].id, tid, key="acc")
     finally:
         use_host(host)
     with acting(db) as s:
@@ -298,7 +298,7 @@ def test_an_accept_interrupted_half_way_leaves_nothing_and_can_be_retried(db, wo
         assert s.scalars(select(ReceivedFile)).all() == []
         assert s.get(Transfer, tid).status == "receipt_confirmed"
     with acting(db, w["dsl_r"]) as s:
-        rf = receiving.accept(s, w["dsl_r"], w["receiver"].id, tid, key="acc")
+        rf = service.accept(s, w["dsl_r"], w["receiver"].id, tid, key="acc")
     with acting(db) as s:
         assert s.get(Transfer, tid).status == "accepted"
         assert [p.id for p in s.scalars(select(Pupil).where(

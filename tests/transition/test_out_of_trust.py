@@ -16,8 +16,7 @@ from core.errors import ValidationError
 from core.models import Pupil, PupilFlag, School
 from core.plugins import current_host
 from core.policy import actor_for
-from plugins.transition import bundle, exchange, service
-from plugins.transition.deadlines_watch import reminders
+from plugins.transition import bundle, service
 from plugins.transition.models import DownloadLink, ReceivedFile, Transfer, TransferEvent
 
 ELSEWHERE = "700123"  # a school on another instance of the platform
@@ -34,8 +33,8 @@ def _sealed(db, w):
         service.prepare(s, w["dsl_s"], w["sender"].id, t.id, covering_note="Call me.")
         with pytest.raises(ValidationError), s.begin_nested():
             service.send_in_trust(s, w["dsl_s"], w["sender"].id, t.id)
-        export = exchange.export_bundle(s, w["dsl_s"], w["sender"].id, t.id, key="exp-1")
-        again = exchange.export_bundle(s, w["dsl_s"], w["sender"].id, t.id, key="exp-1")
+        export = service.export_bundle(s, w["dsl_s"], w["sender"].id, t.id, key="exp-1")
+        again = service.export_bundle(s, w["dsl_s"], w["sender"].id, t.id, key="exp-1")
         assert again.passphrase is None and again.bundle.id == export.bundle.id
         return t.id, export.passphrase, export.token, export.bundle.data
 
@@ -61,12 +60,12 @@ def test_bundle_round_trip_between_two_databases(db, world, elsewhere):
     db2, school2, dsl2 = elsewhere
     tid, passphrase, token, data = _sealed(db, w)
     with acting(db) as s:  # the link gives exactly the bundle, once
-        taken, name = exchange.take_link(s, token)
+        taken, name = service.take_link(s, token)
         assert taken == data and name.endswith(".matbundle")
         assert s.get(Transfer, tid).status == "viewed"
     with acting(db2, dsl2) as s2:
-        rf = exchange.import_bundle(s2, dsl2, taken, passphrase.lower().replace("-", " "))
-        again = exchange.import_bundle(s2, dsl2, taken, passphrase)
+        rf = service.import_bundle(s2, dsl2, taken, passphrase.lower().replace("-", " "))
+        again = service.import_bundle(s2, dsl2, taken, passphrase)
         assert again.id == rf.id  # a retried import applies nothing twice
         receipt = rf.receipt
         pupil = s2.get(Pupil, rf.pupil_id)
@@ -85,9 +84,9 @@ def test_bundle_round_trip_between_two_databases(db, world, elsewhere):
     with acting(db, w["dsl_s"]) as s:
         forged = dict(receipt, received_by="Someone else")
         with pytest.raises(ValidationError) as exc, s.begin_nested():
-            exchange.record_receipt(s, w["dsl_s"], w["sender"].id, tid, json.dumps(forged))
+            service.record_receipt(s, w["dsl_s"], w["sender"].id, tid, json.dumps(forged))
         assert "signature" in str(exc.value)
-        exchange.record_receipt(s, w["dsl_s"], w["sender"].id, tid, json.dumps(receipt))
+        service.record_receipt(s, w["dsl_s"], w["sender"].id, tid, json.dumps(receipt))
     with acting(db) as s:
         kinds = [e.kind for e in s.scalars(select(TransferEvent).where(
             TransferEvent.transfer_id == tid).order_by(TransferEvent.id))]
@@ -131,13 +130,13 @@ def test_wrong_passphrase_and_foreign_files_are_refused(db, world, elsewhere):
     _, passphrase, _, data = _sealed(db, world)
     with acting(db2, dsl2) as s2:
         with pytest.raises(ValidationError) as exc, s2.begin_nested():
-            exchange.import_bundle(s2, dsl2, data, "WRONG-PASS-PHRA-SE00")
+            service.import_bundle(s2, dsl2, data, "WRONG-PASS-PHRA-SE00")
         assert "Wrong passphrase" in exc.value.errors["bundle"][0]
         with pytest.raises(ValidationError) as exc, s2.begin_nested():
-            exchange.import_bundle(s2, dsl2, b"%PDF-1.4 not a bundle", passphrase)
+            service.import_bundle(s2, dsl2, b"%PDF-1.4 not a bundle", passphrase)
         assert "not a transfer bundle" in exc.value.errors["bundle"][0]
         with pytest.raises(ValidationError) as exc, s2.begin_nested():
-            exchange.import_bundle(s2, dsl2, _tamper(data, _flip_ciphertext), passphrase)
+            service.import_bundle(s2, dsl2, _tamper(data, _flip_ciphertext), passphrase)
         assert "altered" in exc.value.errors["bundle"][0]
     with acting(db2) as s2:  # nothing half-applied
         assert s2.scalars(select(Pupil)).all() == []
@@ -151,20 +150,20 @@ def test_bundle_for_another_school_is_refused(db, world, elsewhere):
     _, passphrase, _, data = _sealed(db, world)
     with acting(db2, dsl2) as s2:
         with pytest.raises(ValidationError) as exc, s2.begin_nested():
-            exchange.import_bundle(s2, dsl2, data, passphrase, school_id=other_id)
+            service.import_bundle(s2, dsl2, data, passphrase, school_id=other_id)
         assert "700123" in exc.value.errors["bundle"][0]
 
 
 def test_link_used_twice_is_refused(db, world):
     _, _, token, _ = _sealed(db, world)
     with acting(db) as s:
-        exchange.take_link(s, token)
+        service.take_link(s, token)
     with acting(db) as s:
-        with pytest.raises(exchange.LinkRefused) as exc:
-            exchange.take_link(s, token)
+        with pytest.raises(service.LinkRefused) as exc:
+            service.take_link(s, token)
         assert "already used" in str(exc.value)
-        with pytest.raises(exchange.LinkRefused) as exc:
-            exchange.check_link(s, token + "x")
+        with pytest.raises(service.LinkRefused) as exc:
+            service.check_link(s, token + "x")
         assert "not valid" in str(exc.value)
 
 
@@ -174,24 +173,24 @@ def test_expired_link_is_refused_and_the_send_marked_failed(db, world):
         link = s.scalar(select(DownloadLink).where(DownloadLink.transfer_id == tid))
         link.expires_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
     with acting(db) as s:
-        with pytest.raises(exchange.LinkRefused) as exc:
-            exchange.take_link(s, token)
+        with pytest.raises(service.LinkRefused) as exc:
+            service.take_link(s, token)
         assert "expired" in str(exc.value)
-        assert reminders(s, world["sender"].id)["failed"] == 1
-        assert reminders(s, world["sender"].id)["failed"] == 0  # idempotent
+        assert service.reminders(s, world["sender"].id)["failed"] == 1
+        assert service.reminders(s, world["sender"].id)["failed"] == 0  # idempotent
         assert s.get(Transfer, tid).status == "failed"
     with acting(db, world["dsl_s"]) as s:  # failed: send again with a new link
-        export = exchange.export_bundle(s, world["dsl_s"], world["sender"].id, tid)
+        export = service.export_bundle(s, world["dsl_s"], world["sender"].id, tid)
         assert export.token != token and s.get(Transfer, tid).status == "sent"
 
 
 def test_resend_replaces_the_earlier_link(db, world):
     tid, _, token, _ = _sealed(db, world)
     with acting(db, world["dsl_s"]) as s:
-        exchange.export_bundle(s, world["dsl_s"], world["sender"].id, tid)
+        service.export_bundle(s, world["dsl_s"], world["sender"].id, tid)
     with acting(db) as s:
-        with pytest.raises(exchange.LinkRefused) as exc:
-            exchange.take_link(s, token)
+        with pytest.raises(service.LinkRefused) as exc:
+            service.take_link(s, token)
         assert "replaced" in str(exc.value)
 
 
