@@ -31,3 +31,10 @@ def mat_transfer_sections(session, school_id, pupil_id):
     from core.chronology import core_transfer_sections
 
     return core_transfer_sections(session, school_id, pupil_id)
+
+
+@hookimpl
+def mat_register_actions():
+    from core.default_actions import CORE_ACTIONS
+
+    return list(CORE_ACTIONS)

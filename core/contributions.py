@@ -4,7 +4,58 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
+
+
+def _roles(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):  # "dsl" would otherwise become {"d", "s", "l"}
+        raise TypeError("roles are a collection of role names, not one string")
+    return frozenset(value)
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a person may be allowed to do, declared through ``mat_register_actions`` and
+    decided only by :func:`core.policy.can`.
+
+    A school action (``trust_level=False``) is granted by a role in the school
+    (``school_roles``) or a role in the school's trust (``trust_roles``); a trust action is
+    granted by ``trust_roles`` in that trust only. ``mfa`` refuses it to anyone who has not
+    given their second factor in this sign-in, whatever their roles.
+    """
+
+    plugin: str
+    name: str
+    school_roles: frozenset[str] = frozenset()
+    trust_roles: frozenset[str] = frozenset()
+    mfa: bool = False
+    trust_level: bool = False
+    description: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "school_roles", _roles(self.school_roles))
+        object.__setattr__(self, "trust_roles", _roles(self.trust_roles))
+        if self.trust_level and self.school_roles:
+            raise ValueError(f"trust action {self.name!r} cannot be granted by school roles")
+
+
+@dataclass(frozen=True)
+class ObjectCheck:
+    """One more way to be granted a school action, decided against the data rather than roles
+    (Encompass: "a key adult of this school"). Declared through ``mat_register_actions`` by the
+    plugin that owns the action, and consulted by :func:`core.policy.can` only when the roles
+    have not already granted it, only after the action's second-factor rule, and only when the
+    caller passes a ``session``.
+
+    ``check(session, actor, school_id, obj)`` returns True to allow; ``obj`` is whatever the
+    caller passed as ``obj=`` (``None`` for a school-wide question). It must not raise for a
+    refusal: answer False and the policy turns that into a 404.
+    """
+
+    plugin: str
+    action: str
+    check: Callable[[Any, Any, int, Any], bool]
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -16,9 +67,22 @@ class PluginInfo:
 
 @dataclass(frozen=True)
 class BlueprintContribution:
+    """A blueprint and what the web layer must know to mount and guard it.
+
+    ``api``: a flask-smorest ``Blueprint`` mounted under ``/api/v1`` (else a Flask page
+    blueprint). ``checks_school_itself``: its URLs name no ``school_id`` (a police intake routed
+    by the school named in the body, a download link routed by its token), so the web layer
+    lets the request through and the view resolves the school and checks the plugin is on
+    there itself; otherwise a URL without ``school_id``, or for a school where the plugin is
+    off, answers 404. ``authenticates_itself``: an API blueprint for machine clients with
+    credentials of their own, answering 401 itself; the API's other walls still stand.
+    """
+
     plugin: str
     blueprint: Any
     api: bool = False
+    checks_school_itself: bool = False
+    authenticates_itself: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,14 @@ The small result types (``Panel``, ``Metric``...) live in :mod:`core.contributio
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:  # annotations only: this module imports nothing of the platform at run time
+    from core.contributions import (Action, BlueprintContribution, NavLink, ObjectCheck,
+                                    PluginInfo)
+    from core.policy import Actor
 
 PROJECT = "mat"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -19,7 +24,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # --- plugin description and app assembly ---------------------------------------------------
 
 @hookspec
-def mat_plugin_info() -> Any:
+def mat_plugin_info() -> PluginInfo:
     """Describe the plugin: called once when the plugin host is built.
 
     Returns a :class:`core.contributions.PluginInfo` (name, label, description). The name is the
@@ -28,13 +33,31 @@ def mat_plugin_info() -> Any:
 
 
 @hookspec
-def mat_blueprints() -> list[Any]:
+def mat_register_actions() -> list[Action | ObjectCheck]:
+    """Declare the plugin's access actions: called once per plugin host, the first time
+    :func:`core.policy.can` asks about any action (not per school: a plugin switched off for a
+    school is refused there by the web layer's 404, not by the policy).
+
+    Returns a list of :class:`core.contributions.Action` (name, the school and trust roles that
+    grant it, whether the second factor is required, whether it is a trust action) and
+    :class:`core.contributions.ObjectCheck` (a predicate ``check(session, actor, school_id,
+    obj)`` that may grant one of the plugin's own school actions when the roles do not, e.g.
+    "a key adult of this school"). Core's own actions come through this hook too, from the
+    built-in ``core`` plugin. An action name registered twice fails when the host is built.
+    """
+
+
+@hookspec
+def mat_blueprints() -> list[BlueprintContribution]:
     """Contribute Flask blueprints: called once while the web app is assembled.
 
     Returns a list of :class:`core.contributions.BlueprintContribution`. Page blueprints take
     ``/schools/<int:school_id>/<plugin>/...`` URLs, API blueprints (``api=True``, flask-smorest
     ``Blueprint``) take ``/api/v1/schools/<int:school_id>/<plugin>/...``; the web layer answers
-    404 for a school where the owning plugin is off.
+    404 for a school where the owning plugin is off. What a blueprint does for itself is said
+    in its contribution, never as an attribute set on the blueprint: ``checks_school_itself``
+    (no ``school_id`` in its URLs: the view finds the school and checks the plugin is on) and
+    ``authenticates_itself`` (an API for machine clients with credentials of their own).
     """
 
 
@@ -53,10 +76,14 @@ def mat_recurring_jobs() -> list[Any]:
 
 
 @hookspec
-def mat_nav_links(session: Any, school_id: int) -> list[Any]:
-    """Contribute links to a school's navigation: called per school page render (school-scoped).
+def mat_nav_links(session: Any, school_id: int, actor: Actor) -> list[NavLink]:
+    """Contribute links to a school's navigation: called per school page render (school-scoped),
+    only for someone the policy lets see the school (``school.view``).
 
-    Returns a list of :class:`core.contributions.NavLink`.
+    ``session`` is the tenant-scoped session, ``actor`` the :class:`core.policy.Actor` viewing
+    the page. Returns a list of :class:`core.contributions.NavLink`, and only the links whose
+    page the policy allows this actor (ask ``core.policy.can(actor, <the page's action>,
+    school_id, session=session)``): a link to a page that would answer 404 is not shown.
     """
 
 

@@ -2,58 +2,93 @@
 
 Views, API endpoints, services and plugins ask :func:`can` (or :func:`require`, which raises
 :class:`~core.errors.NotFound` so that a refusal never confirms a record exists). Roles are
-granted per school or per trust (see :mod:`core.models.people`). When unsure, fewer people:
-admins manage people and plugins but never read case files; headteachers see their school's
-figures, not case files, unless they are also given a DSL role.
+granted per school or per trust (see :mod:`core.models.people`).
+
+The rules themselves are declared, not written here: every plugin (core's own defaults in
+:mod:`core.default_actions` included) registers its :class:`~core.contributions.Action` and
+:class:`~core.contributions.ObjectCheck` objects through the ``mat_register_actions`` hook, and
+the plugin host builds one :class:`ActionRegistry` from them. Core names no plugin's action.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.contributions import Action, ObjectCheck
 from core.db import Scope, system_scope
+from core.default_actions import CASE_ROLES, TRUST_CASE_ROLES
 from core.errors import NotFound
 
-CASE_ROLES = frozenset({"dsl", "deputy_dsl"})
-TRUST_CASE_ROLES = frozenset({"trust_lead"})
+__all__ = ["CASE_ROLES", "TRUST_CASE_ROLES", "Actor", "ActionRegistry", "actor_for",
+           "build_registry", "can", "registry_for", "require", "schools_where"]
 
-# action -> (school roles that grant it, trust roles that grant it)
-RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    # seeing the school at all, and naming its pupils (to record a concern about them)
-    "school.view": (frozenset({"staff", "dsl", "deputy_dsl", "headteacher", "school_admin"}),
-                    frozenset({"trust_lead", "trust_admin"})),
-    "pupil.search": (frozenset({"staff", "dsl", "deputy_dsl", "headteacher"}),
-                     frozenset({"trust_lead"})),
-    "concern.record": (frozenset({"staff", "dsl", "deputy_dsl", "headteacher"}), frozenset()),
-    # the case file: concerns of others, entries, chronology, flags, family links
-    "casefile.read": (CASE_ROLES, TRUST_CASE_ROLES),
-    "casefile.write": (CASE_ROLES, frozenset()),
-    "dashboard.view": (CASE_ROLES, TRUST_CASE_ROLES),
-    "pupil.manage": (frozenset({"school_admin", "dsl", "deputy_dsl"}), frozenset({"trust_admin"})),
-    "school.admin": (frozenset({"school_admin"}), frozenset({"trust_admin"})),
-    "school.figures": (frozenset({"dsl", "deputy_dsl", "headteacher"}),
-                       frozenset({"trust_lead"})),
-    "jobs.view": (frozenset({"school_admin"}), frozenset({"trust_admin"})),
-    # a child-protection file in transit: only the sending and receiving DSL teams
-    "transfer.handle": (CASE_ROLES, frozenset()),
-    # staff training records (not case files): who keeps them, and who may look at them
-    "training.manage": (frozenset({"school_admin", "headteacher", "dsl", "deputy_dsl"}),
-                        frozenset()),
-    "training.view": (frozenset({"school_admin", "headteacher", "dsl", "deputy_dsl"}),
-                      frozenset({"trust_lead", "trust_admin"})),
-}
-TRUST_RULES: dict[str, frozenset[str]] = {
-    "trust.overview": frozenset({"trust_lead"}),
-    "trust.admin": frozenset({"trust_admin"}),
-    "audit.view": frozenset({"trust_admin", "trust_lead"}),
-    "family.link": frozenset({"trust_lead"}),
-    "training.rules": frozenset({"trust_lead", "trust_admin"}),  # the trust's course rules
-}
-# actions that show case-file content need the second factor in this sign-in
-NEEDS_MFA = {"casefile.read", "casefile.write", "dashboard.view", "trust.overview", "audit.view",
-             "transfer.handle"}
+
+@dataclass(frozen=True)
+class ActionRegistry:
+    """Every action the installed plugins declared, and the object checks that extend them."""
+
+    actions: Mapping[str, Action]
+    checks: Mapping[str, tuple[ObjectCheck, ...]]
+
+    def action(self, name: str) -> Action:
+        try:
+            return self.actions[name]
+        except KeyError:
+            raise KeyError(f"unknown action {name!r}: no installed plugin registers it "
+                           f"through mat_register_actions") from None
+
+
+def build_registry(contributions: Iterable[Action | ObjectCheck]) -> ActionRegistry:
+    """Index what ``mat_register_actions`` returned. Two plugins declaring one action, a check
+    for an action nobody declared, or a check on another plugin's action (which would let a
+    plugin widen access to someone else's records) fail when the host is built."""
+    items = list(contributions)
+    actions: dict[str, Action] = {}
+    for item in items:
+        if isinstance(item, Action):
+            if item.name in actions:
+                raise RuntimeError(f"action {item.name!r} is registered by both "
+                                   f"{actions[item.name].plugin!r} and {item.plugin!r}")
+            actions[item.name] = item
+        elif not isinstance(item, ObjectCheck):
+            raise TypeError(f"mat_register_actions returned {item!r}: "
+                            f"expected Action or ObjectCheck")
+    checks: dict[str, list[ObjectCheck]] = {}
+    for item in items:
+        if isinstance(item, ObjectCheck):
+            owner = actions.get(item.action)
+            if owner is None:
+                raise RuntimeError(f"object check of {item.plugin!r} names unknown action "
+                                   f"{item.action!r}")
+            if owner.plugin != item.plugin or owner.trust_level:
+                raise RuntimeError(f"plugin {item.plugin!r} may not add an object check to "
+                                   f"{owner.plugin!r}'s action {item.action!r}")
+            checks.setdefault(item.action, []).append(item)
+    return ActionRegistry(actions, {k: tuple(v) for k, v in checks.items()})
+
+
+# one registry per plugin host, built the first time that host is asked about an action
+_registries: "weakref.WeakKeyDictionary[Any, ActionRegistry]" = weakref.WeakKeyDictionary()
+
+
+def registry_for(host: Any) -> ActionRegistry:
+    """The actions and object checks registered with ``host`` (a
+    :class:`core.plugins.PluginHost`). Registration is global, not per school: a plugin
+    switched off for a school is refused there by the web layer's 404, not by the policy."""
+    registry = _registries.get(host)
+    if registry is None:
+        registry = _registries[host] = build_registry(host.call_global("mat_register_actions"))
+    return registry
+
+
+def _registry() -> ActionRegistry:
+    from core.plugins import current_host  # late: importing the policy builds no host
+
+    return registry_for(current_host())
 
 
 @dataclass(frozen=True)
@@ -88,36 +123,46 @@ class Actor:
 
 
 def can(actor: Actor, action: str, school_id: int | None = None,
-        trust_id: int | None = None) -> bool:
-    """May ``actor`` do ``action`` in ``school_id`` (or, for trust actions, ``trust_id``)?"""
-    if action in NEEDS_MFA and not actor.mfa:
+        trust_id: int | None = None, *, session: Session | None = None,
+        obj: Any = None) -> bool:
+    """May ``actor`` do ``action`` in ``school_id`` (or, for trust actions, ``trust_id``)?
+
+    Roles decide first; when they refuse a school action that has object checks and a
+    ``session`` is given, the checks may still allow it (with ``obj``, the record asked
+    about, if any). An action no plugin registered raises :class:`KeyError` naming it.
+    """
+    registry = _registry()
+    rule = registry.action(action)
+    if rule.mfa and not actor.mfa:
         return False
-    if action in TRUST_RULES:
+    if rule.trust_level:
         if trust_id is None and school_id is not None:
             trust_id = actor.school_trust.get(school_id)
         return trust_id is not None and bool(actor.trust_roles.get(trust_id, frozenset())
-                                             & TRUST_RULES[action])
-    if action not in RULES:
-        raise KeyError(f"unknown action {action!r}: add it to core.policy.RULES")
+                                             & rule.trust_roles)
     if school_id is None:
         return False
-    school_roles, trust_roles = RULES[action]
-    if actor.roles_in(school_id) & school_roles:
+    if actor.roles_in(school_id) & rule.school_roles:
         return True
     trust = actor.school_trust.get(school_id)
-    return trust is not None and bool(actor.trust_roles.get(trust, frozenset()) & trust_roles)
+    if trust is not None and actor.trust_roles.get(trust, frozenset()) & rule.trust_roles:
+        return True
+    if session is None:
+        return False
+    return any(c.check(session, actor, school_id, obj) for c in registry.checks.get(action, ()))
 
 
 def require(actor: Actor, action: str, school_id: int | None = None,
-            trust_id: int | None = None) -> None:
+            trust_id: int | None = None, *, session: Session | None = None,
+            obj: Any = None) -> None:
     """Raise :class:`NotFound` unless :func:`can` allows it: no access looks like no record."""
-    if not can(actor, action, school_id, trust_id):
+    if not can(actor, action, school_id, trust_id, session=session, obj=obj):
         raise NotFound(action)
 
 
-def schools_where(actor: Actor, action: str) -> list[int]:
+def schools_where(actor: Actor, action: str, *, session: Session | None = None) -> list[int]:
     """Every school in which ``actor`` may do ``action``."""
-    return sorted(s for s in actor.school_trust if can(actor, action, s))
+    return sorted(s for s in actor.school_trust if can(actor, action, s, session=session))
 
 
 def actor_for(session: Session, user_id: int, mfa: bool = False) -> Actor:

@@ -10,6 +10,7 @@ from core import jobs, mail
 from core.audit import RequestInfo, request_info
 from core.config import Settings, from_env
 from core.db import Database, init_database, use_database
+from core.contributions import BlueprintContribution
 from core.plugins import PluginHost, current_host, use_host
 from web import context
 
@@ -141,13 +142,17 @@ def init_plugin_blueprints(app: Flask) -> None:
     plugin is off answers 404, exactly as if the page did not exist."""
     host = app.extensions["mat_host"]
     owners: dict[str, str] = {}
+    contributions: dict[str, BlueprintContribution] = {}
     for contrib in host.call_global("mat_blueprints"):
         if contrib.api:
             app.extensions["mat_api"].register_blueprint(contrib.blueprint)
         else:
             app.register_blueprint(contrib.blueprint)
         owners[contrib.blueprint.name] = contrib.plugin
+        contributions[contrib.blueprint.name] = contrib
     app.extensions["mat_blueprint_owners"] = owners
+    # what each plugin blueprint declared it does for itself (web.api reads this too)
+    app.extensions["mat_blueprint_contributions"] = contributions
 
     @app.before_request
     def _plugin_enabled_for_school():
@@ -156,7 +161,7 @@ def init_plugin_blueprints(app: Flask) -> None:
         if plugin is None:
             return None
         school_id = (request.view_args or {}).get("school_id")
-        if school_id is None and getattr(app.blueprints.get(bp), "checks_school_itself", False):
+        if school_id is None and contributions[bp].checks_school_itself:
             # an intake endpoint routed by a school named in the payload (Encompass's
             # police API) resolves the school and checks the plugin is on there itself
             g.mat_plugin = plugin

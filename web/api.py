@@ -60,8 +60,9 @@ def _api_walls():
         return None
     # a blueprint for machine clients with credentials of its own (Encompass's police
     # intake) checks them itself, answering 401 the same way; the other walls still stand
-    own_auth = getattr(current_app.blueprints.get(request.blueprint or ""),
-                       "authenticates_itself", False)
+    contrib = current_app.extensions.get("mat_blueprint_contributions", {}).get(
+        request.blueprint or "")
+    own_auth = contrib is not None and contrib.authenticates_itself
     if not own_auth and not current_user.is_authenticated:
         abort(401, description="Send a valid API token: Authorization: Bearer <token>")
     for value in (request.view_args or {}).values():

@@ -79,7 +79,8 @@ def school_nav(school_id: int) -> list[dict]:
              for endpoint, label, action in core_links if can(a, action, school_id)]
     if can(a, "school.view", school_id):
         host = context.host()
-        for link in host.call_for_school(context.db(), school_id, "mat_nav_links"):
+        for link in host.call_for_school(context.db(), school_id, "mat_nav_links",
+                                          actor=a):
             try:
                 url = url_for(link.endpoint, school_id=school_id)
             except BuildError:

@@ -21,7 +21,11 @@ def mat_blueprints():
 
 
 @hookimpl
-def mat_nav_links(session, school_id):
+def mat_nav_links(session, school_id, actor):
+    from core.policy import can
+
+    if not can(actor, "dashboard.view", school_id, session=session):
+        return []  # the attendance dashboard is the DSL team's
     return [NavLink(NAME, "Attendance", "attendance.dashboard")]
 
 

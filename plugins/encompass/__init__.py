@@ -9,7 +9,7 @@ from core import hookimpl
 from core.contributions import BlueprintContribution, NavLink, Panel, RecurringJob
 
 from plugins.encompass import models  # noqa: F401  (registers the tables)
-from plugins.encompass.definition import INFO, NAME
+from plugins.encompass.definition import ACTIONS, INFO, NAME
 
 
 @hookimpl
@@ -18,11 +18,20 @@ def mat_plugin_info():
 
 
 @hookimpl
+def mat_register_actions():
+    return list(ACTIONS)
+
+
+@hookimpl
 def mat_blueprints():
     from plugins.encompass.api import blp
     from plugins.encompass.views import bp
 
-    return [BlueprintContribution(NAME, bp), BlueprintContribution(NAME, blp, api=True)]
+    # the police intake is routed by the URN in the payload, not the URL, and takes its own
+    # client credentials, not a user's token
+    return [BlueprintContribution(NAME, bp),
+            BlueprintContribution(NAME, blp, api=True, checks_school_itself=True,
+                                  authenticates_itself=True)]
 
 
 @hookimpl
@@ -40,7 +49,11 @@ def mat_recurring_jobs():
 
 
 @hookimpl
-def mat_nav_links(session, school_id):
+def mat_nav_links(session, school_id, actor):
+    from core.policy import can
+
+    if not can(actor, "encompass.read", school_id, session=session):
+        return []  # the DSL team and the key adults only
     return [NavLink(NAME, "Operation Encompass", "encompass.inbox")]
 
 

@@ -22,8 +22,6 @@ MAX_BODY = 64 * 1024
 blp = Blueprint("api_encompass", __name__, url_prefix="/api/v1/encompass",
                 description="Operation Encompass notifications from police and local "
                             "authority systems")
-blp.checks_school_itself = True  # routed by the URN in the payload, not the URL
-blp.authenticates_itself = True  # its own client credentials, not a user's token
 
 
 @blp.record_once

@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import NotFound, ValidationError
-from core.policy import Actor
+from core.policy import Actor, require
 
-from plugins.encompass.access import require_reader
 from plugins.encompass.models import EncompassDocument
 
 TYPES = {".eml": "message/rfc822", ".txt": "text/plain", ".pdf": "application/pdf"}
@@ -112,7 +111,7 @@ def parse_eml(data: bytes) -> dict:
 def store_upload(session: Session, actor: Actor, school_id: int, filename: str,
                  data: bytes) -> EncompassDocument:
     """Keep an uploaded notification; parse it when it is an email."""
-    require_reader(session, actor, school_id)
+    require(actor, "encompass.read", school_id, session=session)
     name = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if ext not in TYPES:
@@ -142,7 +141,7 @@ def store_upload(session: Session, actor: Actor, school_id: int, filename: str,
 def get_document(session: Session, actor: Actor, school_id: int, doc_id: int
                  ) -> EncompassDocument:
     """A stored document for a reader of the school's notifications (audited)."""
-    require_reader(session, actor, school_id)
+    require(actor, "encompass.read", school_id, session=session)
     doc = session.get(EncompassDocument, doc_id)
     if doc is None or doc.school_id != school_id:
         raise NotFound("document")

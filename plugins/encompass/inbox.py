@@ -12,9 +12,8 @@ from core import audit
 from core.db import system_scope, utcnow
 from core.errors import NotFound, ValidationError
 from core.models import Pupil, School, User
-from core.policy import Actor, require
+from core.policy import Actor, can, require
 
-from plugins.encompass.access import is_dsl, require_reader
 from plugins.encompass.fanout import fan_out
 from plugins.encompass.intake import effective
 from plugins.encompass.models import (EncompassChild, EncompassDocument, EncompassNotification,
@@ -49,7 +48,7 @@ def _children(session: Session, ids: list[int]) -> dict[int, list[EncompassChild
 def inbox(session: Session, actor: Actor, school_id: int, status: str | None = None,
           now: dt.datetime | None = None) -> list[InboxRow]:
     """The school's notifications, newest first, optionally of one status."""
-    require_reader(session, actor, school_id)
+    require(actor, "encompass.read", school_id, session=session)
     ns = list(session.scalars(select(EncompassNotification).where(
         EncompassNotification.school_id == school_id)
         .order_by(EncompassNotification.received_at.desc()).limit(500)))
@@ -133,7 +132,7 @@ def read_notification(session: Session, actor: Actor, school_id: int,
     audit.record(session, "encompass.notification_read", actor=actor,
                  object_type="encompass_notification", object_id=n.id, school_id=school_id)
     return NotificationView(n, effective(n, updates), children, pupils, candidates, updates,
-                            steps, docs, status_of(n, steps), authors, is_dsl(actor, school_id),
+                            steps, docs, status_of(n, steps), authors, can(actor, "encompass.manage", school_id),
                             origin, sorted(set(linked)), acknowledged_at(steps))
 
 
@@ -146,7 +145,7 @@ class Queue:
 
 def unmatched_queue(session: Session, actor: Actor, school_id: int) -> Queue:
     """Children waiting for the DSL to match them by hand (never dropped)."""
-    require(actor, "casefile.write", school_id)
+    require(actor, "encompass.manage", school_id)
     rows = list(session.execute(select(EncompassChild, EncompassNotification).join(
         EncompassNotification, EncompassNotification.id == EncompassChild.notification_id)
         .where(EncompassChild.school_id == school_id, EncompassChild.match.in_(WAITING))
@@ -166,7 +165,7 @@ def match_by_hand(session: Session, actor: Actor, school_id: int, child_id: int,
     """The DSL says who a waiting child is (``pupil_id``), or that they are not a pupil of
     the school (``pupil_id`` None, with a note why). A match opens the concern and reaches
     the pupil's family at other schools."""
-    require(actor, "casefile.write", school_id)
+    require(actor, "encompass.manage", school_id)
     child = session.get(EncompassChild, child_id)
     if child is None or child.school_id != school_id:
         raise NotFound("child")

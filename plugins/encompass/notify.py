@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core import alerts, mail
 from core.models import Membership, School, User
 
-from plugins.encompass.access import active_key_adult_ids
+from plugins.encompass.key_adults import active_key_adult_ids
 from plugins.encompass.definition import NAME
 
 

@@ -7,9 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.contributions import Panel
-from core.policy import Actor
+from core.policy import Actor, can
 
-from plugins.encompass.access import can_read
 from plugins.encompass.definition import NAME
 from plugins.encompass.figures import status_counts, waiting_count
 from plugins.encompass.models import EncompassChild, EncompassNotification
@@ -21,14 +20,14 @@ def dashboard_panel(session: Session, school_id: int, actor: Actor) -> list[Pane
     counts = status_counts(session, school_id)
     html = render_template("encompass/_panel.html", school_id=school_id, counts=counts,
                            labels=STATUS_LABELS, waiting=waiting_count(session, school_id),
-                           can_open=can_read(session, actor, school_id))
+                           can_open=can(actor, "encompass.read", school_id, session=session))
     return [Panel(NAME, "Operation Encompass", html, order=20)]
 
 
 def pupil_panel(session: Session, school_id: int, pupil_id: int, actor: Actor) -> list[Panel]:
     """The pupil's notifications, for the DSL team and key adults only (others see no
     panel, so its absence tells them nothing)."""
-    if not can_read(session, actor, school_id):
+    if not can(actor, "encompass.read", school_id, session=session):
         return []
     rows = list(session.scalars(select(EncompassNotification).join(
         EncompassChild, EncompassChild.notification_id == EncompassNotification.id)

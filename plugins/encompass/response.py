@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 from core import alerts, audit
 from core.db import utcnow
 from core.errors import NotFound, ValidationError
-from core.policy import Actor
+from core.policy import Actor, can, require
 
-from plugins.encompass.access import is_dsl, require_reader
 from plugins.encompass.models import EncompassChild, EncompassNotification, EncompassStep
 
 SUPPORT = {
@@ -73,7 +72,7 @@ def acknowledged_at(steps: list[EncompassStep]) -> dt.datetime | None:
 def get_notification(session: Session, actor: Actor, school_id: int,
                      notification_id: int) -> EncompassNotification:
     """The notification if ``actor`` may read it; 404 otherwise (whether or not it exists)."""
-    require_reader(session, actor, school_id)
+    require(actor, "encompass.read", school_id, session=session)
     n = session.get(EncompassNotification, notification_id)
     if n is None or n.school_id != school_id:
         raise NotFound("notification")
@@ -94,7 +93,7 @@ def add_step(session: Session, actor: Actor, school_id: int, notification_id: in
     errors: dict[str, list[str]] = {}
     if kind not in KEY_ADULT_STEPS + DSL_STEPS:
         raise ValidationError({"kind": [f"one of {', '.join(KEY_ADULT_STEPS + DSL_STEPS)}"]})
-    if kind in DSL_STEPS and not is_dsl(actor, school_id):
+    if kind in DSL_STEPS and not can(actor, "encompass.manage", school_id):
         raise NotFound("notification")  # a key adult never sees these actions
     if status == "closed" and kind != "reopened":
         errors["kind"] = ["this notification is closed: the DSL must reopen it first"]

@@ -4,17 +4,16 @@ who is submitting, validates with the one schema, and hands over to :mod:`.intak
 Modules behind it: :mod:`.matching` (names and dates of birth), :mod:`.intake` (repeats,
 updates, filing), :mod:`.fanout` (the family's other schools), :mod:`.triage` (the core
 concern), :mod:`.response` (the key adult's steps), :mod:`.inbox` (what people read),
-:mod:`.deadlines`, :mod:`.figures`, :mod:`.clients`, :mod:`.documents`, :mod:`.access`.
+:mod:`.deadlines`, :mod:`.figures`, :mod:`.clients`, :mod:`.documents`, :mod:`.key_adults`.
 """
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, ValidationError
-from core.policy import Actor
+from core.policy import Actor, require
 
 from plugins.encompass import schemas
-from plugins.encompass.access import require_reader
 from plugins.encompass.clients import school_for
 from plugins.encompass.intake import IntakeResult, receive
 from plugins.encompass.models import EncompassApiClient, EncompassDocument
@@ -50,7 +49,7 @@ def log_notification(session: Session, actor: Actor, school_id: int, data: dict,
                      source: str = "form", document_id: int | None = None) -> IntakeResult:
     """A key adult or the DSL logs a notification received by phone, secure email or
     uploaded document. ``data`` is validated here."""
-    require_reader(session, actor, school_id)
+    require(actor, "encompass.read", school_id, session=session)
     if "received_at" in data and isinstance(data["received_at"], str) and \
             len(data["received_at"]) == 16:  # a form's datetime-local has no seconds or zone
         data = {**data, "received_at": data["received_at"] + ":00"}
@@ -82,7 +81,7 @@ def post_from_system(session: Session, client: EncompassApiClient, payload) -> I
 def document_for_form(session: Session, actor: Actor, school_id: int, doc_id: int
                       ) -> EncompassDocument:
     """An uploaded, not yet filed document, to pre-fill the logging form."""
-    require_reader(session, actor, school_id)
+    require(actor, "encompass.read", school_id, session=session)
     doc = session.get(EncompassDocument, doc_id)
     if doc is None or doc.school_id != school_id:
         raise NotFound("document")

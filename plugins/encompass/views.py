@@ -11,7 +11,8 @@ from flask_login import login_required
 from core.calendar import LONDON
 from core.errors import ValidationError
 from core.models import School
-from plugins.encompass import access, documents, inbox, response, service
+from core.policy import can, require
+from plugins.encompass import documents, inbox, key_adults, response, service
 from web import context
 
 bp = Blueprint("encompass", __name__, url_prefix="/schools/<int:school_id>/encompass",
@@ -34,7 +35,8 @@ RULES = [
 @bp.context_processor
 def _roles():
     school_id = (request.view_args or {}).get("school_id")
-    return {"is_dsl": school_id is not None and access.is_dsl(context.actor(), school_id)}
+    return {"is_dsl": school_id is not None
+            and can(context.actor(), "encompass.manage", school_id)}
 
 
 def _school(school_id: int) -> School:
@@ -53,7 +55,7 @@ def inbox_page(school_id: int):
 
 def log_page(school_id: int):
     s, a = context.db(), context.actor()
-    access.require_reader(s, a, school_id)
+    require(a, "encompass.read", school_id, session=s)
     doc, values, errors = None, {}, {}
     doc_id = request.values.get("document_id", type=int)
     if doc_id:
@@ -89,7 +91,7 @@ def _values_from_parsed(parsed: dict) -> dict:
 
 def upload_page(school_id: int):
     s, a = context.db(), context.actor()
-    access.require_reader(s, a, school_id)
+    require(a, "encompass.read", school_id, session=s)
     errors = {}
     if request.method == "POST":
         f = request.files.get("file")
@@ -161,20 +163,20 @@ def key_adults_page(school_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            access.add_key_adult(s, a, school_id, request.form.get("user_id", type=int) or 0)
+            key_adults.add_key_adult(s, a, school_id, request.form.get("user_id", type=int) or 0)
         except ValidationError as exc:
             errors = exc.errors
         else:
             flash("Key adult added.", "info")
             return redirect(url_for("encompass.key_adults", school_id=school_id))
     return render_template("encompass/key_adults.html", school=_school(school_id),
-                           current=access.list_key_adults(s, a, school_id),
-                           staff=access.eligible_staff(s, a, school_id), errors=errors), \
+                           current=key_adults.list_key_adults(s, a, school_id),
+                           staff=key_adults.eligible_staff(s, a, school_id), errors=errors), \
         422 if errors else 200
 
 
 def remove_key_adult_page(school_id: int, key_adult_id: int):
-    access.remove_key_adult(context.db(), context.actor(), school_id, key_adult_id)
+    key_adults.remove_key_adult(context.db(), context.actor(), school_id, key_adult_id)
     flash("Key adult removed.", "info")
     return redirect(url_for("encompass.key_adults", school_id=school_id))
 

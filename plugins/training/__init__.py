@@ -7,13 +7,19 @@ from __future__ import annotations
 from core import hookimpl
 from core.contributions import BlueprintContribution, NavLink, RecurringJob
 from plugins.training import models  # noqa: F401  (registers the tables)
-from plugins.training.definition import INFO, NAME
+from plugins.training.definition import ACTIONS, INFO, NAME
 
 
 @hookimpl
 def mat_plugin_info():
     """Name, label and description for the plugin list."""
     return INFO
+
+
+@hookimpl
+def mat_register_actions():
+    """Who may keep and see training records (decided by core's policy)."""
+    return list(ACTIONS)
 
 
 @hookimpl
@@ -26,8 +32,12 @@ def mat_blueprints():
 
 
 @hookimpl
-def mat_nav_links(session, school_id):
-    """A Training link in the school's navigation."""
+def mat_nav_links(session, school_id, actor):
+    """A Training link in the school's navigation (everyone has a training page)."""
+    from core.policy import can
+
+    if not can(actor, "school.view", school_id, session=session):
+        return []
     return [NavLink(NAME, "Training", "training.home")]
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from core import hookimpl
 from core.contributions import NavLink, Panel, RecurringJob
 from plugins.transition import models  # noqa: F401  (registers the tables)
-from plugins.transition.definition import INFO
-
-NAME = "transition"
+from plugins.transition.definition import ACTIONS, INFO, NAME
 
 
 @hookimpl
@@ -16,25 +14,28 @@ def mat_plugin_info():
 
 
 @hookimpl
+def mat_register_actions():
+    return list(ACTIONS)
+
+
+@hookimpl
 def mat_blueprints():
     from core.contributions import BlueprintContribution
     from plugins.transition.api import blp
     from plugins.transition.views import bp, public_bp
 
-    return [BlueprintContribution(NAME, bp), BlueprintContribution(NAME, public_bp),
+    # the one-time download link of an out-of-trust bundle is routed by its token, not a school
+    return [BlueprintContribution(NAME, bp),
+            BlueprintContribution(NAME, public_bp, checks_school_itself=True),
             BlueprintContribution(NAME, blp, api=True)]
 
 
 @hookimpl
-def mat_nav_links(session, school_id):
-    from core.db import get_scope
-    from core.policy import actor_for, can
+def mat_nav_links(session, school_id, actor):
+    from core.policy import can
 
-    # only the DSL team has anything behind the link (the page checks again, with the
-    # second factor)
-    uid = get_scope(session).user_id
-    if uid is None or not can(actor_for(session, uid, mfa=True), "transfer.handle", school_id):
-        return []
+    if not can(actor, "transfer.handle", school_id, session=session):
+        return []  # only the DSL team has anything behind the link
     return [NavLink(NAME, "Transfers", "transition.index")]
 
 

@@ -29,7 +29,6 @@ bp = Blueprint("transition", __name__, url_prefix="/schools/<int:school_id>/tran
 # the download link: no school in the URL (it would tell a stranger which school sent a file);
 # the view finds the school from the token and checks the plugin is on there itself
 public_bp = Blueprint("transition_public", __name__, template_folder="templates")
-public_bp.checks_school_itself = True
 
 
 def _school(school_id: int) -> School:

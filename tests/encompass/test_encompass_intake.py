@@ -12,7 +12,7 @@ from core.models import Alert, Concern, ConcernCategory, ConcernCategoryLink, Co
     MailMessage
 from core.pupils import link_family
 from plugins.encompass import inbox, service
-from plugins.encompass.access import add_key_adult, remove_key_adult
+from plugins.encompass.key_adults import add_key_adult, remove_key_adult
 from plugins.encompass.models import (EncompassChild, EncompassNotification, EncompassStep,
                                       EncompassUpdate, KeyAdult)
 

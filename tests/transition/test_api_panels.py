@@ -96,9 +96,10 @@ def test_nav_link_only_for_the_dsl_team(db, world, host, make_user):
     w = world
     _, staff = make_user("staff", school=w["sender"])
     with acting(db, w["dsl_s"]) as s:
-        links = host.call_for_school(s, w["sender"].id, "mat_nav_links")
+        links = host.call_for_school(s, w["sender"].id, "mat_nav_links", actor=w["dsl_s"])
         assert [link.endpoint for link in links if link.plugin == "transition"] == \
             ["transition.index"]
     with acting(db, staff) as s:
-        assert [link for link in host.call_for_school(s, w["sender"].id, "mat_nav_links")
+        assert [link for link in host.call_for_school(s, w["sender"].id, "mat_nav_links",
+                                                      actor=staff)
                 if link.plugin == "transition"] == []

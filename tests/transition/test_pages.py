@@ -161,7 +161,7 @@ def test_plugin_off_school_has_no_pages_or_contributions(db, client, session, ma
         assert metrics and all(m.plugin != "transition" for m in metrics)
         assert host.call_for_school(s, off.id, "mat_transfer_sections", pupil_id=p.id)
         assert all(link.plugin != "transition"
-                   for link in host.call_for_school(s, off.id, "mat_nav_links"))
+                   for link in host.call_for_school(s, off.id, "mat_nav_links", actor=actor))
     sign_in(client, user)
     assert client.get(f"/schools/{off.id}/transition/").status_code == 404
     assert client.get(f"/api/v1/schools/{off.id}/transition/transfers").status_code == 404

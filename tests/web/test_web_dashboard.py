@@ -128,12 +128,14 @@ def test_the_page_hooks_answer_per_school(session, world, host, make_user):
     pupil_panels = host.call_for_school(session, sid, "mat_pupil_panels",
                                         pupil_id=world.pupil.id, actor=dsl)
     assert [p.html for p in pupil_panels] == [f"<p class='tiny'>tiny pupil {world.pupil.id}</p>"]
-    links = host.call_for_school(session, sid, "mat_nav_links")
+    links = host.call_for_school(session, sid, "mat_nav_links", actor=dsl)
     assert [(link.label, link.endpoint) for link in links] == [("Tiny page", "tinyweb.page")]
     host.set_enabled(session, sid, "tinyweb", False)
     assert host.call_for_school(session, sid, "mat_dashboard_panels", actor=dsl) == []
-    assert host.call_for_school(session, sid, "mat_nav_links") == []
-    assert len(host.call_for_school(session, world.other.id, "mat_nav_links")) == 1
+    assert host.call_for_school(session, sid, "mat_nav_links", actor=dsl) == []
+    _, other_dsl = make_user("dsl", school=world.other)
+    assert len(host.call_for_school(session, world.other.id, "mat_nav_links",
+                                    actor=other_dsl)) == 1
 
 
 def test_read_or_unread_is_chosen_before_the_limit(session, world, make_user):

@@ -44,7 +44,11 @@ class TinyWeb:
         return [BlueprintContribution(NAME, self.bp)]
 
     @hookimpl
-    def mat_nav_links(self, session, school_id):
+    def mat_nav_links(self, session, school_id, actor):
+        from core.policy import can
+
+        if not can(actor, "school.view", school_id):
+            return []
         return [NavLink(NAME, "Tiny page", "tinyweb.page")]
 
     @hookimpl
