@@ -36,16 +36,16 @@ def mat_blueprints():
 
 @hookimpl
 def mat_cli_commands(cli):
-    from plugins.encompass.cli import register
+    from plugins.encompass import cli as commands
 
-    register(cli)
+    commands.register(cli)
 
 
 @hookimpl
 def mat_recurring_jobs():
-    from plugins.encompass.jobs import check_overdue
+    from plugins.encompass import jobs
 
-    return [RecurringJob(NAME, "encompass-overdue", check_overdue, cron="*/15 * * * *")]
+    return [RecurringJob(NAME, "encompass-overdue", jobs.check_overdue, cron="*/15 * * * *")]
 
 
 @hookimpl
@@ -59,48 +59,48 @@ def mat_nav_links(session, school_id, actor):
 
 @hookimpl
 def mat_dashboard_panels(session, school_id, actor):
-    from plugins.encompass.panels import dashboard_panel
+    from plugins.encompass import panels
 
-    return dashboard_panel(session, school_id, actor)
+    return panels.dashboard_panel(session, school_id, actor)
 
 
 @hookimpl
 def mat_pupil_panels(session, school_id, pupil_id, actor):
-    from plugins.encompass.panels import pupil_panel
+    from plugins.encompass import panels
 
-    return pupil_panel(session, school_id, pupil_id, actor)
+    return panels.pupil_panel(session, school_id, pupil_id, actor)
 
 
 @hookimpl
 def mat_chronology_entries(session, school_id, pupil_id, start, end):
-    from plugins.encompass.figures import chronology
+    from plugins.encompass import service
 
-    return chronology(session, school_id, pupil_id)
+    return service.chronology(session, school_id, pupil_id)
 
 
 @hookimpl
 def mat_transfer_sections(session, school_id, pupil_id):
-    from plugins.encompass.figures import transfer_section
+    from plugins.encompass import service
 
-    return transfer_section(session, school_id, pupil_id)
+    return service.transfer_section(session, school_id, pupil_id)
 
 
 @hookimpl
 def mat_metric_definitions():
-    from plugins.encompass.figures import DEFINITIONS
+    from plugins.encompass import service
 
-    return list(DEFINITIONS)
+    return list(service.METRICS)
 
 
 @hookimpl
 def mat_trust_metrics(session, school_id, start, end):
-    from plugins.encompass.figures import school_metrics
+    from plugins.encompass import service
 
-    return school_metrics(session, school_id, start, end)
+    return service.school_metrics(session, school_id, start, end)
 
 
 @hookimpl
 def mat_demo_data(session, trust_id, school_ids, seed):
-    from plugins.encompass.demo import seed_demo
+    from plugins.encompass import demo
 
-    seed_demo(session, trust_id, school_ids, seed)
+    demo.seed_demo(session, trust_id, school_ids, seed)

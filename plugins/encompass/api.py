@@ -13,7 +13,7 @@ from flask import abort, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from plugins.encompass import clients, service
+from plugins.encompass import service
 from plugins.encompass.schemas import ApiNotificationSchema
 from web import context
 
@@ -49,7 +49,7 @@ class ReceiptSchema(Schema):
 def post_notification():
     """Send a notification (credentials: HTTP Basic, key id and secret)."""
     session = context.db()
-    client = clients.authenticate(session, request.headers.get("Authorization"))
+    client = service.authenticate(session, request.headers.get("Authorization"))
     if client is None:
         abort(401, description="Send this system's Encompass key id and secret as HTTP "
                                "Basic credentials")

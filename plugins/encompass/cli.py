@@ -10,12 +10,12 @@ from core.db import SYSTEM, current_database
 from core.errors import ValidationError
 from core.models import Trust
 
-from plugins.encompass import clients
-from plugins.encompass.deadlines import set_registration_time
+from plugins.encompass import service
+from plugins.encompass.definition import NAME
 
 
 def register(cli: click.Group) -> None:
-    @cli.group("encompass")
+    @cli.group(NAME)
     def group() -> None:
         """Operation Encompass."""
 
@@ -30,7 +30,7 @@ def register(cli: click.Group) -> None:
             trust_id = s.scalar(select(Trust.id).where(Trust.name == trust_name))
             if trust_id is None:
                 raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
-            client, secret = clients.create_client(s, trust_id, name, urn)
+            client, secret = service.create_client(s, trust_id, name, urn)
             key_id = client.key_id
         click.echo(f"key id: {key_id}")
         click.echo(f"secret: {secret}")
@@ -48,7 +48,7 @@ def register(cli: click.Group) -> None:
             trust_id = s.scalar(select(Trust.id).where(Trust.name == trust_name))
             if trust_id is None:
                 raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
-            set_registration_time(s, trust_id, time)
+            service.set_registration_time(s, trust_id, time)
         click.echo(f"registration time for {trust_name}: {time}")
 
     @group.command("revoke-client")
@@ -57,5 +57,5 @@ def register(cli: click.Group) -> None:
     def revoke_client(key_id) -> None:
         """Stop a credential working at once."""
         with current_database().transaction(SYSTEM) as s:
-            clients.revoke_client(s, key_id)
+            service.revoke_client(s, key_id)
         click.echo(f"revoked {key_id}")

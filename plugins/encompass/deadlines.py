@@ -18,7 +18,9 @@ from core.errors import ValidationError
 from core.models import School
 from core.schools import set_trust_setting, trust_setting
 
-SETTING_KEY = "encompass"
+from plugins.encompass.definition import NAME
+
+SETTING_KEY = NAME  # the trust setting is kept under the plugin's name
 DEFAULTS = {"registration_time": "08:45"}
 
 

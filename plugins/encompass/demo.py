@@ -13,9 +13,8 @@ from core.db import utcnow
 from core.models import FamilyLink, Membership, Pupil, TotpDevice
 from core.policy import actor_for
 
-from plugins.encompass.intake import receive
+from plugins.encompass import service
 from plugins.encompass.models import KeyAdult
-from plugins.encompass.response import add_step
 
 FORCES = ("Northshire Police", "Riverside Constabulary")
 PLACES = ("the family home", "a relative's flat", "the street outside the home", None)
@@ -98,18 +97,19 @@ def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int)
                 "welfare_check": rng.choice((True, None)), "summary": rng.choice(SUMMARIES),
                 "officer_name": rng.choice(("PC 2231 Okafor", "DC Hughes", None)),
                 "officer_contact": "101 ext 4471" if rng.random() < 0.5 else None}
-        n = receive(session, sid, data, source=rng.choice(("api", "form"))).notification
+        n = service.receive(session, sid, data, source=rng.choice(("api", "form"))).notification
         key_adult = actor_for(session, _user(session, sid, "staff"), mfa=True)
         dsl = actor_for(session, _user(session, sid, "dsl"), mfa=True)
         at = received + dt.timedelta(minutes=rng.randrange(20, 200))
         if stage in ("acknowledged", "support", "closed") and at < now:
-            add_step(session, key_adult, sid, n.id, "acknowledged", at=at)
+            service.add_step(session, key_adult, sid, n.id, "acknowledged", at=at)
         if stage in ("support", "closed") and at + dt.timedelta(hours=2) < now:
-            add_step(session, key_adult, sid, n.id, "support", at=at + dt.timedelta(hours=2),
-                     support=rng.sample(["check_in", "quiet_space", "trusted_adult"], 2),
-                     body="Checked in at registration; seemed tired but settled.")
+            service.add_step(session, key_adult, sid, n.id, "support",
+                             at=at + dt.timedelta(hours=2),
+                             support=rng.sample(["check_in", "quiet_space", "trusted_adult"], 2),
+                             body="Checked in at registration; seemed tired but settled.")
         if stage == "closed" and at + dt.timedelta(days=2) < now:
-            add_step(session, dsl, sid, n.id, "dsl_review", at=at + dt.timedelta(days=1),
-                     body="Support in place; no further incidents. Parent spoken to.")
-            add_step(session, dsl, sid, n.id, "closed", at=at + dt.timedelta(days=2),
-                     body="Closed: child settled, key adult to keep an eye.")
+            service.add_step(session, dsl, sid, n.id, "dsl_review", at=at + dt.timedelta(days=1),
+                             body="Support in place; no further incidents. Parent spoken to.")
+            service.add_step(session, dsl, sid, n.id, "closed", at=at + dt.timedelta(days=2),
+                             body="Closed: child settled, key adult to keep an eye.")

@@ -1,22 +1,64 @@
-"""The plugin's rules as the pages, API, jobs and CLI call them. Each intake route checks
-who is submitting, validates with the one schema, and hands over to :mod:`.intake`.
+"""The Encompass plugin's public rules: what its pages, API, jobs, CLI, panels and hooks call.
+No Flask here. Each intake route checks who is submitting, validates with the one schema and
+hands over to :mod:`.intake`.
 
-Modules behind it: :mod:`.matching` (names and dates of birth), :mod:`.intake` (repeats,
-updates, filing), :mod:`.fanout` (the family's other schools), :mod:`.triage` (the core
-concern), :mod:`.response` (the key adult's steps), :mod:`.inbox` (what people read),
-:mod:`.deadlines`, :mod:`.figures`, :mod:`.clients`, :mod:`.documents`, :mod:`.key_adults`.
+The rules live in private modules beside this one, each with one responsibility; callers
+import this module only, so those modules can be split or merged without touching them:
+:mod:`.matching` (names and dates of birth), :mod:`.intake` (repeats, updates, filing),
+:mod:`.fanout` (the family's other schools), :mod:`.triage` (the core concern),
+:mod:`.response` (the key adult's steps), :mod:`.inbox` (what people read),
+:mod:`.deadlines` (before the next registration), :mod:`.figures` (counts, the overdue check,
+chronology, the transfer section), :mod:`.clients` (police systems' credentials),
+:mod:`.documents` (uploads), :mod:`.key_adults`.
 """
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, ValidationError
-from core.policy import Actor, require
+from core.policy import Actor, can, require
 
 from plugins.encompass import schemas
-from plugins.encompass.clients import school_for
+from plugins.encompass.clients import authenticate, create_client, revoke_client, school_for
+from plugins.encompass.deadlines import set_registration_time
+from plugins.encompass.documents import get_document, store_upload
+from plugins.encompass.figures import (
+    DEFINITIONS as METRICS,
+    check_overdue,
+    chronology,
+    school_metrics,
+    status_counts,
+    transfer_section,
+    waiting_count,
+)
+from plugins.encompass.inbox import (
+    inbox,
+    match_by_hand,
+    read_notification,
+    unmatched_queue,
+)
+from plugins.encompass.key_adults import (
+    add_key_adult,
+    eligible_staff,
+    list_key_adults,
+    remove_key_adult,
+)
+from plugins.encompass.response import (
+    STATUS_LABELS,
+    STEP_LABELS,
+    SUPPORT,
+    add_step,
+    status_of,
+    steps_of,
+)
 from plugins.encompass.intake import IntakeResult, receive
-from plugins.encompass.models import EncompassApiClient, EncompassDocument
+from plugins.encompass.models import (
+    EncompassApiClient,
+    EncompassChild,
+    EncompassDocument,
+    EncompassNotification,
+)
 
 FORM_CHILD_ROWS = 4
 
@@ -86,3 +128,17 @@ def document_for_form(session: Session, actor: Actor, school_id: int, doc_id: in
     if doc is None or doc.school_id != school_id:
         raise NotFound("document")
     return doc
+
+
+def notifications_of_pupil(session: Session, actor: Actor, school_id: int, pupil_id: int
+                           ) -> list[tuple[EncompassNotification, str]]:
+    """The pupil's notifications, newest first, each with its status; for those who may read
+    the school's notifications (others get an empty list, not an error)."""
+    if not can(actor, "encompass.read", school_id, session=session):
+        return []
+    rows = list(session.scalars(select(EncompassNotification).join(
+        EncompassChild, EncompassChild.notification_id == EncompassNotification.id)
+        .where(EncompassChild.pupil_id == pupil_id, EncompassChild.school_id == school_id)
+        .order_by(EncompassNotification.received_at.desc())).unique())
+    return [(n, status_of(n, steps_of(session, n.id))) for n in rows]
+

@@ -13,6 +13,7 @@ from core.concerns import record_concern
 from core.db import utcnow
 from core.models import ConcernCategory
 
+from plugins.encompass.definition import NAME
 from plugins.encompass.models import EncompassChild, EncompassNotification
 
 CATEGORY = "domestic_abuse"
@@ -46,7 +47,7 @@ def open_concern(session: Session, n: EncompassNotification) -> int | None:
             f"response is due {n.due_at.astimezone(LONDON):%d/%m/%Y %H:%M}.")
     concern = record_concern(session, None, n.school_id, occurred_at=incident_moment(n),
                              pupil_ids=[c.pupil_id for c in children], fact=fact,
-                             category_ids=[cat] if cat else [], source="encompass")
+                             category_ids=[cat] if cat else [], source=NAME)
     for c in children:
         c.concern_id = concern.id
     session.flush()
