@@ -3,7 +3,7 @@ delegates to the module that holds the rule."""
 from __future__ import annotations
 
 from core import hookimpl
-from core.contributions import NavLink, Panel, RecurringJob
+from core.contributions import NavLink, RecurringJob
 from plugins.transition import models  # noqa: F401  (registers the tables)
 from plugins.transition.definition import ACTIONS, INFO, NAME
 
@@ -41,97 +41,76 @@ def mat_nav_links(session, school_id, actor):
 
 @hookimpl
 def mat_pupil_event(session, school_id, pupil_id, event, data):
-    from plugins.transition.service import on_pupil_event
+    from plugins.transition import service
 
-    on_pupil_event(session, school_id, pupil_id, event, data)
+    service.on_pupil_event(session, school_id, pupil_id, event, data)
 
 
 @hookimpl
 def mat_concern_entry_added(session, school_id, concern_id, entry_id):
-    from plugins.transition.timeline import refuse_entries_after_handover
+    from plugins.transition import service
 
-    refuse_entries_after_handover(session, school_id, concern_id)
+    service.refuse_entries_after_handover(session, school_id, concern_id)
 
 
 @hookimpl
 def mat_chronology_entries(session, school_id, pupil_id, start, end):
-    from plugins.transition.timeline import chronology
+    from plugins.transition import service
 
-    return chronology(session, school_id, pupil_id)
+    return service.chronology(session, school_id, pupil_id)
 
 
 @hookimpl
 def mat_transfer_sections(session, school_id, pupil_id):
-    from plugins.transition.timeline import earlier_files
+    from plugins.transition import service
 
-    return earlier_files(session, school_id, pupil_id)
+    return service.earlier_files(session, school_id, pupil_id)
 
 
 @hookimpl
 def mat_dashboard_panels(session, school_id, actor):
-    from flask import render_template
+    from plugins.transition import panels
 
-    from core.policy import can
-    from plugins.transition.deadlines_watch import watch
-
-    if not can(actor, "transfer.handle", school_id):
-        return []
-    html = render_template("transition/_dashboard_panel.html", w=watch(session, school_id),
-                           school_id=school_id)
-    return [Panel(NAME, "Child-protection file transfers", html, order=40)]
+    return panels.dashboard_panel(session, school_id, actor)
 
 
 @hookimpl
 def mat_pupil_panels(session, school_id, pupil_id, actor):
-    from flask import render_template
-    from sqlalchemy import select
+    from plugins.transition import panels
 
-    from core.policy import can
-    from plugins.transition.models import Transfer
-    from plugins.transition.receiving import received_files
-
-    if not can(actor, "transfer.handle", school_id):
-        return []
-    transfer = session.scalar(select(Transfer).where(Transfer.school_id == school_id,
-                                                     Transfer.pupil_id == pupil_id))
-    received = received_files(session, school_id, pupil_id)
-    if transfer is None and not received:
-        return []
-    html = render_template("transition/_pupil_panel.html", transfer=transfer,
-                           received=received, school_id=school_id)
-    return [Panel(NAME, "Transfer of the child-protection file", html, order=30)]
+    return panels.pupil_panel(session, school_id, pupil_id, actor)
 
 
 @hookimpl
 def mat_metric_definitions():
-    from plugins.transition.deadlines_watch import METRICS
+    from plugins.transition import service
 
-    return list(METRICS)
+    return list(service.METRICS)
 
 
 @hookimpl
 def mat_trust_metrics(session, school_id, start, end):
-    from plugins.transition.deadlines_watch import metrics
+    from plugins.transition import service
 
-    return metrics(session, school_id, start, end)
+    return service.metrics(session, school_id, start, end)
 
 
 @hookimpl
 def mat_recurring_jobs():
-    from plugins.transition.jobs import transfer_reminders
+    from plugins.transition import jobs
 
-    return [RecurringJob(NAME, "transfer_reminders", transfer_reminders, cron="15 7 * * *")]
+    return [RecurringJob(NAME, "transfer_reminders", jobs.transfer_reminders, cron="15 7 * * *")]
 
 
 @hookimpl
 def mat_cli_commands(cli):
-    from plugins.transition.cli import transition
+    from plugins.transition import cli as commands
 
-    cli.add_command(transition)
+    cli.add_command(commands.transition)
 
 
 @hookimpl
 def mat_demo_data(session, trust_id, school_ids, seed):
-    from plugins.transition.demo import seed_demo
+    from plugins.transition import demo
 
-    seed_demo(session, trust_id, school_ids, seed)
+    demo.seed_demo(session, trust_id, school_ids, seed)

@@ -17,17 +17,17 @@ from core.db import system_scope, utcnow
 from core.mail import queue_mail
 from core.models import Membership, School, User
 from plugins.transition import deadlines, transfers
+from plugins.transition.definition import NAME
 from plugins.transition.models import DownloadLink, IncomingFile, Transfer
 
-PLUGIN = "transition"
 NOT_SENT = ("pending", "prepared", "failed")
 UNCONFIRMED = ("sent", "viewed")
 
 METRICS = [
-    MetricDefinition(PLUGIN, "sent_on_time_pct", "Transfers sent on time", "%", None, True),
-    MetricDefinition(PLUGIN, "overdue_now", "Transfers overdue now", "", None, False),
-    MetricDefinition(PLUGIN, "awaiting_receipt", "Transfers awaiting receipt", "", None, False),
-    MetricDefinition(PLUGIN, "incoming_outstanding", "Incoming files outstanding", "", None,
+    MetricDefinition(NAME, "sent_on_time_pct", "Transfers sent on time", "%", None, True),
+    MetricDefinition(NAME, "overdue_now", "Transfers overdue now", "", None, False),
+    MetricDefinition(NAME, "awaiting_receipt", "Transfers awaiting receipt", "", None, False),
+    MetricDefinition(NAME, "incoming_outstanding", "Incoming files outstanding", "", None,
                      False),
 ]
 
@@ -77,11 +77,11 @@ def metrics(session: Session, school_id: int, start: dt.date, end: dt.date,
     on_time = [t for t in judged if _sent_day(t) is not None and _sent_day(t) <= t.due_date]
     w = watch(session, school_id, today)
     return [
-        Metric(PLUGIN, school_id, "sent_on_time_pct",
+        Metric(NAME, school_id, "sent_on_time_pct",
                round(100 * len(on_time) / len(judged), 1) if judged else None),
-        Metric(PLUGIN, school_id, "overdue_now", len(w.overdue)),
-        Metric(PLUGIN, school_id, "awaiting_receipt", len(w.awaiting_receipt)),
-        Metric(PLUGIN, school_id, "incoming_outstanding", w.incoming_outstanding),
+        Metric(NAME, school_id, "overdue_now", len(w.overdue)),
+        Metric(NAME, school_id, "awaiting_receipt", len(w.awaiting_receipt)),
+        Metric(NAME, school_id, "incoming_outstanding", w.incoming_outstanding),
     ]
 
 
@@ -126,7 +126,7 @@ def reminders(session: Session, school_id: int, today: dt.date | None = None) ->
                f"Child-protection file for {t.pupil_name} was due by {t.due_date:%d %b %Y} "
                "and has not been sent")
         _, new = alerts.raise_alert(session, school_id, kind, msg,
-                                    dedupe_key=f"transition:{kind}:{t.id}", plugin=PLUGIN,
+                                    dedupe_key=f"transition:{kind}:{t.id}", plugin=NAME,
                                     pupil_id=t.pupil_id, link=f"{link}{t.id}")
         done["alerts"] += int(new)
         done["mails"] += _mail_all(

@@ -20,6 +20,7 @@ from core.plugins import current_host
 from core.policy import Actor, require
 from core.schools import trust_setting
 from plugins.transition import bundle, package, receiving, transfers
+from plugins.transition.definition import NAME
 from plugins.transition.models import DownloadLink, ReceivedFile, TransferBundle, TransferEvent
 
 LINK_DEFAULT = {"days": 7}
@@ -107,8 +108,7 @@ def _link(session: Session, token: str) -> DownloadLink:
     with system_scope(session, "transition: one-time link lookup"):
         link = session.scalar(select(DownloadLink).where(
             DownloadLink.token_hash == _hash_token(token or "")))
-        live = link is not None and current_host().is_enabled(session, link.school_id,
-                                                              transfers.PLUGIN)
+        live = link is not None and current_host().is_enabled(session, link.school_id, NAME)
     if not live:
         raise LinkRefused("This download link is not valid. Ask the sending school for a new "
                           "one.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.db import SYSTEM, current_database
 from core.jobs import for_each_school_with
 from plugins.transition import service
+from plugins.transition.definition import NAME
 
 
 def transfer_reminders(school_id: int) -> dict:
@@ -15,4 +16,4 @@ def transfer_reminders(school_id: int) -> dict:
 
 def all_schools_reminders() -> list[str]:
     """Enqueue :func:`transfer_reminders` for every school with transition on."""
-    return for_each_school_with(service.PLUGIN, transfer_reminders)
+    return for_each_school_with(NAME, transfer_reminders)

@@ -50,7 +50,6 @@ from plugins.transition.timeline import (
     refuse_entries_after_handover,
 )
 from plugins.transition.transfers import (
-    PLUGIN,
     Side,
     events_of,
     in_trust_destination,
@@ -69,7 +68,7 @@ from plugins.transition.transfers import (
 )
 
 __all__ = [
-    "INCOMING_METHODS", "METRICS", "PLUGIN", "RULE_LABELS", "CohortResult", "Export", "LinkRefused",
+    "INCOMING_METHODS", "METRICS", "RULE_LABELS", "CohortResult", "Export", "LinkRefused",
     "Side", "Watch", "accept", "chase_incoming", "check_link", "chronology", "confirm_receipt",
     "earlier_files", "events_of", "expect_incoming", "export_bundle", "import_bundle",
     "in_trust_destination", "inbox", "incoming_attachment", "incoming_history",

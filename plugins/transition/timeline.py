@@ -16,9 +16,8 @@ from core.contributions import ChronologyItem, TransferSection
 from core.errors import ValidationError
 from core.models import Concern, ConcernPupil
 from plugins.transition import package, receiving
+from plugins.transition.definition import NAME
 from plugins.transition.models import STATUS_LABELS, Transfer, TransferEvent, TransferPackage
-
-PLUGIN = "transition"
 
 
 def _when(text: str | None, fallback: dt.datetime) -> dt.datetime:
@@ -41,7 +40,7 @@ def chronology(session: Session, school_id: int, pupil_id: int) -> list[Chronolo
             if e.kind in STATUS_LABELS or e.kind in ("chased", "resent"):
                 label = STATUS_LABELS.get(e.kind, e.kind.title())
                 items.append(ChronologyItem(
-                    PLUGIN, "transfer", e.at,
+                    NAME, "transfer", e.at,
                     f"Child-protection file: {label.lower()} ({e.user_name})",
                     e.reason, link))
     for rf in receiving.received_files(session, school_id, pupil_id):
@@ -53,7 +52,7 @@ def _received_items(school_id: int, rf) -> list[ChronologyItem]:
     body = package.load(rf.content)
     src = rf.sender_name
     link = f"/schools/{school_id}/transition/received/{rf.id}"
-    items = [ChronologyItem(PLUGIN, "transfer", rf.received_at,
+    items = [ChronologyItem(NAME, "transfer", rf.received_at,
                             f"Child-protection file received from {src}",
                             f"Package SHA-256 {rf.package_sha256}", link)]
     prepared = _when(body.get("prepared_at"), rf.received_at)
@@ -61,7 +60,7 @@ def _received_items(school_id: int, rf) -> list[ChronologyItem]:
         concerns = section["data"].get("concerns") if section["plugin"] == "core" else None
         if concerns is None:
             if section["plugin"] != "core":
-                items.append(ChronologyItem(PLUGIN, "transfer:section", prepared,
+                items.append(ChronologyItem(NAME, "transfer:section", prepared,
                                             f"{section['title']} (from {src})",
                                             section.get("text") or "", link))
             continue
@@ -69,12 +68,12 @@ def _received_items(school_id: int, rf) -> list[ChronologyItem]:
             at = _when(c.get("occurred_at"), prepared)
             detail = c.get("fact", "") + (f"\nChild's words: \"{c['child_words']}\""
                                           if c.get("child_words") else "")
-            items.append(ChronologyItem(PLUGIN, "transfer:concern", at,
+            items.append(ChronologyItem(NAME, "transfer:concern", at,
                                         f"Concern recorded at {src} by "
                                         f"{c.get('recorded_by') or 'staff'}", detail, link))
             for e in c.get("entries", []):
                 items.append(ChronologyItem(
-                    PLUGIN, "transfer:entry", _when(e.get("at"), at),
+                    NAME, "transfer:entry", _when(e.get("at"), at),
                     f"{str(e.get('kind', 'entry')).replace('_', ' ').capitalize()} at {src} "
                     f"by {e.get('author') or 'the DSL'}", e.get("body") or "", link))
     return items
@@ -114,7 +113,7 @@ def earlier_files(session: Session, school_id: int, pupil_id: int) -> list[Trans
     for rf in receiving.received_files(session, school_id, pupil_id):
         body = package.load(rf.content)
         out.append(TransferSection(
-            PLUGIN, f"File received from {rf.sender_name} on {rf.received_at:%d %b %Y}",
+            NAME, f"File received from {rf.sender_name} on {rf.received_at:%d %b %Y}",
             {"sender_urn": rf.sender_urn, "sender_name": rf.sender_name,
              "package_sha256": rf.package_sha256,
              "sections": [{"id": sec["id"], "title": sec["title"], "plugin": sec["plugin"],

@@ -22,9 +22,9 @@ from core.models import Pupil, School
 from core.plugins import current_host
 from core.policy import Actor, require
 from plugins.transition import deadlines, package
+from plugins.transition.definition import NAME
 from plugins.transition.models import STATUSES, Transfer, TransferEvent, TransferPackage
 
-PLUGIN = "transition"
 UNFINISHED = ("pending", "prepared", "sent", "viewed", "failed")
 
 
@@ -38,7 +38,7 @@ def school_by_urn(session: Session, urn: str) -> School | None:
 
 def _plugin_on(session: Session, school_id: int) -> bool:
     with system_scope(session, "transition: is the plugin on at the destination"):
-        return current_host().is_enabled(session, school_id, PLUGIN)
+        return current_host().is_enabled(session, school_id, NAME)
 
 
 def in_trust_destination(session: Session, transfer: Transfer) -> School | None:

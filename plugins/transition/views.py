@@ -21,14 +21,15 @@ from core.errors import ValidationError
 from core.models import School
 from core.pupils import search_pupils
 from plugins.transition import service
+from plugins.transition.definition import NAME
 from plugins.transition.models import STATUS_LABELS
 from web import context
 
-bp = Blueprint("transition", __name__, url_prefix="/schools/<int:school_id>/transition",
+bp = Blueprint(NAME, __name__, url_prefix="/schools/<int:school_id>/transition",
                template_folder="templates")
 # the download link: no school in the URL (it would tell a stranger which school sent a file);
 # the view finds the school from the token and checks the plugin is on there itself
-public_bp = Blueprint("transition_public", __name__, template_folder="templates")
+public_bp = Blueprint(f"{NAME}_public", __name__, template_folder="templates")
 
 
 def _school(school_id: int) -> School:
