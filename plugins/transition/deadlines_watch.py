@@ -49,7 +49,7 @@ def watch(session: Session, school_id: int, today: dt.date | None = None) -> Wat
     w = Watch()
     for t in session.scalars(select(Transfer).where(
             Transfer.school_id == school_id, Transfer.status.in_(transfers.UNFINISHED))
-            .order_by(Transfer.due_date)):
+            .order_by(Transfer.due_date, Transfer.id)):
         getattr(w, deadlines.timing(cal, today, t.due_date)).append(t)
         if t.status in UNCONFIRMED:
             w.awaiting_receipt.append(t)
