@@ -24,23 +24,24 @@ def _status_mb(field: str) -> float:
 
 def timed_import(batch_id: int) -> dict:
     """Run one import; its seconds exclude the signal analysis job it queues, which without
-    Redis runs inline inside ``run_batch`` and is timed apart."""
+    Redis runs inline once the import commits (inside ``run_batch``) and is timed apart."""
+    from core import jobs
     from plugins.attendance import service
 
-    queued, analysis = service._analyse_after, [0.0]
+    hand_over, analysis = jobs.hand_over, [0.0]
 
-    def timed_analysis(*args, **kwargs):
+    def timed_hand_over(job_id):
         t = time.perf_counter()
-        queued(*args, **kwargs)
+        hand_over(job_id)
         analysis[0] += time.perf_counter() - t
 
-    service._analyse_after = timed_analysis
+    jobs.hand_over = timed_hand_over
     try:
         t0 = time.perf_counter()
         result = service.run_batch(batch_id)
         seconds = time.perf_counter() - t0
     finally:
-        service._analyse_after = queued
+        jobs.hand_over = hand_over
     return {"result": result, "seconds": seconds - analysis[0], "analysis_seconds": analysis[0]}
 
 
