@@ -15,14 +15,6 @@ from core.models import TotpDevice, User
 from core.policy import actor_for
 
 bp = Blueprint("auth", __name__)
-# URL rules together at the top
-RULES = [
-    ("/login", "login", ["GET", "POST"]),
-    ("/login/second-factor", "second_factor", ["GET", "POST"]),
-    ("/login/enrol", "enrol", ["GET", "POST"]),
-    ("/logout", "logout", ["POST"]),
-    ("/account/security", "security", ["GET", "POST"]),
-]
 
 
 class LoginUser(UserMixin):

@@ -14,7 +14,6 @@ from tests.web.conftest import CSRF_VALUE
 from core import jobs
 from core.db import system_scope, utcnow
 from core.models import AuditEntry, JobRun
-from core.plugins import make_host, use_host
 from core.scheduler import recurring_jobs
 
 HOUR = dt.timedelta(hours=1)
@@ -40,13 +39,8 @@ def flaky_job(school_id: int) -> dict:
     return {"school": school_id}
 
 
-@pytest.fixture
-def host():
-    """The installed plugins (not only the throwaway one): the schedule lists their jobs."""
-    h = make_host()
-    use_host(h)
-    yield h
-    use_host(None)
+# the installed plugins (not only tests/web's throwaway one): the schedule lists their jobs
+from tests.conftest import host  # noqa: E402,F401  (the root fixture, overriding tests/web's)
 
 
 @pytest.fixture
