@@ -46,50 +46,88 @@ def term_period(session, school_ids: list[int], today: dt.date) -> tuple[dt.date
 @login_required
 def trust_overview():
     a = context.actor()
-    trusts = [t for t in sorted(a.trust_roles) if can(a, "trust.overview", trust_id=t)]
-    if not trusts:
-        abort(404)
+    trusts = _overview_trusts(a)
     form = Form(request.args)
     trust_id = form.integer("trust") or trusts[0]
     if trust_id not in trusts:
         abort(404)
     s = context.db()
-    trust = s.get(Trust, trust_id)
     school_ids = list(s.scalars(select(School.id).where(School.trust_id == trust_id)
                                 .order_by(School.name)))
-    today = london_today()
+    period, start, end, label = _chosen_period(s, form, school_ids, london_today())
+    ov = build_overview(s, a, trust_id, start, end)
+    definitions = _column_order(ov.definitions)
+    keys = [f"{d.plugin}.{d.key}" for d in definitions]
+    chart_key, chart_def = _chosen_chart(definitions, keys)
+    return render_template(
+        "overview/overview.html", trust=s.get(Trust, trust_id),
+        trusts=[s.get(Trust, t) for t in trusts],
+        ov=ov, definitions=definitions, keys=keys, period=period, periods=PERIODS, label=label,
+        form=form,
+        chart=_school_chart(ov, chart_key, chart_def), chart_key=chart_key, chart_def=chart_def,
+        has_national=any(d.national is not None for d in definitions)
+    ), 422 if form.errors else 200
+
+
+def _overview_trusts(actor) -> list[int]:
+    """The trusts whose overview this person may read, in id order; 404 when none."""
+    trusts = [t for t in sorted(actor.trust_roles) if can(actor, "trust.overview", trust_id=t)]
+    if not trusts:
+        abort(404)
+    return trusts
+
+
+def _requested_period(form: Form) -> tuple[str, dt.date | None, dt.date | None]:
+    """The period asked for, and its dates when custom; a bad custom range is reported on the
+    form and falls back to this term."""
     period = request.args.get("period", "term")
-    period = period if period in PERIODS else "term"
-    if period == "custom":
-        start, end = form.date("start", required=True), form.date("end", required=True)
-        if start and end and end < start:
-            form.add_error("end", "must be on or after the start date")
-        if form.errors:
-            start, end, period = None, None, "term"
+    if period not in PERIODS:
+        return "term", None, None
+    if period != "custom":
+        return period, None, None
+    start, end = form.date("start", required=True), form.date("end", required=True)
+    if start and end and end < start:
+        form.add_error("end", "must be on or after the start date")
+    if form.errors:
+        return "term", None, None
+    return period, start, end
+
+
+def _chosen_period(session, form: Form, school_ids: list[int],
+                  today: dt.date) -> tuple[str, dt.date, dt.date, str]:
+    """The period shown: its key, first and last day, and how the page names it."""
+    period, start, end = _requested_period(form)
     if period == "term":
-        start, end, label = term_period(s, school_ids, today)
+        start, end, label = term_period(session, school_ids, today)
     elif period == "year":
         start, end = academic_year_bounds(academic_year_start(today))
         label = f"academic year {academic_year_label(today)}"
     else:
         label = "custom dates"
-    ov = build_overview(s, a, trust_id, start, end)
-    # the core's columns first, then each plugin's together (pluggy answers last-registered
-    # first, which would push the core's to the far right)
-    definitions = sorted(ov.definitions, key=lambda d: (d.plugin != "core", d.plugin))
-    keys = [f"{d.plugin}.{d.key}" for d in definitions]
+    return period, start, end, label
+
+
+def _column_order(definitions) -> list:
+    """The core's columns first, then each plugin's together (pluggy answers last-registered
+    first, which would push the core's to the far right)."""
+    return sorted(definitions, key=lambda d: (d.plugin != "core", d.plugin))
+
+
+def _chosen_chart(definitions, keys: list[str]):
+    """The column charted (the one asked for if it is shown, else the first) and its
+    definition."""
     chart_key = request.args.get("chart", DEFAULT_CHART)
     chart_key = chart_key if chart_key in keys else (keys[0] if keys else DEFAULT_CHART)
-    chart_def = next((d for d in ov.definitions if f"{d.plugin}.{d.key}" == chart_key), None)
-    chart = charts.bar_chart(
-        [charts.Point(sc.name, ov.cells[sc.id].get(chart_key)) for sc in ov.schools],
-        f"{chart_def.label if chart_def else chart_key} by school",
+    chart_def = next((d for d in definitions if f"{d.plugin}.{d.key}" == chart_key), None)
+    return chart_key, chart_def
+
+
+def _school_chart(ov, chart_key: str, chart_def):
+    """A bar per school for the charted column, England's figure as the threshold line."""
+    if not ov.schools:
+        return None
+    title = f"{chart_def.label if chart_def else chart_key} by school"
+    return charts.bar_chart(
+        [charts.Point(sc.name, ov.cells[sc.id].get(chart_key)) for sc in ov.schools], title,
         unit="%" if chart_def and chart_def.unit == "%" else "",
-        threshold=chart_def.national if chart_def else None) if ov.schools else None
-    return render_template(
-        "overview/overview.html", trust=trust, trusts=[s.get(Trust, t) for t in trusts],
-        ov=ov, definitions=definitions, keys=keys, period=period, periods=PERIODS, label=label,
-        form=form,
-        chart=chart, chart_key=chart_key, chart_def=chart_def,
-        has_national=any(d.national is not None for d in definitions)
-    ), 422 if form.errors else 200
+        threshold=chart_def.national if chart_def else None)
