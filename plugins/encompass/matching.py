@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
+
+from core import names
 
 _JOINERS = re.compile(r"[\s\-\u2010-\u2015_.,/]+")
 _DROPPED = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
@@ -20,12 +21,9 @@ _NOT_LETTER = re.compile(r"[^a-z ]")
 
 
 def fold(text: str) -> str:
-    """Case-fold and strip accents (é→e, ø→o, ß→ss), so spellings compare by their letters."""
-    text = unicodedata.normalize("NFKD", text or "").casefold()
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    # letters that do not decompose into a base letter plus an accent
-    return text.translate(str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ı": "i", "æ": "ae",
-                                         "œ": "oe", "þ": "th", "ð": "d"}))
+    """Case-fold and strip accents (é→e, ø→o, ß→ss), so spellings compare by their letters:
+    the core's one folding (:func:`core.names.fold`), which pupil search uses too."""
+    return names.fold(text)
 
 
 def normalise(name: str) -> str:
