@@ -13,14 +13,16 @@ import os
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, ClassVar, Iterator, TypeVar
 
 from sqlalchemy import (
     JSON,
     DateTime,
     Engine,
     ForeignKey,
+    ForeignKeyConstraint,
     MetaData,
+    UniqueConstraint,
     create_engine,
     event,
     select,
@@ -37,7 +39,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from core.errors import AppendOnlyViolation, TenantViolation
+from core.errors import AppendOnlyViolation, NotFound, TenantViolation
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -88,7 +90,18 @@ class TrustScoped:
 
 class SchoolScoped:
     """Rows that belong to one school. ``trust_id`` rides along so the data can be sharded by
-    trust; it is filled from the school when not given."""
+    trust; it is filled from the school when not given.
+
+    The mixin also writes the tenant constraints that keep a row's links inside its school
+    (see :func:`_tenant_constraints`): a :func:`school_key` column, and a ``pupil_id`` column
+    that declares no key of its own, becomes the composite foreign key
+    ``(column, school_id) -> (table.id, table.school_id)``; a model that sets
+    ``__school_key_target__ = True`` gets the unique ``(id, school_id)`` such a key points at.
+    """
+
+    #: other school rows point at this table with a school key: give it the unique key
+    #: ``(id, school_id)`` that a composite foreign key needs
+    __school_key_target__: ClassVar[bool] = False
 
     @declared_attr
     def school_id(cls) -> Mapped[int]:
@@ -97,6 +110,55 @@ class SchoolScoped:
     @declared_attr
     def trust_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("trusts.id"), index=True)
+
+
+_SCHOOL_KEY = "mat_school_key"
+#: ``info`` of a ``pupil_id`` column that is deliberately not a school key (it is pinned to the
+#: pupil's school some other way, e.g. by triggers)
+NO_SCHOOL_KEY = {_SCHOOL_KEY: None}
+
+
+def school_key(table: str, **kwargs: Any) -> Any:
+    """A column holding the id of a row of ``table`` *of the same school*, e.g.
+    ``concern_id: Mapped[int] = school_key("concerns", index=True)``. On a
+    :class:`SchoolScoped` model it becomes the composite foreign key
+    ``(column, school_id) -> (table.id, table.school_id)``, so no row can point at another
+    school's; ``table``'s model sets ``__school_key_target__ = True``. Other arguments go to
+    ``mapped_column``. A ``pupil_id`` column needs no ``school_key("pupils")``: it is one
+    unless it declares a key of its own."""
+    return mapped_column(info={**kwargs.pop("info", {}), _SCHOOL_KEY: table}, **kwargs)
+
+
+def _school_key_of(column) -> str | None:
+    if _SCHOOL_KEY in column.info:
+        return column.info[_SCHOOL_KEY]
+    if column.name == "pupil_id" and not column.foreign_keys:
+        return "pupils"
+    return None
+
+
+@event.listens_for(SchoolScoped, "instrument_class", propagate=True)
+def _tenant_constraints(mapper, cls) -> None:
+    """Add the tenant constraints of a school model to its table, once, before anything reads
+    the table (the naming convention names them as a hand-written copy would be named). A
+    constraint the model already declares by hand is not added twice."""
+    table = mapper.local_table
+    if table is None or "school_id" not in table.c:
+        return
+    if cls.__school_key_target__ and not any(
+            isinstance(c, UniqueConstraint) and [k.name for k in c.columns] == ["id", "school_id"]
+            for c in table.constraints):
+        table.append_constraint(UniqueConstraint("id", "school_id"))
+    for column in list(table.c):
+        target = _school_key_of(column)
+        if target is None:
+            continue
+        pair = [column.name, "school_id"]
+        if any(isinstance(c, ForeignKeyConstraint) and list(c.column_keys) == pair
+               for c in table.constraints):
+            continue
+        table.append_constraint(
+            ForeignKeyConstraint(pair, [f"{target}.id", f"{target}.school_id"]))
 
 
 class AppendOnly:
@@ -224,6 +286,32 @@ def _check_writes(session: Session, flush_context, instances) -> None:
         elif isinstance(obj, TrustScoped):
             if scope.trusts is not None and obj.trust_id not in scope.trusts:
                 raise TenantViolation(f"{type(obj).__name__} may not be written to that trust")
+
+
+T = TypeVar("T")
+
+
+def find_in_school(session: Session, model: type[T], row_id: Any, school_id: int,
+                   **options: Any) -> T | None:
+    """Row ``row_id`` of ``model`` if it belongs to ``school_id``, else None. The school is
+    checked here because ``session.get`` answers from the identity map without the tenant
+    criteria (a trust-wide or system session may also see every school). ``options`` go to
+    ``session.get``."""
+    row = session.get(model, row_id, **options)
+    if row is None or row.school_id != school_id:  # type: ignore[attr-defined]
+        return None
+    return row
+
+
+def get_in_school(session: Session, model: type[T], row_id: Any, school_id: int, what: str,
+                  **options: Any) -> T:
+    """Row ``row_id`` of ``model`` if it belongs to ``school_id``, else :class:`NotFound`
+    naming ``what`` ("concern", "pupil"...): the same answer whether the row is missing or
+    another school's, so a 404 never confirms that a record exists."""
+    row = find_in_school(session, model, row_id, school_id, **options)
+    if row is None:
+        raise NotFound(what)
+    return row
 
 
 def normalise_url(url: str) -> str:

@@ -6,7 +6,6 @@ import datetime as dt
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
-    ForeignKeyConstraint,
     LargeBinary,
     String,
     Text,
@@ -14,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, utcnow
+from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, school_key, utcnow
 
 # A default list after Keeping Children Safe in Education (part one and annex B); each trust
 # gets a copy it may edit.
@@ -72,7 +71,7 @@ class Concern(SchoolScoped, AppendOnly, Base):
     """What a member of staff saw or heard, as they recorded it. Never edited afterwards."""
 
     __tablename__ = "concerns"
-    __table_args__ = (UniqueConstraint("id", "school_id"),)
+    __school_key_target__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -87,37 +86,27 @@ class Concern(SchoolScoped, AppendOnly, Base):
 
 class ConcernPupil(SchoolScoped, AppendOnly, Base):
     __tablename__ = "concern_pupils"
-    __table_args__ = (
-        UniqueConstraint("concern_id", "pupil_id"),
-        ForeignKeyConstraint(["concern_id", "school_id"], ["concerns.id", "concerns.school_id"]),
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
-    )
+    __table_args__ = (UniqueConstraint("concern_id", "pupil_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    concern_id: Mapped[int] = mapped_column(index=True)
+    concern_id: Mapped[int] = school_key("concerns", index=True)
     pupil_id: Mapped[int] = mapped_column(index=True)
 
 
 class ConcernCategoryLink(SchoolScoped, AppendOnly, Base):
     __tablename__ = "concern_category_links"
-    __table_args__ = (
-        UniqueConstraint("concern_id", "category_id"),
-        ForeignKeyConstraint(["concern_id", "school_id"], ["concerns.id", "concerns.school_id"]),
-    )
+    __table_args__ = (UniqueConstraint("concern_id", "category_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    concern_id: Mapped[int] = mapped_column(index=True)
+    concern_id: Mapped[int] = school_key("concerns", index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("concern_categories.id"), index=True)
 
 
 class Attachment(SchoolScoped, AppendOnly, Base):
     __tablename__ = "attachments"
-    __table_args__ = (
-        ForeignKeyConstraint(["concern_id", "school_id"], ["concerns.id", "concerns.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    concern_id: Mapped[int] = mapped_column(index=True)
+    concern_id: Mapped[int] = school_key("concerns", index=True)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int]
@@ -133,7 +122,6 @@ class ConcernEntry(SchoolScoped, AppendOnly, Base):
 
     __tablename__ = "concern_entries"
     __table_args__ = (
-        ForeignKeyConstraint(["concern_id", "school_id"], ["concerns.id", "concerns.school_id"]),
         CheckConstraint(
             "kind IN ('triage','action','action_done','decision','referral','outcome',"
             "'amendment','note','closure','reopened')",
@@ -142,7 +130,7 @@ class ConcernEntry(SchoolScoped, AppendOnly, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    concern_id: Mapped[int] = mapped_column(index=True)
+    concern_id: Mapped[int] = school_key("concerns", index=True)
     kind: Mapped[str] = mapped_column(String(20))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

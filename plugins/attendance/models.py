@@ -6,7 +6,6 @@ import datetime as dt
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -15,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, SchoolScoped, utcnow
+from core.db import NO_SCHOOL_KEY, Base, SchoolScoped, utcnow
 
 
 class ImportBatch(SchoolScoped, Base):
@@ -65,7 +64,8 @@ class AttendanceWeek(SchoolScoped, Base):
 
     school_id: Mapped[int] = mapped_column(Integer)
     trust_id: Mapped[int] = mapped_column(Integer)
-    pupil_id: Mapped[int] = mapped_column(primary_key=True)
+    # pinned to the pupil's school by those triggers, not by the mixin's composite key
+    pupil_id: Mapped[int] = mapped_column(primary_key=True, info=NO_SCHOOL_KEY)
     week_start: Mapped[dt.date] = mapped_column(primary_key=True)
     marks: Mapped[str] = mapped_column(String(28))
     possible: Mapped[int] = mapped_column(default=0)
@@ -86,7 +86,6 @@ class Signal(SchoolScoped, Base):
     __tablename__ = "attendance_signals"
     __table_args__ = (
         UniqueConstraint("school_id", "dedupe_key"),
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
-    ForeignKeyConstraint,
     LargeBinary,
     String,
     Text,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, utcnow
+from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, school_key, utcnow
 
 STEP_KINDS = ("received", "updated", "matched", "acknowledged", "support", "follow_up",
               "dsl_review", "closed", "reopened")
@@ -30,8 +29,8 @@ class EncompassNotification(SchoolScoped, AppendOnly, Base):
     :class:`EncompassUpdate` rows, the response is :class:`EncompassStep` rows."""
 
     __tablename__ = "encompass_notifications"
+    __school_key_target__ = True
     __table_args__ = (
-        UniqueConstraint("id", "school_id"),
         # one notification per force and reference in a school: repeats are recognised
         UniqueConstraint("school_id", "force_key", "reference_key"),
     )
@@ -68,16 +67,12 @@ class EncompassChild(SchoolScoped, Base):
 
     __tablename__ = "encompass_children"
     __table_args__ = (
-        ForeignKeyConstraint(["notification_id", "school_id"],
-                             ["encompass_notifications.id", "encompass_notifications.school_id"]),
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
-        ForeignKeyConstraint(["concern_id", "school_id"], ["concerns.id", "concerns.school_id"]),
         CheckConstraint("match IN ('matched','ambiguous','unmatched','elsewhere','sibling',"
                         "'not_a_pupil')", name="match_state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int] = mapped_column(index=True)
+    notification_id: Mapped[int] = school_key("encompass_notifications", index=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[dt.date | None]
@@ -87,7 +82,7 @@ class EncompassChild(SchoolScoped, Base):
     match: Mapped[str] = mapped_column(String(12))
     candidates: Mapped[list] = mapped_column(default=list)
     elsewhere_school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
-    concern_id: Mapped[int | None]
+    concern_id: Mapped[int | None] = school_key("concerns")
     matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     matched_at: Mapped[dt.datetime | None]
 
@@ -96,13 +91,9 @@ class EncompassUpdate(SchoolScoped, AppendOnly, Base):
     """A later version of a notification that added or changed something."""
 
     __tablename__ = "encompass_updates"
-    __table_args__ = (
-        ForeignKeyConstraint(["notification_id", "school_id"],
-                             ["encompass_notifications.id", "encompass_notifications.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int] = mapped_column(index=True)
+    notification_id: Mapped[int] = school_key("encompass_notifications", index=True)
     received_at: Mapped[dt.datetime]
     source: Mapped[str] = mapped_column(String(10))
     changes: Mapped[dict] = mapped_column(default=dict)
@@ -117,14 +108,12 @@ class EncompassStep(SchoolScoped, AppendOnly, Base):
 
     __tablename__ = "encompass_steps"
     __table_args__ = (
-        ForeignKeyConstraint(["notification_id", "school_id"],
-                             ["encompass_notifications.id", "encompass_notifications.school_id"]),
         CheckConstraint("kind IN ('received','updated','matched','acknowledged','support',"
                         "'follow_up','dsl_review','closed','reopened')", name="step_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int] = mapped_column(index=True)
+    notification_id: Mapped[int] = school_key("encompass_notifications", index=True)
     kind: Mapped[str] = mapped_column(String(14))
     pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupils.id"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -138,13 +127,10 @@ class EncompassDocument(SchoolScoped, Base):
     notification the key adult keys in from it."""
 
     __tablename__ = "encompass_documents"
-    __table_args__ = (
-        ForeignKeyConstraint(["notification_id", "school_id"],
-                             ["encompass_notifications.id", "encompass_notifications.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int | None] = mapped_column(index=True)
+    notification_id: Mapped[int | None] = school_key("encompass_notifications",
+                                                     index=True)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int]

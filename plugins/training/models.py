@@ -11,7 +11,6 @@ import datetime as dt
 
 from sqlalchemy import (
     ForeignKey,
-    ForeignKeyConstraint,
     LargeBinary,
     String,
     Text,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, utcnow
+from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, school_key, utcnow
 
 # Job roles as schools name them. A person holds one job role; being the DSL (or a deputy)
 # and sitting on recruitment panels are recorded separately, since a headteacher is often
@@ -44,7 +43,7 @@ class StaffMember(SchoolScoped, Base):
     """An adult who works in the school, whether or not they sign in to the platform."""
 
     __tablename__ = "training_staff"
-    __table_args__ = (UniqueConstraint("id", "school_id"),)
+    __school_key_target__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -84,7 +83,7 @@ class TrainingSession(SchoolScoped, Base):
     """Training delivered in school on one day, with its attendance list."""
 
     __tablename__ = "training_sessions"
-    __table_args__ = (UniqueConstraint("id", "school_id"),)
+    __school_key_target__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"), index=True)
@@ -99,17 +98,11 @@ class SessionAttendance(SchoolScoped, Base):
     """Whether one person attended a session (``attended`` False: expected but absent)."""
 
     __tablename__ = "training_attendance"
-    __table_args__ = (
-        UniqueConstraint("session_id", "staff_id"),
-        ForeignKeyConstraint(["session_id", "school_id"],
-                             ["training_sessions.id", "training_sessions.school_id"]),
-        ForeignKeyConstraint(["staff_id", "school_id"],
-                             ["training_staff.id", "training_staff.school_id"]),
-    )
+    __table_args__ = (UniqueConstraint("session_id", "staff_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(index=True)
-    staff_id: Mapped[int] = mapped_column(index=True)
+    session_id: Mapped[int] = school_key("training_sessions", index=True)
+    staff_id: Mapped[int] = school_key("training_staff", index=True)
     attended: Mapped[bool] = mapped_column(default=False)
     marked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -119,20 +112,14 @@ class TrainingRecord(SchoolScoped, Base):
     withdrew it and why), never deleted."""
 
     __tablename__ = "training_records"
-    __table_args__ = (
-        ForeignKeyConstraint(["staff_id", "school_id"],
-                             ["training_staff.id", "training_staff.school_id"]),
-        ForeignKeyConstraint(["session_id", "school_id"],
-                             ["training_sessions.id", "training_sessions.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(index=True)
+    staff_id: Mapped[int] = school_key("training_staff", index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"), index=True)
     completed_on: Mapped[dt.date]
     provider: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(20), default="manual")  # manual, import, session
-    session_id: Mapped[int | None] = mapped_column(index=True)
+    session_id: Mapped[int | None] = school_key("training_sessions", index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     certificate_name: Mapped[str | None] = mapped_column(String(255))
     certificate_type: Mapped[str | None] = mapped_column(String(60))
@@ -151,8 +138,8 @@ class Policy(SchoolScoped, Base):
     the child protection policy v3). A new version is a new row: signatures do not carry."""
 
     __tablename__ = "training_policies"
-    __table_args__ = (UniqueConstraint("id", "school_id"),
-                      UniqueConstraint("school_id", "title", "version"))
+    __school_key_target__ = True
+    __table_args__ = (UniqueConstraint("school_id", "title", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -167,17 +154,11 @@ class Acknowledgement(SchoolScoped, AppendOnly, Base):
     """A person's signature that they have read one policy version. Never edited."""
 
     __tablename__ = "training_acknowledgements"
-    __table_args__ = (
-        UniqueConstraint("policy_id", "staff_id"),
-        ForeignKeyConstraint(["policy_id", "school_id"],
-                             ["training_policies.id", "training_policies.school_id"]),
-        ForeignKeyConstraint(["staff_id", "school_id"],
-                             ["training_staff.id", "training_staff.school_id"]),
-    )
+    __table_args__ = (UniqueConstraint("policy_id", "staff_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    policy_id: Mapped[int] = mapped_column(index=True)
-    staff_id: Mapped[int] = mapped_column(index=True)
+    policy_id: Mapped[int] = school_key("training_policies", index=True)
+    staff_id: Mapped[int] = school_key("training_staff", index=True)
     signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     on_paper: Mapped[bool] = mapped_column(default=False)

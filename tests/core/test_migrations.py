@@ -75,3 +75,46 @@ def test_a_plugins_branch_is_found_through_the_plugin_host():
     versions = one.migration_dir("encompass")
     assert (versions / "enc0001_initial_tables.py").is_file()
     assert versions in make_host().migration_dirs()
+
+
+def _keys_of_models(dialect) -> dict[str, set[tuple]]:
+    from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
+
+    from core.db import Base
+
+    make_host()  # loading the plugins imports their models
+    prep = dialect.identifier_preparer
+    keys: dict[str, set[tuple]] = {}
+    for table in Base.metadata.tables.values():
+        rows = keys.setdefault(table.name, set())
+        for c in table.constraints:
+            # the name as the database holds it (PostgreSQL shortens one over 63 characters)
+            name = prep.format_constraint(c).strip(prep.initial_quote) if c.name else None
+            if isinstance(c, UniqueConstraint):
+                rows.add(("unique", name, tuple(col.name for col in c.columns)))
+            elif isinstance(c, ForeignKeyConstraint):
+                rows.add(("foreign", name, tuple(c.column_keys), c.referred_table.name,
+                          tuple(e.column.name for e in c.elements)))
+    return keys
+
+
+def _keys_of_database(engine, tables) -> dict[str, set[tuple]]:
+    insp = inspect(engine)
+    keys: dict[str, set[tuple]] = {}
+    for table in tables:
+        rows = keys.setdefault(table, set())
+        for u in insp.get_unique_constraints(table):
+            rows.add(("unique", u["name"], tuple(u["column_names"])))
+        for f in insp.get_foreign_keys(table):
+            rows.add(("foreign", f["name"], tuple(f["constrained_columns"]), f["referred_table"],
+                      tuple(f["referred_columns"])))
+    return keys
+
+
+def test_migrations_create_the_models_keys_by_name(migrated):
+    # `alembic check` matches foreign keys by their columns, not their names: this holds every
+    # unique constraint and foreign key of the models, the tenant keys the SchoolScoped mixin
+    # writes included, to the name and columns the migrations gave it
+    url, db = migrated
+    models = _keys_of_models(db.engine.dialect)
+    assert _keys_of_database(db.engine, models) == models
