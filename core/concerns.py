@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, exists, func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from core import alerts, audit
 from core.calendar import london_today
 from core.db import utcnow
+from core.entrylog import Draft, EntryLog, EntryRule, Errors, Field
 from core.errors import NotFound, ValidationError
 from core.models import (
     Attachment,
@@ -51,41 +53,17 @@ def record_concern(session: Session, actor: Actor | None, school_id: int, *,
     enough. ``actor`` None is a plugin acting for the system (an Encompass notification)."""
     if actor is not None:
         require(actor, "concern.record", school_id)
-    errors: dict[str, list[str]] = {}
-    if not (fact or "").strip():
-        errors["fact"] = ["say what you saw or heard"]
-    if not isinstance(occurred_at, dt.datetime) or occurred_at.tzinfo is None:
-        errors["occurred_at"] = ["is required (a date and time)"]
-    elif occurred_at > utcnow() + dt.timedelta(minutes=5):
-        errors["occurred_at"] = ["cannot be in the future"]
-    pupil_ids = list(dict.fromkeys(pupil_ids or []))
-    if not pupil_ids:
-        errors["pupil_ids"] = ["choose at least one pupil"]
-    else:
-        found = set(session.scalars(select(Pupil.id).where(Pupil.id.in_(pupil_ids),
-                                                           Pupil.school_id == school_id)))
-        if missing := [p for p in pupil_ids if p not in found]:
-            errors["pupil_ids"] = [f"no pupil {p} in this school" for p in missing]
     trust_id = session.scalar(select(School.trust_id).where(School.id == school_id))
+    pupil_ids = list(dict.fromkeys(pupil_ids or []))
     category_ids = list(dict.fromkeys(category_ids or []))
-    if category_ids:
-        valid = set(session.scalars(select(ConcernCategory.id).where(
-            ConcernCategory.id.in_(category_ids), ConcernCategory.trust_id == trust_id,
-            ConcernCategory.active.is_(True))))
-        if bad := [c for c in category_ids if c not in valid]:
-            errors["category_ids"] = [f"unknown category {c}" for c in bad]
-    for i, a in enumerate(attachments):
-        if len(a.data) > max_attachment_bytes:
-            errors[f"attachments.{i}"] = [f"{a.filename} is larger than "
-                                          f"{max_attachment_bytes // (1024 * 1024)} MB"]
-        elif a.content_type not in ALLOWED_TYPES:
-            errors[f"attachments.{i}"] = [f"{a.filename}: files of type {a.content_type} "
-                                          "are not accepted"]
-    if len(location or "") > 200:
-        errors["location"] = ["must be at most 200 characters"]
+    errors = {
+        **_check_account(fact, occurred_at, location),
+        **_check_pupils(session, school_id, pupil_ids),
+        **_check_categories(session, trust_id, category_ids),
+        **_check_attachments(attachments, max_attachment_bytes),
+    }
     if errors:
         raise ValidationError(errors)
-
     concern = Concern(school_id=school_id, trust_id=trust_id,
                       recorded_by_id=actor.user_id if actor else None,
                       occurred_at=occurred_at, location=(location or "").strip(),
@@ -94,18 +72,7 @@ def record_concern(session: Session, actor: Actor | None, school_id: int, *,
                       recorded_at=recorded_at or utcnow())
     session.add(concern)
     session.flush()
-    for pid in pupil_ids:
-        session.add(ConcernPupil(school_id=school_id, trust_id=trust_id, concern_id=concern.id,
-                                 pupil_id=pid))
-    for cid in category_ids:
-        session.add(ConcernCategoryLink(school_id=school_id, trust_id=trust_id,
-                                        concern_id=concern.id, category_id=cid))
-    for a in attachments:
-        session.add(Attachment(school_id=school_id, trust_id=trust_id, concern_id=concern.id,
-                               filename=a.filename[:255], content_type=a.content_type,
-                               size=len(a.data), sha256=hashlib.sha256(a.data).hexdigest(),
-                               data=a.data, uploaded_by_id=actor.user_id if actor else None))
-    session.flush()
+    _store_links(session, concern, pupil_ids, category_ids, attachments, actor)
     audit.record(session, "concern.recorded", actor=actor, object_type="concern", object_id=concern.id,
                  school_id=school_id, detail={"pupils": pupil_ids, "source": source})
     for pid in pupil_ids:
@@ -113,6 +80,66 @@ def record_concern(session: Session, actor: Actor | None, school_id: int, *,
     current_host().call_for_school(session, school_id, "mat_concern_recorded",
                                    concern_id=concern.id)
     return concern
+
+
+def _check_account(fact: str, occurred_at: dt.datetime, location: str) -> Errors:
+    errors: Errors = {}
+    if not (fact or "").strip():
+        errors["fact"] = ["say what you saw or heard"]
+    if not isinstance(occurred_at, dt.datetime) or occurred_at.tzinfo is None:
+        errors["occurred_at"] = ["is required (a date and time)"]
+    elif occurred_at > utcnow() + dt.timedelta(minutes=5):
+        errors["occurred_at"] = ["cannot be in the future"]
+    if len(location or "") > 200:
+        errors["location"] = ["must be at most 200 characters"]
+    return errors
+
+
+def _check_pupils(session: Session, school_id: int, pupil_ids: list[int]) -> Errors:
+    if not pupil_ids:
+        return {"pupil_ids": ["choose at least one pupil"]}
+    found = set(session.scalars(select(Pupil.id).where(Pupil.id.in_(pupil_ids),
+                                                       Pupil.school_id == school_id)))
+    if missing := [p for p in pupil_ids if p not in found]:
+        return {"pupil_ids": [f"no pupil {p} in this school" for p in missing]}
+    return {}
+
+
+def _check_categories(session: Session, trust_id: int, category_ids: list[int]) -> Errors:
+    if not category_ids:
+        return {}
+    valid = set(session.scalars(select(ConcernCategory.id).where(
+        ConcernCategory.id.in_(category_ids), ConcernCategory.trust_id == trust_id,
+        ConcernCategory.active.is_(True))))
+    if bad := [c for c in category_ids if c not in valid]:
+        return {"category_ids": [f"unknown category {c}" for c in bad]}
+    return {}
+
+
+def _check_attachments(attachments: list[NewAttachment], max_bytes: int) -> Errors:
+    errors: Errors = {}
+    for i, a in enumerate(attachments):
+        if len(a.data) > max_bytes:
+            errors[f"attachments.{i}"] = [f"{a.filename} is larger than "
+                                          f"{max_bytes // (1024 * 1024)} MB"]
+        elif a.content_type not in ALLOWED_TYPES:
+            errors[f"attachments.{i}"] = [f"{a.filename}: files of type {a.content_type} "
+                                          "are not accepted"]
+    return errors
+
+
+def _store_links(session: Session, concern: Concern, pupil_ids: list[int],
+                 category_ids: list[int], attachments: list[NewAttachment],
+                 actor: Actor | None) -> None:
+    tenant = {"school_id": concern.school_id, "trust_id": concern.trust_id,
+              "concern_id": concern.id}
+    session.add_all([ConcernPupil(**tenant, pupil_id=pid) for pid in pupil_ids])
+    session.add_all([ConcernCategoryLink(**tenant, category_id=cid) for cid in category_ids])
+    session.add_all([Attachment(**tenant, filename=a.filename[:255], content_type=a.content_type,
+                                size=len(a.data), sha256=hashlib.sha256(a.data).hexdigest(),
+                                data=a.data, uploaded_by_id=actor.user_id if actor else None)
+                     for a in attachments])
+    session.flush()
 
 
 def check_accumulation(session: Session, school_id: int, pupil_id: int) -> bool:
@@ -212,80 +239,89 @@ def get_attachment(session: Session, actor: Actor, school_id: int, concern_id: i
     return att
 
 
+def _category_of_trust(draft: Draft, category_id: int) -> list[str] | None:
+    found = draft.session.scalar(select(ConcernCategory.id).where(
+        ConcernCategory.id == category_id, ConcernCategory.trust_id == draft.parent.trust_id))
+    return None if found is not None else ["unknown category"]
+
+
+def _due_date_ahead(draft: Draft, due: object) -> list[str] | None:
+    if not isinstance(due, dt.date):
+        return ["an action needs a due date"]
+    history = draft.values.get("created_at") is not None
+    if not history and due < london_today() - dt.timedelta(days=1):
+        return ["cannot be in the past"]
+    return None
+
+
+def _action_not_done_yet(draft: Draft) -> Errors | None:
+    if any(e.kind == "action_done" and e.refers_to_id == draft.refers_to_id
+           and draft.refers_to_id is not None for e in draft.entries):
+        return {"refers_to_id": ["that action is already marked done"]}
+    return None
+
+
+def _one_of(options: tuple[str, ...]) -> Callable[[Draft, object], list[str] | None]:
+    return lambda _draft, value: None if value in options else [f"one of {', '.join(options)}"]
+
+
+#: The DSL's entries on a concern, one rule per kind (see :mod:`core.entrylog`).
+ENTRIES = EntryLog("concern entries", [
+    EntryRule("triage", "Triage", requires=("risk_level",), takes=("category_id",),
+              refused_in=("closed",), refused_message="reopen the concern first"),
+    EntryRule("action", "Action", body=True, requires=("due_date",), takes=("category_id",)),
+    EntryRule("action_done", "Action done", takes=("category_id",), refers_to="action",
+              refers_message="must name a action entry of this concern",
+              checks=(_action_not_done_yet,)),
+    EntryRule("decision", "Decision", body=True, takes=("category_id",)),
+    EntryRule("referral", "Referral", body=True, requires=("referral_to",),
+              takes=("category_id",)),
+    EntryRule("outcome", "Outcome", body=True, takes=("category_id",), refers_to="referral",
+              refers_message="must name a referral entry of this concern"),
+    EntryRule("amendment", "Amendment", body=True, takes=("category_id",), refers_to="*",
+              refers_optional=True,
+              refers_message="must name an entry of this concern (or none, for the record)"),
+    EntryRule("note", "Note", body=True, takes=("category_id",)),
+    EntryRule("closure", "Closure", body=True, takes=("category_id",), refused_in=("closed",),
+              refused_message="this concern is already closed"),
+    EntryRule("reopened", "Reopened", body=True, takes=("category_id",), allowed_in=("closed",),
+              refused_message="only a closed concern can be reopened"),
+], fields=[
+    Field("risk_level", check=_one_of(RISK_LEVELS),
+          required_message=f"one of {', '.join(RISK_LEVELS)}",
+          stray_message="is only given when triaging"),
+    Field("category_id", check=_category_of_trust),
+    Field("due_date", check=_due_date_ahead, required_message="an action needs a due date"),
+    Field("referral_to", check=_one_of(REFERRAL_TARGETS),
+          required_message=f"one of {', '.join(REFERRAL_TARGETS)}"),
+], audit_prefix="concern", object_type="concern")
+assert ENTRIES.kinds == ENTRY_KINDS, "the entry kinds of the model and of the log differ"
+
+
 def add_entry(session: Session, actor: Actor, school_id: int, concern_id: int, kind: str, *,
               body: str = "", risk_level: str | None = None, category_id: int | None = None,
               due_date: dt.date | None = None, referral_to: str | None = None,
               refers_to_id: int | None = None,
               created_at: dt.datetime | None = None) -> ConcernEntry:
-    """Append a DSL entry (``created_at`` only for history brought in: demo, transfers).
-
-    What each kind needs:
-
-    - ``triage``: a risk level (and optionally the category the DSL settles on);
-    - ``action``: what is to be done and a due date; ``action_done``: the action it completes;
-    - ``decision``: the rationale; ``referral``: to whom and why; ``outcome``: the referral
-      it answers and what came of it; ``amendment``: the correction (and the entry it
-      corrects, or none for the original record); ``closure``: why; ``reopened``: why.
-    """
+    """Append a DSL entry (``created_at`` only for history brought in: demo, transfers). What
+    each kind needs, and when it may be added, is its rule in :data:`ENTRIES`."""
     require(actor, "casefile.write", school_id)
     concern = session.get(Concern, concern_id)
     if concern is None or concern.school_id != school_id:
         raise NotFound("concern")
     entries = entries_of(session, concern_id)
-    by_id = {e.id: e for e in entries}
-    status = concern_status(entries)
-    body = (body or "").strip()
-    errors: dict[str, list[str]] = {}
-    if kind not in ENTRY_KINDS:
-        raise ValidationError({"kind": [f"one of {', '.join(ENTRY_KINDS)}"]})
-    needs_body = {"action", "decision", "referral", "outcome", "amendment", "note", "closure",
-                  "reopened"}
-    if kind in needs_body and not body:
-        errors["body"] = ["is required for this kind of entry"]
-    if kind == "triage":
-        if risk_level not in RISK_LEVELS:
-            errors["risk_level"] = [f"one of {', '.join(RISK_LEVELS)}"]
-    elif risk_level is not None:
-        errors["risk_level"] = ["is only given when triaging"]
-    if category_id is not None:
-        trust_cat = session.scalar(select(ConcernCategory.id).where(
-            ConcernCategory.id == category_id, ConcernCategory.trust_id == concern.trust_id))
-        if trust_cat is None:
-            errors["category_id"] = ["unknown category"]
-    if kind == "action":
-        if not isinstance(due_date, dt.date):
-            errors["due_date"] = ["an action needs a due date"]
-        elif created_at is None and due_date < london_today() - dt.timedelta(days=1):
-            errors["due_date"] = ["cannot be in the past"]
-    if kind == "referral" and referral_to not in REFERRAL_TARGETS:
-        errors["referral_to"] = [f"one of {', '.join(REFERRAL_TARGETS)}"]
-    wanted = {"action_done": "action", "outcome": "referral"}
-    if kind in wanted:
-        target = by_id.get(refers_to_id)
-        if target is None or target.kind != wanted[kind]:
-            errors["refers_to_id"] = [f"must name a {wanted[kind]} entry of this concern"]
-        elif kind == "action_done" and any(e.kind == "action_done" and e.refers_to_id == target.id
-                                          for e in entries):
-            errors["refers_to_id"] = ["that action is already marked done"]
-    if kind == "amendment" and refers_to_id is not None and refers_to_id not in by_id:
-        errors["refers_to_id"] = ["must name an entry of this concern (or none, for the record)"]
-    if kind == "closure" and status == "closed":
-        errors["kind"] = ["this concern is already closed"]
-    if kind == "reopened" and status != "closed":
-        errors["kind"] = ["only a closed concern can be reopened"]
-    if kind in ("triage",) and status == "closed":
-        errors["kind"] = ["reopen the concern first"]
-    if errors:
-        raise ValidationError(errors)
+    rule = ENTRIES.rule(kind)
+    draft = Draft(kind, (body or "").strip(),
+                  {"risk_level": risk_level, "category_id": category_id, "due_date": due_date,
+                   "referral_to": referral_to, "created_at": created_at},
+                  entries, concern_status(entries), session, actor, concern,
+                  refers_to_id if rule.refers_to else None)
+    kept = ENTRIES.check(draft)
     entry = ConcernEntry(school_id=school_id, trust_id=concern.trust_id, concern_id=concern_id,
-                         kind=kind, author_id=actor.user_id, body=body, risk_level=risk_level,
-                         category_id=category_id, due_date=due_date if kind == "action" else None,
-                         referral_to=referral_to if kind == "referral" else None,
-                         refers_to_id=refers_to_id, created_at=created_at or utcnow())
-    session.add(entry)
-    session.flush()
-    audit.record(session, f"concern.{kind}", actor=actor, object_type="concern", object_id=concern_id,
-                 school_id=school_id, detail={"entry_id": entry.id})
+                         kind=kind, author_id=actor.user_id, body=draft.body,
+                         refers_to_id=draft.refers_to_id, created_at=created_at or utcnow(),
+                         **kept)
+    ENTRIES.append(draft, entry, object_id=concern_id, school_id=school_id)
     current_host().call_for_school(session, school_id, "mat_concern_entry_added",
                                    concern_id=concern_id, entry_id=entry.id)
     return entry

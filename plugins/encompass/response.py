@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import alerts, audit
 from core.db import utcnow
+from core.entrylog import Draft, EntryLog, EntryRule, Errors, Field
 from core.errors import NotFound, ValidationError
 from core.policy import Actor, can, require
 
@@ -79,56 +80,77 @@ def get_notification(session: Session, actor: Actor, school_id: int,
     return n
 
 
+def _acknowledged_once(draft: Draft) -> Errors | None:
+    if any(s.kind == "acknowledged" and s.author_id == draft.actor.user_id
+           for s in draft.entries):
+        return {"kind": ["you have already recorded that you have seen it"]}
+    return None
+
+
+def _known_support(draft: Draft, support: list[str]) -> list[str] | None:
+    if bad := [s for s in support if s not in SUPPORT]:
+        return [f"unknown support {b!r}" for b in bad]
+    return None
+
+
+def _other_support_said(draft: Draft) -> Errors | None:
+    if "other" in (draft.values.get("support") or []) and not draft.body:
+        return {"body": ["say what the other support was"]}
+    return None
+
+
+def _child_of_notification(draft: Draft, pupil_id: int) -> list[str] | None:
+    ids = set(draft.session.scalars(select(EncompassChild.pupil_id).where(
+        EncompassChild.notification_id == draft.parent.id)))
+    return None if pupil_id in ids else ["choose a child of this notification"]
+
+
+def _overdue_alert_resolved(draft: Draft, step: EncompassStep) -> None:
+    alerts.resolve(draft.session, draft.parent.school_id, f"encompass:overdue:{draft.parent.id}")
+
+
+_CLOSED = {"refused_in": ("closed",),
+           "refused_message": "this notification is closed: the DSL must reopen it first"}
+_STEP = {"takes": ("pupil_id",), "body_message": "is required for this step"}
+
+#: The steps of a response, one rule per kind (see :mod:`core.entrylog`). The first three are
+#: the key adult's (``KEY_ADULT_STEPS``); the others need ``encompass.manage``.
+STEPS = EntryLog("encompass steps", [
+    EntryRule("acknowledged", STEP_LABELS["acknowledged"], **_CLOSED, **_STEP,
+              checks=(_acknowledged_once,), after=_overdue_alert_resolved),
+    EntryRule("support", STEP_LABELS["support"], **_CLOSED, takes=("pupil_id",),
+              requires=("support",), checks=(_other_support_said,)),
+    EntryRule("follow_up", STEP_LABELS["follow_up"], body=True, **_CLOSED, **_STEP),
+    EntryRule("dsl_review", STEP_LABELS["dsl_review"], body=True, **_CLOSED, **_STEP),
+    EntryRule("closed", STEP_LABELS["closed"], body=True, **_CLOSED, **_STEP),
+    EntryRule("reopened", STEP_LABELS["reopened"], body=True, allowed_in=("closed",),
+              refused_message="only a closed notification can be reopened", **_STEP),
+], fields=[
+    Field("support", check=_known_support, required_message="choose the support given",
+          stray_message="is only given when recording support"),
+    Field("pupil_id", check=_child_of_notification),
+], max_body=5000, audit_prefix="encompass", object_type="encompass_notification",
+    id_key="step_id")
+assert STEPS.kinds == KEY_ADULT_STEPS + DSL_STEPS
+
+
 def add_step(session: Session, actor: Actor, school_id: int, notification_id: int, kind: str, *,
              body: str = "", support: list[str] | None = None,
              pupil_id: int | None = None, at: dt.datetime | None = None) -> EncompassStep:
     """Record a step. Key adults and the DSL team acknowledge, record support and
-    follow-ups; only the DSL team review, close and reopen. ``at`` only for history brought
-    in (demo data)."""
+    follow-ups; only the DSL team review, close and reopen (anyone else is told the
+    notification does not exist). What each step needs is its rule in :data:`STEPS`. ``at``
+    only for history brought in (demo data)."""
     n = get_notification(session, actor, school_id, notification_id)
-    steps = steps_of(session, n.id)
-    status = status_of(n, steps)
-    body = (body or "").strip()
-    support = list(dict.fromkeys(support or []))
-    errors: dict[str, list[str]] = {}
-    if kind not in KEY_ADULT_STEPS + DSL_STEPS:
-        raise ValidationError({"kind": [f"one of {', '.join(KEY_ADULT_STEPS + DSL_STEPS)}"]})
+    STEPS.rule(kind)
     if kind in DSL_STEPS and not can(actor, "encompass.manage", school_id):
         raise NotFound("notification")  # a key adult never sees these actions
-    if status == "closed" and kind != "reopened":
-        errors["kind"] = ["this notification is closed: the DSL must reopen it first"]
-    if kind == "reopened" and status != "closed":
-        errors["kind"] = ["only a closed notification can be reopened"]
-    if kind == "acknowledged" and any(s.kind == "acknowledged" and s.author_id == actor.user_id
-                                      for s in steps):
-        errors["kind"] = ["you have already recorded that you have seen it"]
-    if kind == "support":
-        if not support:
-            errors["support"] = ["choose the support given"]
-        elif bad := [s for s in support if s not in SUPPORT]:
-            errors["support"] = [f"unknown support {b!r}" for b in bad]
-        elif "other" in support and not body:
-            errors["body"] = ["say what the other support was"]
-    elif support:
-        errors["support"] = ["is only given when recording support"]
-    if kind in ("follow_up", "dsl_review", "closed", "reopened") and not body:
-        errors["body"] = ["is required for this step"]
-    if len(body) > 5000:
-        errors["body"] = ["must be at most 5000 characters"]
-    if pupil_id is not None:
-        ids = set(session.scalars(select(EncompassChild.pupil_id).where(
-            EncompassChild.notification_id == n.id)))
-        if pupil_id not in ids:
-            errors["pupil_id"] = ["choose a child of this notification"]
-    if errors:
-        raise ValidationError(errors)
+    steps = steps_of(session, n.id)
+    draft = Draft(kind, (body or "").strip(),
+                  {"support": list(dict.fromkeys(support or [])), "pupil_id": pupil_id},
+                  steps, status_of(n, steps), session, actor, n)
+    kept = STEPS.check(draft)
     step = EncompassStep(school_id=school_id, trust_id=n.trust_id, notification_id=n.id,
-                         kind=kind, pupil_id=pupil_id, author_id=actor.user_id, body=body,
-                         support=support, at=at or utcnow())
-    session.add(step)
-    session.flush()
-    audit.record(session, f"encompass.{kind}", actor=actor, object_type="encompass_notification",
-                 object_id=n.id, school_id=school_id, detail={"step_id": step.id})
-    if kind == "acknowledged":
-        alerts.resolve(session, school_id, f"encompass:overdue:{n.id}")
-    return step
+                         kind=kind, pupil_id=kept.get("pupil_id"), author_id=actor.user_id,
+                         body=draft.body, support=kept.get("support", []), at=at or utcnow())
+    return STEPS.append(draft, step, object_id=n.id, school_id=school_id)

@@ -138,7 +138,7 @@ def take_link(session: Session, token: str) -> tuple[bytes, str]:
         t = session.get(transfers.Transfer, link.transfer_id)
         data = b.data
         session.flush()
-    if t.status == "sent":
+    if transfers.EVENTS.allows("viewed", t.status):
         transfers.add_event(session, t, "viewed", actor=None, acting_school_id=None,
                           data={"via": "download link"})
     audit.record(session, "transition.link_used", object_type="transfer", object_id=t.id,

@@ -47,7 +47,7 @@ def read_package(session: Session, actor: Actor, school_id: int, transfer_id: in
         pkg = pkgs[-1]
     else:
         pkg = transfers.sent_package(session, t)
-        if t.status == "sent":
+        if transfers.EVENTS.allows("viewed", t.status):
             transfers.add_event(session, t, "viewed", actor=actor, acting_school_id=school_id,
                               package_id=pkg.id)
     with system_scope(session, "transition: package content"):
@@ -64,9 +64,7 @@ def confirm_receipt(session: Session, actor: Actor, school_id: int, transfer_id:
     t = _receiver(session, actor, school_id, transfer_id)
     if (ev := transfers.replayed(session, t, key)) is not None:
         return ev
-    if t.status not in ("sent", "viewed"):
-        raise ValidationError({"status": [f"this file is {t.status.replace('_', ' ')}: "
-                                          "there is no receipt to confirm"]})
+    transfers.EVENTS.require_status("receipt_confirmed", t.status)
     pkg = transfers.sent_package(session, t)
     return transfers.add_event(session, t, "receipt_confirmed", actor=actor,
                              acting_school_id=school_id, package_id=pkg.id, key=key,
@@ -79,13 +77,8 @@ def reject(session: Session, actor: Actor, school_id: int, transfer_id: int, rea
     t = _receiver(session, actor, school_id, transfer_id)
     if (ev := transfers.replayed(session, t, key)) is not None:
         return ev
-    if t.status not in ("sent", "viewed", "receipt_confirmed"):
-        raise ValidationError({"status": [f"a {t.status.replace('_', ' ')} file cannot be "
-                                          "rejected"]})
-    if not (reason or "").strip():
-        raise ValidationError({"reason": ["say why the file is rejected"]})
     return transfers.add_event(session, t, "rejected", actor=actor, acting_school_id=school_id,
-                             reason=reason.strip(), key=key)
+                             reason=reason, key=key)
 
 
 def accept(session: Session, actor: Actor, school_id: int, transfer_id: int, *,
@@ -99,8 +92,7 @@ def accept(session: Session, actor: Actor, school_id: int, transfer_id: int, *,
                                                      ReceivedFile.package_sha256 == pkg.sha256))
     if done is not None:
         return done
-    if t.status != "receipt_confirmed":
-        raise ValidationError({"status": ["confirm receipt before accepting the file"]})
+    transfers.EVENTS.require_status("accepted", t.status)
     with system_scope(session, "transition: package content"), session.no_autoflush:
         content = pkg.content
         sender = session.get(School, t.school_id)

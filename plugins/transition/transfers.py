@@ -17,13 +17,20 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.calendar import calendar_for, london_today
 from core.db import system_scope, utcnow
+from core.entrylog import Draft, EntryLog, EntryRule
 from core.errors import NotFound, ValidationError
 from core.models import Pupil, School
 from core.plugins import current_host
 from core.policy import Actor, require
 from plugins.transition import deadlines, package
 from plugins.transition.definition import NAME
-from plugins.transition.models import STATUSES, Transfer, TransferEvent, TransferPackage
+from plugins.transition.models import (
+    EVENT_KINDS,
+    STATUS_LABELS,
+    Transfer,
+    TransferEvent,
+    TransferPackage,
+)
 
 UNFINISHED = ("pending", "prepared", "sent", "viewed", "failed")
 
@@ -110,28 +117,68 @@ def replayed(session: Session, transfer: Transfer, key: str | None) -> TransferE
             TransferEvent.idempotency_key == key))
 
 
+def _becomes_status(draft: Draft, event: TransferEvent) -> None:
+    """The transfer's ``status`` mirrors its latest status event, so lists need no replay."""
+    transfer = draft.parent
+    transfer.status = draft.kind
+    if draft.kind == "sent" and transfer.first_sent_at is None:
+        transfer.first_sent_at = event.at
+
+
+_STATUS = {"after": _becomes_status}
+
+#: The events of a transfer, one rule per kind (see :mod:`core.entrylog`): each status says
+#: from which statuses it may be reached.
+EVENTS = EntryLog("transfer events", [
+    EntryRule("prepared", STATUS_LABELS["prepared"], **_STATUS,
+              allowed_in=("pending", "prepared", "failed"),
+              refused_message="a {status} file cannot be prepared again"),
+    EntryRule("sent", STATUS_LABELS["sent"], **_STATUS, allowed_in=("prepared", "failed"),
+              refused_message="prepare the file before sending it"),
+    EntryRule("viewed", STATUS_LABELS["viewed"], **_STATUS, allowed_in=("sent",),
+              refused_message="only a file just sent can be marked viewed"),
+    EntryRule("receipt_confirmed", STATUS_LABELS["receipt_confirmed"], **_STATUS,
+              allowed_in=("sent", "viewed"),
+              refused_message="this file is {status}: there is no receipt to confirm"),
+    EntryRule("accepted", STATUS_LABELS["accepted"], **_STATUS,
+              allowed_in=("receipt_confirmed",),
+              refused_message="confirm receipt before accepting the file"),
+    EntryRule("rejected", STATUS_LABELS["rejected"], **_STATUS, body=True,
+              body_message="say why the file is rejected",
+              allowed_in=("sent", "viewed", "receipt_confirmed"),
+              refused_message="a {status} file cannot be rejected"),
+    EntryRule("failed", STATUS_LABELS["failed"], **_STATUS, body=True,
+              body_message="say what went wrong", allowed_in=("sent", "viewed"),
+              refused_message="only a sent file can be marked as failed"),
+    EntryRule("created", "Transfer opened"),
+    EntryRule("chased", "Receiving school chased"),
+    EntryRule("resent", "Sent again", allowed_in=("sent", "viewed"),
+              refused_message="only a sent file can be sent again"),
+], status_key="status", body_key="reason", audit_prefix="transition", object_type="transfer",
+    id_key="event_id")
+assert set(EVENTS.kinds) | {"pending"} == set(EVENT_KINDS)  # a transfer is opened pending
+
+
 def add_event(session: Session, transfer: Transfer, kind: str, *, actor: Actor | None,
               acting_school_id: int | None, package_id: int | None = None, reason: str = "",
               data: dict | None = None, key: str | None = None) -> TransferEvent:
-    """Append a step and mirror a status change on the transfer; audited. Written into the
-    sending school's records whoever acts, hence the narrow system scope."""
+    """Append a step if its rule in :data:`EVENTS` allows it, and mirror a status change on
+    the transfer; audited. Written into the sending school's records whoever acts, hence the
+    narrow system scope."""
+    draft = Draft(kind, (reason or "").strip(), {}, (), transfer.status, session, actor, transfer)
+    EVENTS.check(draft)
+    ev = TransferEvent(school_id=transfer.school_id, trust_id=transfer.trust_id,
+                       transfer_id=transfer.id, kind=kind,
+                       user_id=actor.user_id if actor else None,
+                       user_name=(actor.name if actor else "the system")[:200],
+                       acting_school_id=acting_school_id, package_id=package_id,
+                       reason=draft.body, data=data or {}, idempotency_key=key, at=utcnow())
     with system_scope(session, "transition: append a transfer event"):
-        ev = TransferEvent(school_id=transfer.school_id, trust_id=transfer.trust_id,
-                           transfer_id=transfer.id, kind=kind,
-                           user_id=actor.user_id if actor else None,
-                           user_name=(actor.name if actor else "the system")[:200],
-                           acting_school_id=acting_school_id, package_id=package_id,
-                           reason=reason, data=data or {}, idempotency_key=key)
-        session.add(ev)
-        if kind in STATUSES:
-            transfer.status = kind
-        if kind == "sent" and transfer.first_sent_at is None:
-            transfer.first_sent_at = ev.at = utcnow()
+        EVENTS.append(draft, ev, object_id=transfer.id,
+                      school_id=acting_school_id or transfer.school_id,
+                      detail={"transfer_school_id": transfer.school_id,
+                              "reason": draft.body[:200], **(data or {})})
         session.flush()
-    audit.record(session, f"transition.{kind}", actor=actor, object_type="transfer",
-                 object_id=transfer.id, school_id=acting_school_id or transfer.school_id,
-                 detail={"transfer_school_id": transfer.school_id, "reason": reason[:200],
-                         **(data or {})})
     return ev
 
 
@@ -200,9 +247,7 @@ def prepare(session: Session, actor: Actor, school_id: int, transfer_id: int, *,
     t = _sender(session, actor, school_id, transfer_id)
     if (ev := replayed(session, t, key)) is not None:
         return session.get(TransferPackage, ev.package_id)
-    if t.status not in ("pending", "prepared", "failed"):
-        raise ValidationError({"status": [f"a {t.status.replace('_', ' ')} file cannot be "
-                                          "prepared again"]})
+    EVENTS.require_status("prepared", t.status)
     note = (covering_note or "").strip()
     if not note:
         raise ValidationError({"covering_note": ["write a covering note for the receiving DSL"]})
@@ -234,8 +279,7 @@ def send_in_trust(session: Session, actor: Actor, school_id: int, transfer_id: i
     t = _sender(session, actor, school_id, transfer_id)
     if (ev := replayed(session, t, key)) is not None:
         return ev
-    if t.status not in ("prepared", "failed"):
-        raise ValidationError({"status": ["prepare the file before sending it"]})
+    EVENTS.require_status("sent", t.status)
     if in_trust_destination(session, t) is None:
         raise ValidationError({"route": ["the destination is not a school of this trust using "
                                          "transition: export an encrypted bundle instead"]})
@@ -253,12 +297,8 @@ def mark_failed(session: Session, actor: Actor, school_id: int, transfer_id: int
     t = _sender(session, actor, school_id, transfer_id)
     if (ev := replayed(session, t, key)) is not None:
         return ev
-    if t.status not in ("sent", "viewed"):
-        raise ValidationError({"status": ["only a sent file can be marked as failed"]})
-    if not (reason or "").strip():
-        raise ValidationError({"reason": ["say what went wrong"]})
     return add_event(session, t, "failed", actor=actor, acting_school_id=school_id,
-                     reason=reason.strip(), key=key)
+                     reason=reason, key=key)
 
 
 def record_confirmation(session: Session, actor: Actor, school_id: int, transfer_id: int, *,
@@ -268,9 +308,7 @@ def record_confirmation(session: Session, actor: Actor, school_id: int, transfer
     t = _sender(session, actor, school_id, transfer_id)
     if (ev := replayed(session, t, key)) is not None:
         return ev
-    errors: dict[str, list[str]] = {}
-    if t.status not in ("sent", "viewed"):
-        errors["status"] = ["only a sent file can have its receipt confirmed"]
+    errors = EVENTS.status_errors("receipt_confirmed", t.status)
     if not (confirmed_by or "").strip():
         errors["confirmed_by"] = ["name the person at the receiving school who confirmed"]
     if not isinstance(confirmed_on, dt.date) or confirmed_on > london_today():
