@@ -2,8 +2,12 @@
 
 A plugin implements any of these with ``from core import hookimpl``. Hooks that concern one
 school are never called as ``pm.hook.<name>`` but through
-:func:`core.plugins.school_hook`, which leaves out the plugins switched off for that school.
-The small result types (``Panel``, ``Metric``...) live in :mod:`core.contributions`.
+:meth:`core.plugins.PluginHost.call_for_school`, which leaves out the plugins switched off for
+that school. The small result types (``Panel``, ``Metric``...) live in :mod:`core.contributions`.
+
+Each docstring says when the hook is called, with what, and what it returns, and ends with an
+example taken from a built-in plugin. The hook reference (docs/hooks.md) is generated from
+this module by :mod:`core.hookdoc`: run ``python -m core.hookdoc`` after changing a hook.
 """
 from __future__ import annotations
 
@@ -12,8 +16,14 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:  # annotations only: this module imports nothing of the platform at run time
-    from core.contributions import (Action, BlueprintContribution, NavLink, ObjectCheck,
-                                    PluginInfo)
+    import datetime as dt
+
+    import click
+    from sqlalchemy.orm import Session
+
+    from core.contributions import (Action, BlueprintContribution, ChronologyItem, Metric,
+                                    MetricDefinition, NavLink, ObjectCheck, Panel, PluginInfo,
+                                    RecurringJob, TransferSection)
     from core.policy import Actor
 
 PROJECT = "mat"
@@ -29,6 +39,20 @@ def mat_plugin_info() -> PluginInfo:
 
     Returns a :class:`core.contributions.PluginInfo` (name, label, description). The name is the
     key used for per-school enablement; it must match the entry-point name.
+
+    Example (attendance: ``definition.py`` holds the description, ``__init__.py`` the hook)::
+
+        NAME = "attendance"
+        INFO = PluginInfo(
+            name=NAME,
+            label="Attendance",
+            description="Register marks, absence measures, and absence patterns as "
+                        "safeguarding signals.",
+        )
+
+        @hookimpl
+        def mat_plugin_info():
+            return INFO
     """
 
 
@@ -44,6 +68,39 @@ def mat_register_actions() -> list[Action | ObjectCheck]:
     obj)`` that may grant one of the plugin's own school actions when the roles do not, e.g.
     "a key adult of this school"). Core's own actions come through this hook too, from the
     built-in ``core`` plugin. An action name registered twice fails when the host is built.
+
+    A school action is granted by a role in the school or a role in its trust; a trust action
+    (``trust_level=True``) only by ``trust_roles`` in that trust. An ``ObjectCheck`` is
+    consulted after the roles refuse, only after the second-factor rule, and only when the
+    caller passes ``session=`` to ``can``/``require`` (and ``obj=``, the record asked about,
+    where there is one); a plugin may add checks only to its own actions. Ask with
+    ``can(actor, "encompass.read", school_id, session=session)``; an action no plugin
+    registered raises ``KeyError`` naming it.
+
+    Example (encompass: the DSL team, or a key adult of the school, with a second factor)::
+
+        DSL_TEAM = frozenset({"dsl", "deputy_dsl"})  # school roles only: trust roles never count
+
+
+        def _key_adult_of_school(session, actor, school_id, obj) -> bool:
+            from plugins.encompass.key_adults import is_key_adult
+
+            return is_key_adult(session, actor, school_id, obj)
+
+
+        ACTIONS = [
+            Action(NAME, "encompass.read", DSL_TEAM, mfa=True,
+                   description="Read the school's notifications and record the key adult's "
+                               "response"),
+            ObjectCheck(NAME, "encompass.read", _key_adult_of_school,
+                        description="A key adult of the school who still holds a role there"),
+            Action(NAME, "encompass.manage", DSL_TEAM, mfa=True,
+                   description="Match notifications, the DSL's steps, and the key adults list"),
+        ]
+
+        @hookimpl
+        def mat_register_actions():
+            return list(ACTIONS)
     """
 
 
@@ -58,25 +115,69 @@ def mat_blueprints() -> list[BlueprintContribution]:
     in its contribution, never as an attribute set on the blueprint: ``checks_school_itself``
     (no ``school_id`` in its URLs: the view finds the school and checks the plugin is on) and
     ``authenticates_itself`` (an API for machine clients with credentials of their own).
+
+    Example (attendance: its pages and its API)::
+
+        @hookimpl
+        def mat_blueprints():
+            from .api import blp
+            from .views import bp
+
+            return [BlueprintContribution(NAME, bp), BlueprintContribution(NAME, blp, api=True)]
+
+    Example (encompass: a police intake API routed by the school named in its body, with client
+    credentials of its own)::
+
+        @hookimpl
+        def mat_blueprints():
+            from plugins.encompass.api import blp
+            from plugins.encompass.views import bp
+
+            return [BlueprintContribution(NAME, bp),
+                    BlueprintContribution(NAME, blp, api=True, checks_school_itself=True,
+                                          authenticates_itself=True)]
     """
 
 
 @hookspec
-def mat_cli_commands(cli: Any) -> None:
-    """Add click commands to the ``mat`` command group ``cli``: called once at CLI start."""
+def mat_cli_commands(cli: click.Group) -> None:
+    """Add click commands to the ``mat`` command group ``cli``: called once at CLI start.
+
+    Example (attendance: ``mat attendance import SCHOOL_ID FILE``, a group of its own)::
+
+        @click.group()
+        def attendance() -> None:
+            \"\"\"Register marks: import files, analyse for signals.\"\"\"
+
+        @hookimpl
+        def mat_cli_commands(cli):
+            from plugins.attendance.cli import attendance
+
+            cli.add_command(attendance)
+    """
 
 
 @hookspec
-def mat_recurring_jobs() -> list[Any]:
-    """Declare recurring work: called when the RQ cron scheduler starts (``mat worker --cron``).
+def mat_recurring_jobs() -> list[RecurringJob]:
+    """Declare recurring work: called when the RQ cron scheduler starts (``mat scheduler``).
 
     Returns a list of :class:`core.contributions.RecurringJob`; each job has a stable name so
-    registering twice is harmless. Jobs are called once per school that has the plugin on.
+    registering twice is harmless. Its ``func`` is a module-level function taking
+    ``school_id``, called once per school that has the plugin on; ``cron`` is read in
+    Europe/London time.
+
+    Example (attendance: the nightly look for absence patterns)::
+
+        @hookimpl
+        def mat_recurring_jobs():
+            from plugins.attendance.jobs import nightly_analysis
+
+            return [RecurringJob(NAME, "nightly_analysis", nightly_analysis, cron="30 1 * * *")]
     """
 
 
 @hookspec
-def mat_nav_links(session: Any, school_id: int, actor: Actor) -> list[NavLink]:
+def mat_nav_links(session: Session, school_id: int, actor: Actor) -> list[NavLink]:
     """Contribute links to a school's navigation: called per school page render (school-scoped),
     only for someone the policy lets see the school (``school.view``).
 
@@ -84,90 +185,256 @@ def mat_nav_links(session: Any, school_id: int, actor: Actor) -> list[NavLink]:
     the page. Returns a list of :class:`core.contributions.NavLink`, and only the links whose
     page the policy allows this actor (ask ``core.policy.can(actor, <the page's action>,
     school_id, session=session)``): a link to a page that would answer 404 is not shown.
+
+    Example (attendance: its dashboard is the DSL team's)::
+
+        @hookimpl
+        def mat_nav_links(session, school_id, actor):
+            from core.policy import can
+
+            if not can(actor, "dashboard.view", school_id, session=session):
+                return []
+            return [NavLink(NAME, "Attendance", "attendance.dashboard")]
     """
 
 
 # --- school pages ---------------------------------------------------------------------------
 
 @hookspec
-def mat_dashboard_panels(session: Any, school_id: int, actor: Any) -> list[Any]:
+def mat_dashboard_panels(session: Session, school_id: int, actor: Actor) -> list[Panel]:
     """Contribute panels to a school's DSL dashboard (school-scoped).
 
     ``session`` is a tenant-scoped SQLAlchemy session, ``actor`` the :class:`core.policy.Actor`
-    viewing it. Returns a list of :class:`core.contributions.Panel`.
+    viewing it. Returns a list of :class:`core.contributions.Panel` (already-escaped HTML,
+    placed by ``order``), or none for someone the plugin shows nothing.
+
+    Example (attendance: the hook delegates to ``panels.py``, which renders the plugin's own
+    template)::
+
+        @hookimpl
+        def mat_dashboard_panels(session, school_id, actor):
+            from plugins.attendance.panels import dashboard_panel
+
+            panel = dashboard_panel(session, school_id, actor)
+            return [panel] if panel else []
+
+        def dashboard_panel(session, school_id: int, actor) -> Panel | None:
+            if not can(actor, "dashboard.view", school_id):
+                return None
+            start, end = service.year_to_date()
+            m = service.school_measures(session, school_id, start, end)
+            html = render_template("attendance/_dashboard_panel.html", m=m, school_id=school_id,
+                                   signals=service.open_signals(session, school_id, limit=5))
+            return Panel(NAME, "Attendance", html, order=30)
     """
 
 
 @hookspec
-def mat_pupil_panels(session: Any, school_id: int, pupil_id: int, actor: Any) -> list[Any]:
-    """Contribute panels to a pupil's page (school-scoped). Returns a list of ``Panel``."""
+def mat_pupil_panels(session: Session, school_id: int, pupil_id: int,
+                     actor: Actor) -> list[Panel]:
+    """Contribute panels to a pupil's page (school-scoped).
+
+    Returns a list of :class:`core.contributions.Panel`. The page is seen by more people than
+    the case file: a panel with case-file content asks the policy first and, for anyone else,
+    is left out (its absence tells them nothing).
+
+    Example (attendance: weekly attendance bars, for those who may read case files)::
+
+        @hookimpl
+        def mat_pupil_panels(session, school_id, pupil_id, actor):
+            from plugins.attendance.panels import pupil_panel
+
+            panel = pupil_panel(session, school_id, pupil_id, actor)  # None unless casefile.read
+            return [panel] if panel else []
+    """
 
 
 @hookspec
-def mat_chronology_entries(
-    session: Any, school_id: int, pupil_id: int, start: Any, end: Any
-) -> list[Any]:
+def mat_chronology_entries(session: Session, school_id: int, pupil_id: int,
+                           start: dt.date | None, end: dt.date | None) -> list[ChronologyItem]:
     """Contribute entries to a pupil's chronology (school-scoped).
 
     ``start`` and ``end`` are ``datetime.date`` or ``None`` (open range). Returns a list of
-    :class:`core.contributions.ChronologyItem`; the core merges and sorts them with its own.
+    :class:`core.contributions.ChronologyItem` (``at`` an aware datetime); the core merges and
+    sorts them with its own.
+
+    Example (attendance: the pupil's absence signals, from ``service.py``)::
+
+        @hookimpl
+        def mat_chronology_entries(session, school_id, pupil_id, start, end):
+            from plugins.attendance import service
+
+            return service.chronology(session, school_id, pupil_id, start, end)
+
+        def chronology(session, school_id, pupil_id, start, end) -> list:
+            stmt = select(Signal).where(Signal.school_id == school_id, Signal.pupil_id == pupil_id)
+            if start:
+                stmt = stmt.where(Signal.last_date >= start)
+            if end:
+                stmt = stmt.where(Signal.first_date <= end)
+            return [ChronologyItem(NAME, f"{NAME}.{s.kind}",
+                                   dt.datetime.combine(s.first_date, dt.time(9), LONDON), s.title,
+                                   s.detail, signals.concern_link(school_id, pupil_id))
+                    for s in session.scalars(stmt)]
     """
 
 
 # --- domain events --------------------------------------------------------------------------
 
 @hookspec
-def mat_concern_recorded(session: Any, school_id: int, concern_id: int) -> None:
-    """React to a newly recorded concern (school-scoped), inside the recording transaction."""
+def mat_concern_recorded(session: Session, school_id: int, concern_id: int) -> None:
+    """React to a newly recorded concern (school-scoped), inside the recording transaction:
+    raising undoes the concern, so anything slow or outward goes to a job.
+
+    Example (no built-in plugin answers this hook yet; one that tells someone outside the
+    school hands it to a job that runs only if the concern is committed)::
+
+        @hookimpl
+        def mat_concern_recorded(session, school_id, concern_id):
+            from core.jobs import enqueue_after_commit
+            from myplugin import jobs
+
+            enqueue_after_commit(session, jobs.tell_the_service, concern_id,
+                                 school_id=school_id, plugin="myplugin")
+    """
 
 
 @hookspec
-def mat_concern_entry_added(session: Any, school_id: int, concern_id: int, entry_id: int) -> None:
-    """React to a DSL entry (triage, referral, closure...) on a concern (school-scoped)."""
+def mat_concern_entry_added(session: Session, school_id: int, concern_id: int,
+                            entry_id: int) -> None:
+    """React to a DSL entry (triage, referral, closure...) on a concern (school-scoped), inside
+    the entry's transaction: raising refuses the entry.
+
+    Example (transition: once the receiving school accepted the file, the sender's copy takes
+    no new entries)::
+
+        @hookimpl
+        def mat_concern_entry_added(session, school_id, concern_id, entry_id):
+            from plugins.transition import service
+
+            service.refuse_entries_after_handover(session, school_id, concern_id)
+    """
 
 
 @hookspec
-def mat_pupil_event(session: Any, school_id: int, pupil_id: int, event: str, data: dict) -> None:
+def mat_pupil_event(session: Session, school_id: int, pupil_id: int, event: str,
+                    data: dict[str, Any]) -> None:
     """React to a pupil event (school-scoped): ``event`` is one of ``created``, ``left``,
-    ``flag_changed``, ``transferred_in``; ``data`` carries event details (JSON-able)."""
+    ``flag_changed``, ``transferred_in``; ``data`` carries event details (JSON-able).
+
+    Example (attendance: marks after the leaving date stop counting)::
+
+        @hookimpl
+        def mat_pupil_event(session, school_id, pupil_id, event, data):
+            if event == "left":
+                from plugins.attendance import service
+
+                service.pupil_left(session, school_id, pupil_id)
+
+    Example (transition: a pupil who left for a known school starts the file's transfer)::
+
+        def on_pupil_event(session, school_id, pupil_id, event, data) -> None:
+            if event == "left" and data.get("destination_urn"):
+                open_transfer(session, school_id, pupil_id, data["destination_urn"],
+                              dt.date.fromisoformat(data["date"]))
+    """
 
 
 # --- transfer of the child-protection file --------------------------------------------------
 
 @hookspec
-def mat_transfer_sections(session: Any, school_id: int, pupil_id: int) -> list[Any]:
+def mat_transfer_sections(session: Session, school_id: int,
+                          pupil_id: int) -> list[TransferSection]:
     """Contribute sections to a pupil's transfer package (school-scoped, sending school).
 
     Returns a list of :class:`core.contributions.TransferSection` whose ``data`` is JSON-able,
-    so the package can be frozen and hashed.
+    so the package can be frozen and hashed; ``text`` is the one-line summary people read.
+
+    Example (attendance: this and last academic year's attendance, and recent signals)::
+
+        @hookimpl
+        def mat_transfer_sections(session, school_id, pupil_id):
+            from plugins.attendance import service
+
+            return [service.transfer_section(session, school_id, pupil_id)]
+
+        def transfer_section(session, school_id, pupil_id, today=None) -> TransferSection:
+            ...  # years: each year's dates, attendance %, absence flags; sigs: recent signals
+            return TransferSection(NAME, "Attendance", {**years, "signals": sigs}, text)
     """
 
 
 # --- trust overview -------------------------------------------------------------------------
 
 @hookspec
-def mat_metric_definitions() -> list[Any]:
+def mat_metric_definitions() -> list[MetricDefinition]:
     """Declare the trust-overview columns a plugin provides: called once per overview.
 
-    Returns a list of :class:`core.contributions.MetricDefinition`.
+    Returns a list of :class:`core.contributions.MetricDefinition`; ``national`` is England's
+    published figure where there is one, drawn beside the school's.
+
+    Example (attendance: its four columns, from ``service.py``)::
+
+        @hookimpl
+        def mat_metric_definitions():
+            from plugins.attendance import service
+
+            return service.metric_definitions()
+
+        def metric_definitions() -> list[MetricDefinition]:
+            nat = national_figures()
+            return [
+                MetricDefinition(NAME, "attendance_pct", "Attendance", "%",
+                                 nat.get("attendance_pct", (None,))[0], True),
+                MetricDefinition(NAME, "pa_pct", "Persistent absence", "%",
+                                 nat.get("pa_pct", (None,))[0], False),
+                MetricDefinition(NAME, "sa_pct", "Severe absence", "%", None, False),
+                MetricDefinition(NAME, "open_signals", "Open attendance signals", "", None,
+                                 False),
+            ]
     """
 
 
 @hookspec
-def mat_trust_metrics(session: Any, school_id: int, start: Any, end: Any) -> list[Any]:
+def mat_trust_metrics(session: Session, school_id: int, start: dt.date,
+                      end: dt.date) -> list[Metric]:
     """Contribute one school's figures to the trust overview (school-scoped).
 
     ``start``/``end`` bound the period (``datetime.date``). Returns a list of
-    :class:`core.contributions.Metric`; a plugin off for the school is not called, so its
-    figures vanish from that school's row.
+    :class:`core.contributions.Metric`, one per column the plugin declared; a plugin off for
+    the school is not called, so its figures vanish from that school's row.
+
+    Example (attendance: one figure per column, from ``service.py``)::
+
+        @hookimpl
+        def mat_trust_metrics(session, school_id, start, end):
+            from plugins.attendance import service
+
+            return service.trust_metrics(session, school_id, start, end)
+
+        def trust_metrics(session, school_id, start, end) -> list:
+            m = group_measures(session, school_id, start, end)
+            n_open = open_signal_count(session, school_id)
+            return [Metric(NAME, school_id, "attendance_pct", m.totals.attendance_pct),
+                    Metric(NAME, school_id, "pa_pct", m.pa_pct),
+                    Metric(NAME, school_id, "sa_pct", m.sa_pct),
+                    Metric(NAME, school_id, "open_signals", n_open)]
     """
 
 
 # --- demo data ------------------------------------------------------------------------------
 
 @hookspec
-def mat_demo_data(session: Any, trust_id: int, school_ids: list[int], seed: int) -> None:
+def mat_demo_data(session: Session, trust_id: int, school_ids: list[int], seed: int) -> None:
     """Seed realistic demo data for this plugin: called by ``mat demo`` after the core data.
 
     ``session`` is unscoped (system); ``seed`` makes the data reproducible.
+
+    Example (attendance: four weeks of register marks with a few patterns)::
+
+        @hookimpl
+        def mat_demo_data(session, trust_id, school_ids, seed):
+            from plugins.attendance.demo import seed_demo
+
+            seed_demo(session, trust_id, school_ids, seed)  # random.Random(seed) inside
     """

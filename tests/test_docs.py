@@ -1,8 +1,9 @@
 """The documentation is checked against the tree and the code, so it cannot quietly rot:
 links and anchors resolve, every installed plugin has its page, the README stays a short first
 read whose quick start is the two commands, every ``MAT_*`` variable the code reads is in the
-README's configuration table, and the API guide lists exactly the core's endpoints. (The hook
-reference is checked against ``core/hookspecs.py`` in ``tests/core/test_plugin_host.py``.)"""
+README's configuration table, the API guide lists exactly the core's endpoints, and the hook
+reference is exactly what ``python -m core.hookdoc`` generates from ``core/hookspecs.py``, every
+hook with a docstring and a working example."""
 
 from __future__ import annotations
 
@@ -215,3 +216,63 @@ def test_the_api_guide_lists_every_core_endpoint_and_no_other():
     assert len(routes) >= 20  # the probe found the API
     assert not routes - listed, f"missing from docs/api.md: {sorted(routes - listed)}"
     assert not listed - routes, f"in docs/api.md but not in the API: {sorted(listed - routes)}"
+
+
+# --- the hook reference (after Datasette's tests/test_docs.py) ---------------------------------
+
+def spec_hooks():
+    from core import hookdoc
+
+    return hookdoc.hooks()
+
+
+def test_every_hookspec_is_in_the_generator():
+    from core import hookspecs
+
+    declared = {n for n in dir(hookspecs) if n.startswith("mat_")}
+    assert declared and {h.name for h in spec_hooks()} == declared
+
+
+@pytest.mark.parametrize("hook", spec_hooks(), ids=lambda h: h.name)
+def test_every_hook_has_a_docstring_and_a_working_example(hook):
+    from core import hookdoc
+
+    assert hook.doc and not hook.doc.startswith("Example"), f"{hook.name} has no description"
+    assert hookdoc.example_problems(hook) == []
+
+
+@pytest.mark.parametrize("hook", spec_hooks(), ids=lambda h: h.name)
+def test_every_hook_has_a_section_in_the_reference(hook):
+    text = (DOCS / "hooks.md").read_text(encoding="utf-8")
+    assert re.search(rf"^### `{hook.name}`$", text, re.M), f"docs/hooks.md lacks {hook.name}"
+
+
+def test_the_hook_reference_is_generated_from_the_hookspecs():
+    from core import hookdoc
+
+    assert (DOCS / "hooks.md").read_text(encoding="utf-8") == hookdoc.render(), (
+        "docs/hooks.md differs from core/hookspecs.py: run python -m core.hookdoc")
+
+
+def test_a_hook_without_an_example_is_caught():
+    from core import hookdoc
+
+    def spec(session, school_id: int) -> None:
+        """React to something.
+
+        Example::
+
+            @hookimpl
+            def spec(session, school_id, pupil_id):
+                ...
+        """
+
+    hook = hookdoc.Hook("spec", "phase", spec)
+    assert hookdoc.examples(hook.doc) == ["@hookimpl\ndef spec(session, school_id, pupil_id):\n    ..."]
+    assert "pupil_id" in hookdoc.example_problems(hook)[0]  # a parameter the hook does not pass
+    spec.__doc__ = "React to something.\n\nFor instance::\n\n    spec(1, 2)\n"
+    assert "no example" in hookdoc.example_problems(hook)[0]
+    spec.__doc__ = "React.\n\nExample::\n\n    @hookimpl\n    def other(session): ...\n"
+    assert "no example implements it" in hookdoc.example_problems(hook)[0]
+    spec.__doc__ = "React.\n\nExample::\n\n    @hookimpl\n    def spec(session):\n"
+    assert "not Python" in hookdoc.example_problems(hook)[0]
