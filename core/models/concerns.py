@@ -82,6 +82,7 @@ class Concern(SchoolScoped, AppendOnly, Base):
     child_words: Mapped[str] = mapped_column(Text, default="")
     opinion: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(40), default="staff")  # or a plugin's name
+    body_map: Mapped[list | None] = mapped_column(default=None)  # see core.bodymap
 
 
 class ConcernPupil(SchoolScoped, AppendOnly, Base):
@@ -114,6 +115,8 @@ class Attachment(SchoolScoped, AppendOnly, Base):
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # a file added with a DSL entry (none: it came with the concern as recorded)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("concern_entries.id"), index=True)
 
 
 class ConcernEntry(SchoolScoped, AppendOnly, Base):
@@ -140,6 +143,11 @@ class ConcernEntry(SchoolScoped, AppendOnly, Base):
     due_date: Mapped[dt.date | None]
     referral_to: Mapped[str | None] = mapped_column(String(30))
     refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("concern_entries.id"))
+    # an action's owner: who is to do it (a member of the school's staff)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # marks on a body outline seen by the DSL (see core.bodymap): [{"view", "region", "x", "y",
+    # "note"}]
+    body_map: Mapped[list | None] = mapped_column(default=None)
 
 
 class Alert(SchoolScoped, Base):

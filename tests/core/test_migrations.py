@@ -98,15 +98,31 @@ def _keys_of_models(dialect) -> dict[str, set[tuple]]:
     return keys
 
 
+def _sqlite_column_key_names(engine, table) -> dict[str, str]:
+    """SQLite cannot add a constraint to a table, only a column carrying one (``ADD COLUMN x
+    INTEGER CONSTRAINT name REFERENCES t (id)``), and SQLAlchemy's reflection reads no name
+    from such a column: read it from the table's SQL."""
+    import re
+
+    if engine.dialect.name != "sqlite":
+        return {}
+    with engine.connect() as c:
+        sql = c.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                (table,)).scalar() or ""
+    return dict(re.findall(r'"?(\w+)"?\s+INTEGER\s+CONSTRAINT\s+"?(\w+)"?\s+REFERENCES', sql))
+
+
 def _keys_of_database(engine, tables) -> dict[str, set[tuple]]:
     insp = inspect(engine)
     keys: dict[str, set[tuple]] = {}
     for table in tables:
         rows = keys.setdefault(table, set())
+        column_names = _sqlite_column_key_names(engine, table)
         for u in insp.get_unique_constraints(table):
             rows.add(("unique", u["name"], tuple(u["column_names"])))
         for f in insp.get_foreign_keys(table):
-            rows.add(("foreign", f["name"], tuple(f["constrained_columns"]), f["referred_table"],
+            name = f["name"] or column_names.get(f["constrained_columns"][0])
+            rows.add(("foreign", name, tuple(f["constrained_columns"]), f["referred_table"],
                       tuple(f["referred_columns"])))
     return keys
 
