@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
 from core import accounts, pupils, schools
@@ -106,6 +107,76 @@ def browser(live):
 
     use_host(live.host)  # other tests in this process may have swapped these
     use_database(live.db)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                      args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class DemoLive:
+    url: str
+    db: Database
+    host: object
+    school_id: int
+    pupil_id: int
+    concern_id: int
+    long_word: str
+
+
+@pytest.fixture(scope="module")
+def demo_live(database_factory, tmp_path_factory):
+    """The real plugin host and a small demo trust (``mat demo``'s data, ten pupils a school),
+    plus a concern whose text holds a 300-character word with no space in it: what a phone
+    layout has to survive."""
+    from core import concerns, demo
+    from core.config import Settings
+    from core.models import Pupil, User
+    from core.policy import actor_for
+    from sqlalchemy import select
+    from web import create_app
+
+    host = make_host()
+    # SQLite and a cheap password hash: seeding is most of this fixture's time, and a layout
+    # does not depend on the database (the flows above run on PostgreSQL)
+    url, db = database_factory.create("sqlite", host=host)
+    use_host(host)
+    use_database(db)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                       parallelism=1))
+        result = demo.seed(db, pupils_per_school=10)
+    school_id = result.school_ids[0]
+    long_word = "W" + "x" * 298 + "Z"
+    with db.transaction(SYSTEM) as s:
+        pupil_id = s.scalar(select(Pupil.id).where(Pupil.school_id == school_id)
+                            .order_by(Pupil.id))
+        staff = s.scalar(select(User.id).where(User.email == "staff.north-primary@demo.invalid"))
+        concern = concerns.record_concern(
+            s, actor_for(s, staff, mfa=False), school_id,
+            occurred_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1),
+            pupil_ids=[pupil_id], fact=f"Pasted from a message: {long_word} end.",
+            child_words=long_word, location="Library")
+        concern_id = concern.id
+    app = create_app(Settings(instance_path=tmp_path_factory.mktemp("e2e-demo"), database_url=url,
+                              secret_key="d" * 40), db=db, host=host)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield DemoLive(f"http://127.0.0.1:{server.server_port}", db, host, school_id, pupil_id,
+                   concern_id, long_word)
+    server.shutdown()
+    thread.join(5)
+    use_host(None)
+
+
+@pytest.fixture
+def demo_browser(demo_live):
+    from playwright.sync_api import sync_playwright
+
+    use_host(demo_live.host)  # other tests in this process may have swapped these
+    use_database(demo_live.db)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                       args=CHROMIUM_ARGS)
