@@ -33,6 +33,57 @@ def academic_year_bounds(start_year: int) -> tuple[dt.date, dt.date]:
     return dt.date(start_year, 9, 1), dt.date(start_year + 1, 8, 31)
 
 
+# --- dates and times as people read them ----------------------------------------------------
+# One format across pages, the chronology PDF and the transfer file, as UK public bodies write
+# it ("3 March 2026", "3 March 2026, 14:05"), always in Europe/London time. The web layer's
+# Jinja filters call these, so plugins' Python (PDF, chronology titles) says the same.
+
+def in_london(at: dt.datetime) -> dt.datetime:
+    """A moment in London time; the platform stores UTC, so a naive value is taken as UTC."""
+    return (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).astimezone(LONDON)
+
+
+def uk_date(day: dt.date | dt.datetime | None, weekday: bool = False) -> str:
+    """``3 March 2026`` (``Tuesday 3 March 2026`` with ``weekday``); a moment gives its London
+    day; ``""`` for nothing."""
+    if day is None:
+        return ""
+    if isinstance(day, dt.datetime):
+        day = in_london(day).date()
+    text = f"{day.day} {day:%B %Y}"
+    return f"{day:%A} {text}" if weekday else text
+
+
+def uk_datetime(at: dt.datetime | None) -> str:
+    """``3 March 2026, 14:05`` in London time (BST in summer); ``""`` for nothing."""
+    if at is None:
+        return ""
+    local = in_london(at)
+    return f"{uk_date(local.date())}, {local:%H:%M}"
+
+
+def uk_moment(at: dt.datetime | None) -> str:
+    """Like :func:`uk_datetime`, without the time for day-level events (a flag starting,
+    joining the roll), which the platform keeps as London midnight."""
+    if at is None:
+        return ""
+    local = in_london(at)
+    return uk_date(local.date()) if (local.hour, local.minute) == (0, 0) else uk_datetime(at)
+
+
+def uk_age(at: dt.datetime | dt.date, now: dt.datetime | None = None) -> str:
+    """How long ago, in whole London days: ``today``, ``yesterday``, ``3 days ago``,
+    ``5 weeks ago`` (from 14 days on)."""
+    today = london_today(now)
+    day = in_london(at).date() if isinstance(at, dt.datetime) else at
+    days = (today - day).days
+    if days <= 0:
+        return "today" if days == 0 else uk_date(day)
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago" if days < 14 else f"{days // 7} weeks ago"
+
+
 @dataclass(frozen=True)
 class TermSpan:
     name: str

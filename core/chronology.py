@@ -10,7 +10,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.calendar import LONDON
+from core.calendar import LONDON, uk_date, uk_datetime, uk_moment
 from core.contributions import ChronologyItem, TransferSection
 from core.models import Concern, ConcernCategory, ConcernEntry, ConcernPupil, Pupil, PupilFlag, User
 from core.models.concerns import REFERRAL_LABELS
@@ -87,7 +87,7 @@ def core_entries(session: Session, school_id: int, pupil_id: int, start: dt.date
         if e.kind == "referral":
             title += f" to {REFERRAL_LABELS.get(e.referral_to, e.referral_to)}"
         if e.kind == "action" and e.due_date:
-            title += f" (due {e.due_date:%d %b %Y})"
+            title += f" (due {uk_date(e.due_date)})"
         items.append(ChronologyItem("core", f"entry:{e.kind}", e.created_at,
                                     f"{title} by {names.get(e.author_id, '?')}", e.body,
                                     f"/schools/{school_id}/concerns/{e.concern_id}"))
@@ -135,6 +135,16 @@ def _latin1(text: str) -> str:
     return "".join(out)
 
 
+def _source(item: ChronologyItem) -> str:
+    """Who contributed a line, in words: a plugin's declared label, or the core's kind."""
+    if item.plugin == "core":
+        return item.kind.split(":")[0].capitalize()
+    try:
+        return current_host().info(item.plugin).label
+    except Exception:  # a plugin no longer installed
+        return item.plugin.replace("_", " ").capitalize()
+
+
 def chronology_pdf(items: list[ChronologyItem], pupil: Pupil, school_name: str,
                    produced_by: str) -> bytes:
     """A chronology as a PDF for a referral or review, oldest first, marked confidential."""
@@ -148,14 +158,14 @@ def chronology_pdf(items: list[ChronologyItem], pupil: Pupil, school_name: str,
     pdf.set_font("Helvetica", "", 9)
     now = dt.datetime.now(LONDON)
     pdf.multi_cell(0, 5, _latin1(
-        f"{school_name}. Date of birth {pupil.date_of_birth:%d/%m/%Y}. UPN {pupil.upn or 'not held'}.\n"
-        f"Produced {now:%d/%m/%Y %H:%M} by {produced_by}. CONFIDENTIAL: child protection record."),
+        f"{school_name}. Date of birth {uk_date(pupil.date_of_birth)}. "
+        f"UPN {pupil.upn or 'not held'}.\n"
+        f"Produced {uk_datetime(now)} by {produced_by}. CONFIDENTIAL: child protection record."),
         new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     for item in sorted(items, key=lambda i: i.at):
         pdf.set_font("Helvetica", "B", 10)
-        when = item.at.astimezone(LONDON)
-        pdf.multi_cell(0, 5, _latin1(f"{when:%d/%m/%Y %H:%M}  [{item.plugin}] {item.title}"),
+        pdf.multi_cell(0, 5, _latin1(f"{uk_moment(item.at)}  [{_source(item)}] {item.title}"),
                        new_x="LMARGIN", new_y="NEXT")
         if item.detail:
             pdf.set_font("Helvetica", "", 9)

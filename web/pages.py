@@ -9,7 +9,7 @@ from flask import Flask, abort, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from core.calendar import LONDON
+from core.calendar import uk_age, uk_date, uk_datetime, uk_moment
 from core.models import School
 from core.policy import can
 from web import context
@@ -99,28 +99,43 @@ def register_pages(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.jinja_env.globals["main_nav"] = main_nav
     app.jinja_env.globals["school_nav"] = school_nav
-    app.jinja_env.filters["london"] = london
-    app.jinja_env.filters["ukdate"] = ukdate
-    app.jinja_env.filters["moment"] = moment
+    # one UK format for every page (core.calendar says it; the PDF and plugins use the same)
+    app.jinja_env.filters["london"] = uk_datetime
+    app.jinja_env.filters["ukdate"] = uk_date
+    app.jinja_env.filters["moment"] = uk_moment
+    app.jinja_env.filters["age"] = uk_age
+    app.jinja_env.filters["source_label"] = source_label
+    app.jinja_env.filters["alert_kind"] = alert_kind_label
 
 
-def london(value) -> str:
-    """A moment as people in a UK school read it: local time, day first."""
-    if value is None:
+# Who raised an alert or contributed a line, as people name it: the core's own records are
+# the concerns; a plugin is named by the label it declares in ``mat_plugin_info``.
+CORE_SOURCE_LABEL = "Concerns"
+ALERT_KIND_LABELS = {"concern_accumulation": "Several concerns in a short time"}
+
+
+def source_label(name: str | None) -> str:
+    """``core`` or a plugin's name as a person reads it (its declared label)."""
+    if not name or name == "core":
+        return CORE_SOURCE_LABEL
+    if name == "staff":  # a concern's source when a person recorded it
+        return "Staff"
+    try:
+        return context.host().info(name).label
+    except Exception:  # a plugin uninstalled since it raised the alert
+        return _humane(name)
+
+
+def alert_kind_label(kind: str | None) -> str:
+    """An alert's kind in words: the core's own from its table, a plugin's (``attendance.
+    persistent_absence``, ``transfer_overdue``) from its last part, underscores as spaces."""
+    if not kind:
         return ""
-    return value.astimezone(LONDON).strftime("%d %b %Y %H:%M")
+    return ALERT_KIND_LABELS.get(kind) or _humane(kind.rsplit(".", 1)[-1].rsplit(":", 1)[-1])
 
 
-def moment(value) -> str:
-    """Like :func:`london`, without a time for day-level events (a flag, joining the roll)."""
-    if value is None:
-        return ""
-    local = value.astimezone(LONDON)
-    return local.strftime("%d %b %Y" if (local.hour, local.minute) == (0, 0) else "%d %b %Y %H:%M")
-
-
-def ukdate(value) -> str:
-    return "" if value is None else value.strftime("%d %b %Y")
+def _humane(identifier: str) -> str:
+    return identifier.replace("_", " ").replace("-", " ").strip().capitalize()
 
 
 def _optional_view_modules():

@@ -57,7 +57,10 @@ def _item_label(el: dict) -> str:
         if el.get(key):
             text = str(el[key])
             return text if len(text) <= 90 else text[:87] + "..."
-    return ", ".join(f"{k}={v}" for k, v in list(el.items())[:3])
+    from plugins.transition.document import label, value
+
+    return ", ".join(f"{label(k)}: {value(k, v)}"
+                     for k, v in [kv for kv in el.items() if kv[0] != "id"][:3])
 
 
 def _items(data: dict) -> tuple[Item, ...]:

@@ -11,21 +11,25 @@ import datetime as dt
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from core.calendar import LONDON
+from core.calendar import uk_date
+from core.chronology import ENTRY_TITLES
 from core.contributions import ChronologyItem, TransferSection
 from core.errors import ValidationError
 from core.models import Concern, ConcernPupil
-from plugins.transition import package, receiving
+from plugins.transition import document, package, receiving
 from plugins.transition.definition import NAME
 from plugins.transition.models import STATUS_LABELS, Transfer, TransferEvent, TransferPackage
 
 
 def _when(text: str | None, fallback: dt.datetime) -> dt.datetime:
+    """A moment from the package. The platform writes UTC with its offset; a moment without
+    one is taken as UTC too (as the database keeps it), so the chronology and the package
+    show the same London time."""
     try:
         at = dt.datetime.fromisoformat(text) if text else fallback
     except ValueError:
         return fallback
-    return at if at.tzinfo else at.replace(tzinfo=LONDON)
+    return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
 
 
 def chronology(session: Session, school_id: int, pupil_id: int) -> list[ChronologyItem]:
@@ -62,7 +66,7 @@ def _received_items(school_id: int, rf) -> list[ChronologyItem]:
             if section["plugin"] != "core":
                 items.append(ChronologyItem(NAME, "transfer:section", prepared,
                                             f"{section['title']} (from {src})",
-                                            section.get("text") or "", link))
+                                            document.summary_text(section.get("text")), link))
             continue
         for c in concerns:
             at = _when(c.get("occurred_at"), prepared)
@@ -72,10 +76,12 @@ def _received_items(school_id: int, rf) -> list[ChronologyItem]:
                                         f"Concern recorded at {src} by "
                                         f"{c.get('recorded_by') or 'staff'}", detail, link))
             for e in c.get("entries", []):
+                kind = str(e.get("kind") or "note")
+                what = ENTRY_TITLES.get(kind, kind.replace("_", " ").capitalize())
                 items.append(ChronologyItem(
                     NAME, "transfer:entry", _when(e.get("at"), at),
-                    f"{str(e.get('kind', 'entry')).replace('_', ' ').capitalize()} at {src} "
-                    f"by {e.get('author') or 'the DSL'}", e.get("body") or "", link))
+                    f"{what} at {src} by {e.get('author') or 'the DSL'}", e.get("body") or "",
+                    link))
     return items
 
 
@@ -113,7 +119,7 @@ def earlier_files(session: Session, school_id: int, pupil_id: int) -> list[Trans
     for rf in receiving.received_files(session, school_id, pupil_id):
         body = package.load(rf.content)
         out.append(TransferSection(
-            NAME, f"File received from {rf.sender_name} on {rf.received_at:%d %b %Y}",
+            NAME, f"File received from {rf.sender_name} on {uk_date(rf.received_at)}",
             {"sender_urn": rf.sender_urn, "sender_name": rf.sender_name,
              "package_sha256": rf.package_sha256,
              "sections": [{"id": sec["id"], "title": sec["title"], "plugin": sec["plugin"],

@@ -20,7 +20,7 @@ from core.calendar import london_today
 from core.errors import ValidationError
 from core.models import School
 from core.pupils import search_pupils
-from plugins.transition import service
+from plugins.transition import document, service
 from plugins.transition.definition import NAME
 from plugins.transition.models import STATUS_LABELS
 from web import context
@@ -56,7 +56,9 @@ def _date(field: str) -> dt.date | None:
 
 def _render(name: str, **kw):
     return render_template(f"transition/{name}", labels=STATUS_LABELS, new_key=uuid.uuid4().hex,
-                           rule_labels=service.RULE_LABELS, today=london_today(), **kw)
+    # ``read_document`` only presents a frozen package (no rules), so it is not in service
+                           rule_labels=service.RULE_LABELS, today=london_today(),
+                           read_document=document.read, **kw)
 
 
 @bp.route("/", methods=["GET"])

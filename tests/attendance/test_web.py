@@ -202,7 +202,7 @@ def test_pupil_panel_for_case_readers_only(app, session, register, make_user):
     assert theirs == [] and len(mine) == 1
     # two weeks of N: each week 10 possible, 0 attended, 10 unauthorised
     assert mine[0].html.count("<td>10</td><td>0</td><td>0</td><td>10</td>") == 2
-    assert "08 Sep 2025" in mine[0].html and "15 Sep 2025" in mine[0].html
+    assert "8 September 2025" in mine[0].html and "15 September 2025" in mine[0].html
 
 
 def test_signal_review_by_dsl(client, login_as, session, register):

@@ -74,7 +74,7 @@ def test_terms_and_closures(client, as_role, world, session):
     resp = _post(client, base + "/closures", date="2027-01-06", reason="Snow", session="AM")
     assert "2027-01-06 is already marked closed" in resp.get_data(as_text=True)
     body = client.get(base).get_data(as_text=True)
-    assert "Spring 1: 05 Jan 2027 to 12 Feb 2027" in body and "06 Jan 2027: INSET day" in body
+    assert "Spring 1: 5 January 2027 to 12 February 2027" in body and "6 January 2027: INSET day" in body
     assert session.scalar(select(Term.name).where(Term.school_id == world.school.id,
                                                   Term.start_date == dt.date(2027, 1, 5)))
     assert session.scalar(select(NonSchoolDay.reason).where(

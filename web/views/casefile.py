@@ -24,6 +24,12 @@ KIND_LABELS = {"triage": "Triage", "action": "Set an action", "action_done": "Ac
                "decision": "Decision", "referral": "Referral", "outcome": "Referral outcome",
                "amendment": "Amendment", "note": "Note", "closure": "Close the concern",
                "reopened": "Reopen the concern"}
+# what each form's button says (the labels above are headings: "Add set an action" is not)
+KIND_BUTTONS = {"triage": "Add triage", "action": "Set the action",
+                "action_done": "Record the action as done", "decision": "Record the decision",
+                "referral": "Record the referral", "outcome": "Record the outcome",
+                "amendment": "Add the amendment", "note": "Add the note",
+                "closure": "Close the concern", "reopened": "Reopen the concern"}
 
 
 @bp.route("/schools/<int:school_id>/concerns")
@@ -68,7 +74,7 @@ def _render(school_id: int, concern_id: int, failed_kind: str | None = None,
     return render_template(
         "casefile/concern.html", school=school, view=view, names=names, full=full,
         open_actions=open_actions, referrals=referrals, referral_labels=REFERRAL_LABELS,
-        kind_labels=KIND_LABELS, **options,
+        kind_labels=KIND_LABELS, kind_buttons=KIND_BUTTONS, **options,
         statuses=STATUSES, failed_kind=failed_kind,
         recorded=request.args.get("recorded") == "1" and view.concern.recorded_by_id == a.user_id,
         values=form.values if form else MultiDict(), errors=form.errors if form else {}), status
