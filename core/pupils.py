@@ -10,6 +10,7 @@ from core import audit
 from core.errors import NotFound, ValidationError
 from core.models import FamilyLink, Pupil, PupilFlag, School
 from core.models.pupils import FLAGS, RELATIONS, YEAR_GROUPS
+from core.names import like_pattern, search_words
 from core.plugins import current_host
 from core.policy import Actor, can, require
 from core.upn import upn_problem
@@ -78,19 +79,29 @@ def add_pupil(session: Session, actor: Actor | None, school_id: int, **data) -> 
 
 
 def search_pupils(session: Session, actor: Actor, school_id: int, q: str = "",
-                  include_left: bool = False, limit: int = 20) -> list[Pupil]:
-    """Name or UPN search within one school (what a staff member needs to record a concern)."""
+                  include_left: bool = False, limit: int = 20, *,
+                  date_of_birth: dt.date | None = None,
+                  year_group: int | None = None) -> list[Pupil]:
+    """Name or UPN search within one school (what a staff member needs to record a concern),
+    optionally narrowed to a date of birth and a year group.
+
+    Names are found as people type them (:mod:`core.names`): every word must be part of one of
+    the pupil's names (first, preferred or last) ignoring accents, case, apostrophes, hyphens
+    and spaces, so "zoe" finds Zoë, "obrien" O’Brien and "smith jones" Smith-Jones; or be the
+    pupil's UPN. A ``%`` or ``_`` is looked for as itself."""
     require(actor, "pupil.search", school_id)
     stmt = select(Pupil).where(Pupil.school_id == school_id)
-    for word in q.split()[:4]:
-        like = f"%{word.lower()}%"
-        stmt = stmt.where(or_(func.lower(Pupil.first_name).like(like),
-                              func.lower(Pupil.last_name).like(like),
-                              func.lower(Pupil.preferred_name).like(like),
-                              Pupil.upn == word.upper()))
+    for typed, key in search_words(q):
+        stmt = stmt.where(or_(Pupil.search_key.like(like_pattern(key), escape="\\"),
+                              Pupil.upn == typed.upper()))
+    if date_of_birth is not None:
+        stmt = stmt.where(Pupil.date_of_birth == date_of_birth)
+    if year_group is not None:
+        stmt = stmt.where(Pupil.year_group == year_group)
     if not include_left:
         stmt = stmt.where(Pupil.on_roll_to.is_(None))
-    return list(session.scalars(stmt.order_by(Pupil.last_name, Pupil.first_name).limit(limit)))
+    return list(session.scalars(stmt.order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+                                .limit(limit)))
 
 
 def mark_left(session: Session, actor: Actor, school_id: int, pupil_id: int, day: dt.date,

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String,
+                        UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, SchoolScoped, TrustScoped, utcnow
+from core.names import pupil_search_key
 
 FLAGS = {
     "sen_support": "SEN support",
@@ -32,6 +34,8 @@ class Pupil(SchoolScoped, Base):
         UniqueConstraint("id", "school_id"),  # target of composite keys that pin the school
         UniqueConstraint("school_id", "upn"),
         CheckConstraint("year_group BETWEEN -1 AND 14", name="year_group_range"),
+        # name search within one school reads this index, not the table
+        Index("ix_pupils_school_search_key", "school_id", "search_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +53,10 @@ class Pupil(SchoolScoped, Base):
     transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("pupils.id"))
     address: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # the names as search compares them (core.names); kept by the events below on every ORM
+    # insert and update, and by the default on a bulk (Core) insert that does not set it
+    search_key: Mapped[str] = mapped_column(String(600), server_default="", default=lambda ctx:
+                                            _key_of_row(ctx.get_current_parameters()))
 
     @property
     def display_name(self) -> str:
@@ -57,6 +65,19 @@ class Pupil(SchoolScoped, Base):
 
     def on_roll(self, day: dt.date) -> bool:
         return self.on_roll_from <= day and (self.on_roll_to is None or day <= self.on_roll_to)
+
+
+def _key_of_row(row: dict) -> str:
+    return pupil_search_key(row.get("first_name"), row.get("preferred_name"),
+                            row.get("last_name"))
+
+
+@event.listens_for(Pupil, "before_insert")
+@event.listens_for(Pupil, "before_update")
+def _keep_search_key(mapper, connection, pupil: Pupil) -> None:
+    key = pupil_search_key(pupil.first_name, pupil.preferred_name, pupil.last_name)
+    if pupil.search_key != key:
+        pupil.search_key = key
 
 
 class PupilFlag(SchoolScoped, Base):
