@@ -25,13 +25,15 @@ _ISO_IN_TEXT = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2}(?
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 
 # Field names plugins use today, as a person says them; anything else reads from its name.
+# Their order here is the order they are shown in (a frozen package's keys come sorted).
 LABELS = {
+    "this_year": "This academic year", "last_year": "Last academic year",
+    "from": "From", "to": "To", "date": "Date", "title": "Title",
     "attendance_pct": "Attendance", "possible": "Possible sessions",
     "persistent_absence": "Persistent absence (below 90%)",
     "severe_absence": "Severe absence (below 50%)",
     "unauthorised_sessions": "Unauthorised absence (sessions)",
-    "this_year": "This academic year", "last_year": "Last academic year",
-    "signals": "Attendance signals", "from": "From", "to": "To",
+    "signals": "Attendance signals",
     "received_at": "Received", "incident_date": "Incident", "force": "Police force",
     "police_reference": "Police reference", "child_present": "Child present",
     "welfare_check": "Welfare check", "acknowledged_at": "Acknowledged",
@@ -162,9 +164,18 @@ def summary_text(text: str | None) -> str:
     return re.sub(r"\bn/?a\s*%", NOT_RECORDED, text)
 
 
+_ORDER = {key: n for n, key in enumerate(LABELS)}
+
+
+def _ordered(data: dict) -> list[tuple[str, object]]:
+    """Known fields in the order people expect (a year's dates before its figures), the rest
+    after them as they came."""
+    return sorted(data.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER)))
+
+
 def _group(title: str, data: dict) -> Group:
     g = Group(title)
-    for k, v in data.items():
+    for k, v in _ordered(data):
         if k in _SKIP:
             continue
         if isinstance(v, dict):
