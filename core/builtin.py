@@ -38,3 +38,13 @@ def mat_register_actions():
     from core.default_actions import CORE_ACTIONS
 
     return list(CORE_ACTIONS)
+
+
+@hookimpl
+def mat_recurring_jobs():
+    """Each morning, owners are reminded of actions due that day or just overdue."""
+    from core.concern_actions import send_reminders
+    from core.contributions import RecurringJob
+    from core.plugins import CORE
+
+    return [RecurringJob(CORE, "action_reminders", send_reminders, cron="0 7 * * *")]

@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from core import alerts, audit
+from core import alerts, audit, bodymap, concern_search
 from core.calendar import london_today
+from core.concern_search import ConcernFilters, ConcernRow, status_column  # noqa: F401
 from core.db import utcnow
 from core.entrylog import Draft, EntryLog, EntryRule, Errors, Field
 from core.errors import NotFound, ValidationError
@@ -21,8 +22,10 @@ from core.models import (
     ConcernCategoryLink,
     ConcernEntry,
     ConcernPupil,
+    Membership,
     Pupil,
     School,
+    User,
 )
 from core.models.concerns import ENTRY_KINDS, REFERRAL_TARGETS, RISK_LEVELS
 from core.plugins import current_host
@@ -30,6 +33,7 @@ from core.policy import Actor, can, require
 from core.schools import trust_setting
 
 ACCUMULATION_DEFAULT = {"count": 3, "days": 30}
+ACTION_OWNER_ROLES = ("staff", "dsl", "deputy_dsl", "headteacher")
 ALLOWED_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain",
                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                  "application/msword"}
@@ -48,15 +52,19 @@ def record_concern(session: Session, actor: Actor | None, school_id: int, *,
                    child_words: str = "", opinion: str = "",
                    attachments: list[NewAttachment] = (), source: str = "staff",
                    max_attachment_bytes: int = 10 * 1024 * 1024,
-                   recorded_at: dt.datetime | None = None) -> Concern:
+                   recorded_at: dt.datetime | None = None,
+                   body_map: list[dict] | None = None) -> Concern:
     """Record a concern exactly as the member of staff gives it. No threshold: a niggle is
-    enough. ``actor`` None is a plugin acting for the system (an Encompass notification)."""
+    enough. ``actor`` None is a plugin acting for the system (an Encompass notification).
+    ``body_map``: marks seen on the child's body (see :mod:`core.bodymap`)."""
     if actor is not None:
         require(actor, "concern.record", school_id)
     trust_id = session.scalar(select(School.trust_id).where(School.id == school_id))
     pupil_ids = list(dict.fromkeys(pupil_ids or []))
     category_ids = list(dict.fromkeys(category_ids or []))
+    marks, map_errors = bodymap.clean(body_map)
     errors = {
+        **map_errors,
         **_check_account(fact, occurred_at, location),
         **_check_pupils(session, school_id, pupil_ids),
         **_check_categories(session, trust_id, category_ids),
@@ -69,7 +77,7 @@ def record_concern(session: Session, actor: Actor | None, school_id: int, *,
                       occurred_at=occurred_at, location=(location or "").strip(),
                       fact=fact.strip(), child_words=(child_words or "").strip(),
                       opinion=(opinion or "").strip(), source=source,
-                      recorded_at=recorded_at or utcnow())
+                      recorded_at=recorded_at or utcnow(), body_map=marks or None)
     session.add(concern)
     session.flush()
     _store_links(session, concern, pupil_ids, category_ids, attachments, actor)
@@ -135,11 +143,17 @@ def _store_links(session: Session, concern: Concern, pupil_ids: list[int],
               "concern_id": concern.id}
     session.add_all([ConcernPupil(**tenant, pupil_id=pid) for pid in pupil_ids])
     session.add_all([ConcernCategoryLink(**tenant, category_id=cid) for cid in category_ids])
+    _store_attachments(session, tenant, attachments, actor)
+    session.flush()
+
+
+def _store_attachments(session: Session, tenant: dict, attachments: list[NewAttachment],
+                       actor: Actor | None, entry_id: int | None = None) -> None:
     session.add_all([Attachment(**tenant, filename=a.filename[:255], content_type=a.content_type,
                                 size=len(a.data), sha256=hashlib.sha256(a.data).hexdigest(),
-                                data=a.data, uploaded_by_id=actor.user_id if actor else None)
+                                data=a.data, uploaded_by_id=actor.user_id if actor else None,
+                                entry_id=entry_id)
                      for a in attachments])
-    session.flush()
 
 
 def check_accumulation(session: Session, school_id: int, pupil_id: int) -> bool:
@@ -216,7 +230,9 @@ def get_concern(session: Session, actor: Actor, school_id: int, concern_id: int)
         .where(ConcernCategoryLink.concern_id == concern.id)
         .order_by(ConcernCategory.position)))
     entries = entries_of(session, concern.id)
-    atts = list(session.scalars(select(Attachment).where(Attachment.concern_id == concern.id)))
+    atts = [a for a in session.scalars(select(Attachment).where(
+        Attachment.concern_id == concern.id).order_by(Attachment.id))
+        if full or a.entry_id is None]  # files of the team's entries are the team's
     audit.record(session, "concern.read", actor=actor, object_type="concern", object_id=concern.id,
                  school_id=school_id, detail={"view": "full" if full else "own"})
     return ConcernView(concern, pupils, categories, entries if full else [], atts,
@@ -230,9 +246,9 @@ def entries_of(session: Session, concern_id: int) -> list[ConcernEntry]:
 
 def get_attachment(session: Session, actor: Actor, school_id: int, concern_id: int,
                    attachment_id: int) -> Attachment:
-    get_concern(session, actor, school_id, concern_id)  # same access rule, audited
-    att = session.get(Attachment, attachment_id)
-    if att is None or att.concern_id != concern_id or att.school_id != school_id:
+    view = get_concern(session, actor, school_id, concern_id)  # same access rule, audited
+    att = next((a for a in view.attachments if a.id == attachment_id), None)
+    if att is None:
         raise NotFound("attachment")
     audit.record(session, "attachment.read", actor=actor, object_type="attachment", object_id=att.id,
                  school_id=school_id)
@@ -261,15 +277,31 @@ def _action_not_done_yet(draft: Draft) -> Errors | None:
     return None
 
 
+def _owner_works_here(draft: Draft, owner_id: int) -> list[str] | None:
+    """An action's owner is one of the school's staff or its DSL team (not an admin role
+    alone: admins never read case files)."""
+    found = draft.session.scalar(select(Membership.id).join(
+        User, User.id == Membership.user_id).where(
+        Membership.user_id == owner_id, Membership.school_id == draft.parent.school_id,
+        Membership.role.in_(ACTION_OWNER_ROLES), User.active.is_(True)).limit(1))
+    return None if found is not None else ["choose a member of this school's staff"]
+
+
+def _marks_on_the_map(draft: Draft, marks: list) -> list[str] | None:
+    _, errors = bodymap.clean(marks)
+    return [f"{k.removeprefix('body_map.')}: {'; '.join(v)}" for k, v in errors.items()] or None
+
+
 def _one_of(options: tuple[str, ...]) -> Callable[[Draft, object], list[str] | None]:
     return lambda _draft, value: None if value in options else [f"one of {', '.join(options)}"]
 
 
 #: The DSL's entries on a concern, one rule per kind (see :mod:`core.entrylog`).
 ENTRIES = EntryLog("concern entries", [
-    EntryRule("triage", "Triage", requires=("risk_level",), takes=("category_id",),
+    EntryRule("triage", "Triage", requires=("risk_level",), takes=("category_id", "body_map"),
               refused_in=("closed",), refused_message="reopen the concern first"),
-    EntryRule("action", "Action", body=True, requires=("due_date",), takes=("category_id",)),
+    EntryRule("action", "Action", body=True, requires=("due_date", "owner_id"),
+              takes=("category_id",)),
     EntryRule("action_done", "Action done", takes=("category_id",), refers_to="action",
               refers_message="must name a action entry of this concern",
               checks=(_action_not_done_yet,)),
@@ -278,10 +310,11 @@ ENTRIES = EntryLog("concern entries", [
               takes=("category_id",)),
     EntryRule("outcome", "Outcome", body=True, takes=("category_id",), refers_to="referral",
               refers_message="must name a referral entry of this concern"),
-    EntryRule("amendment", "Amendment", body=True, takes=("category_id",), refers_to="*",
+    EntryRule("amendment", "Amendment", body=True, takes=("category_id", "body_map"),
+              refers_to="*",
               refers_optional=True,
               refers_message="must name an entry of this concern (or none, for the record)"),
-    EntryRule("note", "Note", body=True, takes=("category_id",)),
+    EntryRule("note", "Note", body=True, takes=("category_id", "body_map")),
     EntryRule("closure", "Closure", body=True, takes=("category_id",), refused_in=("closed",),
               refused_message="this concern is already closed"),
     EntryRule("reopened", "Reopened", body=True, takes=("category_id",), allowed_in=("closed",),
@@ -294,6 +327,10 @@ ENTRIES = EntryLog("concern entries", [
     Field("due_date", check=_due_date_ahead, required_message="an action needs a due date"),
     Field("referral_to", check=_one_of(REFERRAL_TARGETS),
           required_message=f"one of {', '.join(REFERRAL_TARGETS)}"),
+    Field("owner_id", check=_owner_works_here, required_message="choose who is to do it",
+          stray_message="only an action has an owner"),
+    Field("body_map", check=_marks_on_the_map,
+          stray_message="a body map goes with a triage, a note or an amendment"),
 ], audit_prefix="concern", object_type="concern")
 assert ENTRIES.kinds == ENTRY_KINDS, "the entry kinds of the model and of the log differ"
 
@@ -301,10 +338,13 @@ assert ENTRIES.kinds == ENTRY_KINDS, "the entry kinds of the model and of the lo
 def add_entry(session: Session, actor: Actor, school_id: int, concern_id: int, kind: str, *,
               body: str = "", risk_level: str | None = None, category_id: int | None = None,
               due_date: dt.date | None = None, referral_to: str | None = None,
-              refers_to_id: int | None = None,
+              refers_to_id: int | None = None, owner_id: int | None = None,
+              body_map: list[dict] | None = None, attachments: list[NewAttachment] = (),
+              max_attachment_bytes: int = 10 * 1024 * 1024,
               created_at: dt.datetime | None = None) -> ConcernEntry:
     """Append a DSL entry (``created_at`` only for history brought in: demo, transfers). What
-    each kind needs, and when it may be added, is its rule in :data:`ENTRIES`."""
+    each kind needs, and when it may be added, is its rule in :data:`ENTRIES`. An action is
+    owned by ``owner_id`` (by its author when none is named); files may come with any entry."""
     require(actor, "casefile.write", school_id)
     concern = session.get(Concern, concern_id)
     if concern is None or concern.school_id != school_id:
@@ -313,76 +353,45 @@ def add_entry(session: Session, actor: Actor, school_id: int, concern_id: int, k
     rule = ENTRIES.rule(kind)
     draft = Draft(kind, (body or "").strip(),
                   {"risk_level": risk_level, "category_id": category_id, "due_date": due_date,
-                   "referral_to": referral_to, "created_at": created_at},
+                   "referral_to": referral_to, "created_at": created_at,
+                   "owner_id": owner_id or (actor.user_id if kind == "action" else None),
+                   "body_map": body_map},
                   entries, concern_status(entries), session, actor, concern,
                   refers_to_id if rule.refers_to else None)
+    if problems := _check_attachments(attachments, max_attachment_bytes):
+        raise ValidationError(problems)
     kept = ENTRIES.check(draft)
+    if "body_map" in kept:
+        kept["body_map"] = bodymap.clean(kept["body_map"])[0]
     entry = ConcernEntry(school_id=school_id, trust_id=concern.trust_id, concern_id=concern_id,
                          kind=kind, author_id=actor.user_id, body=draft.body,
                          refers_to_id=draft.refers_to_id, created_at=created_at or utcnow(),
                          **kept)
     ENTRIES.append(draft, entry, object_id=concern_id, school_id=school_id)
+    if attachments:
+        _store_attachments(session, {"school_id": school_id, "trust_id": concern.trust_id,
+                                     "concern_id": concern_id}, attachments, actor, entry.id)
+        session.flush()
     current_host().call_for_school(session, school_id, "mat_concern_entry_added",
                                    concern_id=concern_id, entry_id=entry.id)
     return entry
 
 
-@dataclass
-class ConcernRow:
-    id: int
-    recorded_at: dt.datetime
-    occurred_at: dt.datetime
-    pupils: list[str]
-    status: str
-    source: str
-
-
-def status_column():
-    """Each concern's status as SQL, by the same rule as :func:`concern_status` (closed when
-    its latest closure/reopening is a closure; open once a DSL has worked on it; otherwise
-    awaiting triage), so lists filter and count in the database rather than in Python."""
-    same = and_(ConcernEntry.concern_id == Concern.id, ConcernEntry.school_id == Concern.school_id)
-    latest_turn = (select(ConcernEntry.kind)
-                   .where(same, ConcernEntry.kind.in_(("closure", "reopened")))
-                   .order_by(ConcernEntry.created_at.desc(), ConcernEntry.id.desc()).limit(1)
-                   .correlate(Concern).scalar_subquery())
-    worked = exists().where(same, ConcernEntry.kind.not_in(("amendment", "note")))
-    return case((latest_turn == "closure", "closed"), (worked, "open"),
-                else_="awaiting_triage")
-
-
 def list_concerns(session: Session, actor: Actor, school_id: int, *,
                   status: str | tuple[str, ...] | None = None, pupil_id: int | None = None,
                   mine: bool = False, recorded_before: dt.datetime | None = None,
-                  limit: int = 200) -> list[ConcernRow]:
-    """Concerns of a school for the DSL team, or one's own (``mine``) for anyone who records;
-    newest first, filtered by status (one or several) before the limit is applied."""
-    if mine:
-        require(actor, "concern.record", school_id)
-    else:
-        require(actor, "casefile.read", school_id)
-    state = status_column().label("status")
-    stmt = select(Concern, state).where(Concern.school_id == school_id)
-    if mine:
-        stmt = stmt.where(Concern.recorded_by_id == actor.user_id)
-    if pupil_id is not None:
-        stmt = stmt.where(exists().where(ConcernPupil.concern_id == Concern.id,
-                                         ConcernPupil.pupil_id == pupil_id))
+                  limit: int = 200, filters: ConcernFilters | None = None) -> list[ConcernRow]:
+    """The first ``limit`` concerns of a school for the DSL team, or one's own (``mine``) for
+    anyone who records; newest first (equal times by id), narrowed by ``filters`` (words,
+    category, dates, risk, ...) and ``status`` (one or several) before the limit. Pages, the
+    search's audit and the CSV export are :mod:`core.concern_search`'s."""
+    wanted = filters or ConcernFilters()
     if status:
-        stmt = stmt.where(state.in_((status,) if isinstance(status, str) else status))
-    if recorded_before is not None:
-        stmt = stmt.where(Concern.recorded_at < recorded_before)
-    found = session.execute(stmt.order_by(Concern.recorded_at.desc()).limit(limit)).all()
-    ids = [c.id for c, _ in found]
-    names: dict[int, list[str]] = {i: [] for i in ids}
-    for cid, first, pref, last in session.execute(
-            select(ConcernPupil.concern_id, Pupil.first_name, Pupil.preferred_name, Pupil.last_name)
-            .join(Pupil, and_(Pupil.id == ConcernPupil.pupil_id,
-                              Pupil.school_id == ConcernPupil.school_id))
-            .where(ConcernPupil.concern_id.in_(ids))):
-        names[cid].append(f"{pref or first} {last}")
-    return [ConcernRow(c.id, c.recorded_at, c.occurred_at, sorted(names[c.id]), st, c.source)
-            for c, st in found]
+        wanted = replace(wanted, status=(status,) if isinstance(status, str) else tuple(status))
+    if pupil_id is not None:
+        wanted = replace(wanted, pupil_id=pupil_id)
+    return concern_search.list_rows(session, actor, school_id, wanted, mine=mine,
+                                    recorded_before=recorded_before, limit=limit)
 
 
 @dataclass

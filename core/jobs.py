@@ -478,17 +478,24 @@ def wait_for(job_id: str, on_progress: Callable[[JobRun], None] | None = None, *
 
 def for_each_school_with(plugin: str, func: Callable, *, tick: dt.datetime | None = None,
                          recurring: str | None = None, **kwargs: Any) -> list[str]:
-    """Enqueue ``func(school_id, **kwargs)`` for every school with ``plugin`` on: what a
+    """Enqueue ``func(school_id, **kwargs)`` for every school with ``plugin`` on (every school
+    for ``core``): what a
     recurring job does. With a ``tick`` (the schedule's moment) ids carry it, so however
     many schedulers fire that tick each school's job is recorded once; without (a command
     run by hand) ids are stable per school and day."""
     from core.calendar import london_today
     from core.models import PluginSetting
 
+    from core.models import School
+    from core.plugins import CORE
+
     with current_database().transaction(SYSTEM) as s:
-        schools = list(s.scalars(select(PluginSetting.school_id).where(
-            PluginSetting.plugin == plugin, PluginSetting.enabled.is_(True))
-            .order_by(PluginSetting.school_id)))
+        if plugin == CORE:  # core is on in every school
+            schools = list(s.scalars(select(School.id).order_by(School.id)))
+        else:
+            schools = list(s.scalars(select(PluginSetting.school_id).where(
+                PluginSetting.plugin == plugin, PluginSetting.enabled.is_(True))
+                .order_by(PluginSetting.school_id)))
     stamp = tick.strftime("%Y%m%dT%H%M%S") if tick else london_today().isoformat()
     name = recurring.partition(":")[2] if recurring else func.__name__
     return [enqueue(func, sid, school_id=sid, plugin=plugin, recurring=recurring,

@@ -38,6 +38,8 @@ def _nav_entries(a):
         ("admin.index", "Admin",
          any(can(a, "trust.admin", trust_id=t) for t in trusts)
          or any(can(a, "school.admin", s) for s in a.school_trust)),
+        ("casefile.my_actions", "My actions",
+         any(can(a, "concern.record", s) for s in a.school_trust)),
         ("auth.security", "Sign-in security", current_user.is_authenticated),
     ]
 

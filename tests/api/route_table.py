@@ -13,12 +13,20 @@ EVERYONE = {"staff", "dsl", "deputy_dsl", "headteacher", "school_admin", "trust_
 
 ROUTES = {
     "api-docs.openapi_json": {"methods": {"GET"}, "allow": EVERYONE | {"anonymous"}},
+    # the caller's own actions (an empty list for someone who owns none)
+    "api_actions.my_actions": {"methods": {"GET"}, "allow": EVERYONE},
+    "api_actions.action_done": {"methods": {"POST"}, "allow": RECORDERS},
     "api_schools.list_schools": {"methods": {"GET"}, "allow": EVERYONE},
     "api_schools.list_categories": {"methods": {"GET"}, "allow": RECORDERS},
     "api_pupils.list_pupils": {"methods": {"GET"}, "allow": SEARCHERS},
     "api_pupils.create_pupil": {"methods": {"POST"},
                                 "allow": {"school_admin", "dsl", "deputy_dsl", "trust_admin"}},
     "api_pupils.get_pupil": {"methods": {"GET"}, "allow": SEARCHERS},
+    "api_pupils.update_pupil": {"methods": {"PATCH"},
+                                "allow": {"school_admin", "dsl", "deputy_dsl", "trust_admin"}},
+    "api_pupils.leave": {"methods": {"POST"},
+                         "allow": {"school_admin", "dsl", "deputy_dsl", "trust_admin"}},
+    "api_pupils.pupil_history": {"methods": {"GET"}, "allow": CASE_READERS},
     "api_pupils.list_flags": {"methods": {"GET"}, "allow": CASE_READERS},
     "api_pupils.add_flag": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "api_pupils.end_flag": {"methods": {"POST"}, "allow": CASE_WRITERS},

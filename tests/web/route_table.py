@@ -15,6 +15,7 @@ CASE_READERS = {"dsl", "deputy_dsl", "trust_lead"}
 CASE_WRITERS = {"dsl", "deputy_dsl"}
 SCHOOL_ADMINS = {"school_admin", "trust_admin"}
 TRUST_ADMINS = {"trust_admin"}
+ROLL_KEEPERS = {"dsl", "deputy_dsl", "school_admin", "trust_admin"}  # pupil.manage
 
 ROUTES = {
     "static": {"methods": {"GET"}, "allow": EVERYONE | {"anonymous"}},
@@ -34,6 +35,9 @@ ROUTES = {
     "casefile.concern": {"methods": {"GET"}, "allow": CASE_READERS},
     "casefile.attachment": {"methods": {"GET"}, "allow": CASE_READERS},
     "casefile.add_entry": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # actions one owns (every signed-in person has the page; it lists only their own)
+    "casefile.my_actions": {"methods": {"GET"}, "allow": EVERYONE},
+    "casefile.action_done": {"methods": {"POST"}, "allow": RECORDERS},
     "dashboard.school_dashboard": {"methods": {"GET"}, "allow": CASE_READERS},
     "dashboard.alerts": {"methods": {"GET"}, "allow": CASE_READERS},
     "dashboard.alert": {"methods": {"GET"}, "allow": CASE_READERS},
@@ -41,6 +45,11 @@ ROUTES = {
     "pupils.pupil": {"methods": {"GET"}, "allow": CASE_READERS},
     "pupils.chronology_pdf": {"methods": {"GET"}, "allow": CASE_READERS},
     "pupils.flags": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # keeping the roll: details and leaving (names and dates, never the case file)
+    "pupils.roll": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
+    "pupils.details": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
+    "pupils.edit": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
+    "pupils.leave": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
     # the trust
     "overview.trust_overview": {"methods": {"GET"}, "allow": {"trust_lead"}},
     # admin: never case files

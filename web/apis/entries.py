@@ -25,12 +25,18 @@ def add_entry(data, school_id: int, concern_id: int):
     """Append an entry. What each ``kind`` needs:
 
     - ``triage``: ``risk_level`` (low, medium, high, immediate), optionally ``category_id``;
-    - ``action``: ``body`` and ``due_date``; ``action_done``: ``refers_to_id`` of the action;
+    - ``action``: ``body``, ``due_date`` and ``owner_id`` (who is to do it: a member of the
+      school's staff; the caller when omitted); ``action_done``: ``refers_to_id`` of the action;
     - ``decision``, ``note``, ``closure``, ``reopened``: ``body`` (the rationale);
     - ``referral``: ``referral_to`` (early_help, childrens_social_care, police, lado,
       prevent, other) and ``body``; ``outcome``: ``refers_to_id`` of the referral and ``body``;
     - ``amendment``: ``body`` and, unless it corrects the original record, ``refers_to_id``.
+
+    ``body_map`` (triage, note, amendment): marks seen on the child's body. ``attachments``:
+    files with the entry (base64), seen by the DSL team only.
     """
     kind = data.pop("kind")
+    files = [concerns.NewAttachment(f["filename"], f["content_type"], f["data"])
+             for f in data.pop("attachments")]
     return concerns.add_entry(context.db(), context.actor(), school_id, concern_id, kind,
-                              **data)
+                              attachments=files, **data)

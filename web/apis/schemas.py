@@ -15,7 +15,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Length, OneOf, Range
 
 from core.calendar import LONDON
-from core.models.concerns import ENTRY_KINDS
+from core.concern_search import MAX_PER_PAGE, MAX_QUERY, PER_PAGE, STATUSES
+from core.models.concerns import ENTRY_KINDS, RISK_LEVELS
 from core.models.pupils import FLAGS
 
 MAX_ID = 2**31 - 1
@@ -131,6 +132,58 @@ class PupilCreateSchema(StrictSchema):
     address = Text(allow_none=True, validate=Length(max=300))
 
 
+class PupilUpdateSchema(StrictSchema):
+    """Only the details sent are changed; each change is kept in the pupil's history."""
+    first_name = Text(validate=Length(1, 100))
+    last_name = Text(validate=Length(1, 100))
+    preferred_name = Text(allow_none=True, validate=Length(max=100))
+    date_of_birth = fields.Date()
+    gender = Text(validate=OneOf(["F", "M", "X", "U"]))
+    year_group = fields.Int(strict=True, validate=Range(-1, 14))
+    upn = Text(allow_none=True, validate=Length(max=13),
+               metadata={"description": "13 characters, with a valid check letter"})
+    address = Text(allow_none=True, validate=Length(max=300))
+
+
+class PupilChangeSchema(Schema):
+    id = fields.Int()
+    field = fields.Str()
+    old_value = fields.Str(allow_none=True)
+    new_value = fields.Str(allow_none=True)
+    changed_by_id = fields.Int(allow_none=True)
+    changed_by_name = fields.Str()
+    changed_at = UtcDateTime()
+
+
+class LeaveSchema(StrictSchema):
+    date = fields.Date(required=True, metadata={
+        "description": "The last day on roll: not before the pupil joined, at most 13 weeks "
+                       "ahead"})
+    reason = Text(required=True, validate=Length(1, 200))
+    destination_urn = Text(allow_none=True, metadata={
+        "description": "The destination school's 6-digit URN (not this school's own)"})
+    destination_unknown = fields.Bool(load_default=False, metadata={
+        "description": "True when the school does not know where the pupil has gone "
+                       "(children missing education)"})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _one_destination(self, data, **kwargs):
+        urn, unknown = data.get("destination_urn"), data.get("destination_unknown")
+        if urn and unknown:
+            raise ValidationError("give destination_urn or destination_unknown=true, not both",
+                                  "destination_urn")
+        if not urn and not unknown:
+            raise ValidationError("give the destination school's 6-digit URN, or "
+                                  "destination_unknown=true", "destination_urn")
+
+
+class PupilLeftSchema(PupilSchema):
+    leaving_reason = fields.Str(allow_none=True)
+    destination_urn = fields.Str(allow_none=True)
+    destination_unknown = fields.Function(lambda p: p.on_roll_to is not None
+                                          and not p.destination_urn)
+
+
 class FlagSchema(Schema):
     id = fields.Int()
     flag = fields.Str()
@@ -174,11 +227,43 @@ class ConcernCreateSchema(StrictSchema):
 
 
 class ConcernQuerySchema(StrictSchema):
-    status = Text(validate=OneOf(["awaiting_triage", "open", "closed"]))
+    q = Text(load_default="", validate=Length(max=MAX_QUERY), metadata={
+        "description": "Words (or \"quoted phrases\"), each found somewhere in the concern: "
+                       "its fact, the child's words, the opinion, the location or any DSL "
+                       "entry's body; \"bruised\" finds \"bruise\". In your own list "
+                       "(mine=true), only in what you recorded. A search is audited"})
+    status = fields.List(Text(validate=OneOf(STATUSES)), load_default=list, metadata={
+        "description": "repeat for several (DSL team only)"})
+    category_id = QueryId(metadata={"description": "recorded in it, or put in it by a DSL "
+                                                   "entry since (ids from /categories)"})
+    occurred_from = fields.Date(metadata={"description": "happened on or after (UK date)"})
+    occurred_to = fields.Date(metadata={"description": "happened on or before (UK date)"})
+    risk = Text(validate=OneOf(RISK_LEVELS),
+                metadata={"description": "the latest triage's risk (DSL team only)"})
+    recorded_by = QueryId(metadata={"description": "the user id of who recorded it"})
     pupil_id = QueryId()
+    year_group = fields.Int(validate=Range(-1, 14),
+                            metadata={"description": "a pupil of the concern is in it now"})
+    flag = Text(validate=OneOf(list(FLAGS)), metadata={
+        "description": "a pupil of the concern has this flag now (DSL team only)"})
     mine = fields.Bool(load_default=False,
                        metadata={"description": "only the concerns the caller recorded"})
-    limit = fields.Int(load_default=200, validate=Range(1, 500))
+    per_page = fields.Int(load_default=PER_PAGE, validate=Range(1, MAX_PER_PAGE))
+    after = Text(validate=Length(max=200), metadata={
+        "description": "the page after this position (from a previous answer's next link)"})
+    before = Text(validate=Length(max=200), metadata={
+        "description": "the page before this position (from an answer's previous link)"})
+
+    @validates_schema(skip_on_field_errors=True)
+    def _dates_in_order(self, data, **kwargs):
+        start, end = data.get("occurred_from"), data.get("occurred_to")
+        if start and end and start > end:
+            raise ValidationError("must not be before occurred_from", "occurred_to")
+
+
+class ConcernExportQuerySchema(ConcernQuerySchema):
+    class Meta:
+        exclude = ("per_page", "after", "before")
 
 
 class ConcernRowSchema(Schema):
@@ -186,8 +271,22 @@ class ConcernRowSchema(Schema):
     recorded_at = UtcDateTime()
     occurred_at = UtcDateTime()
     pupils = fields.List(fields.Str())
-    status = fields.Str()
+    categories = fields.List(fields.Str(), metadata={"description": "as recorded"})
+    status = fields.Str(allow_none=True, metadata={"description": "null in your own list"})
+    risk = fields.Str(allow_none=True, metadata={
+        "description": "the latest triage's; null before triage and in your own list"})
+    recorded_by_id = fields.Int(allow_none=True)
     source = fields.Str()
+
+
+class ConcernPageSchema(Schema):
+    items = fields.List(fields.Nested(ConcernRowSchema))
+    total = fields.Int(metadata={"description": "how many concerns match, on every page"})
+    per_page = fields.Int()
+    next = fields.Str(allow_none=True, metadata={
+        "description": "the URL of the next (older) page, null on the last"})
+    previous = fields.Str(allow_none=True, metadata={
+        "description": "the URL of the previous (newer) page, null on the first"})
 
 
 class PupilRefSchema(Schema):
@@ -216,6 +315,8 @@ class EntrySchema(Schema):
     due_date = fields.Date(allow_none=True)
     referral_to = fields.Str(allow_none=True)
     refers_to_id = fields.Int(allow_none=True)
+    owner_id = fields.Int(allow_none=True)
+    body_map = fields.List(fields.Dict(), allow_none=True)
 
 
 class ConcernSchema(Schema):
@@ -247,6 +348,46 @@ class EntryCreateSchema(StrictSchema):
     due_date = fields.Date(allow_none=True)
     referral_to = Text(allow_none=True, validate=Length(max=40))
     refers_to_id = Id(allow_none=True)
+    owner_id = Id(allow_none=True, metadata={
+        "description": "an action's owner (a member of the school's staff); the caller if none"})
+    body_map = fields.List(fields.Nested(lambda: BodyMarkSchema()), allow_none=True,
+                           validate=Length(max=30), metadata={
+                               "description": "marks on a body outline (triage, note, amendment)"})
+    attachments = fields.List(fields.Nested(AttachmentUploadSchema), load_default=list,
+                              validate=Length(max=10))
+
+
+class BodyMarkSchema(StrictSchema):
+    view = Text(required=True, validate=OneOf(["front", "back"]))
+    region = Text(required=True, validate=Length(1, 40), metadata={
+        "description": "a part of the body: head, face, neck, chest, left_forearm... "
+                       "(core.bodymap.REGIONS)"})
+    note = Text(load_default="", validate=Length(max=500))
+    x = fields.Float(allow_none=True, validate=Range(0, 100))
+    y = fields.Float(allow_none=True, validate=Range(0, 100))
+
+
+class ActionSchema(Schema):
+    school_id = fields.Int()
+    school_name = fields.Str()
+    concern_id = fields.Int()
+    entry_id = fields.Int()
+    body = fields.Str()
+    due_date = fields.Date()
+    pupils = fields.List(fields.Str())
+    owner_id = fields.Int(allow_none=True)
+    owner_name = fields.Str()
+    overdue = fields.Bool()
+    done = fields.Bool()
+
+
+class ActionQuerySchema(StrictSchema):
+    include_done = fields.Bool(load_default=False)
+
+
+class ActionDoneSchema(StrictSchema):
+    body = Text(load_default="", validate=Length(max=5000),
+                metadata={"description": "what was done"})
 
 
 # --- chronology, alerts ---------------------------------------------------------------------

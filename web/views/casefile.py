@@ -9,6 +9,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from core import bodymap, concern_actions
 from core import concerns as concern_service
 from core.errors import ValidationError
 from core.models import User
@@ -16,7 +17,8 @@ from core.models.concerns import ENTRY_KINDS, REFERRAL_LABELS, RISK_LEVELS
 from core.policy import can
 from web import context
 from web.pages import download, school_for
-from web.views.forms import Form
+from web.views import concern_list
+from web.views.forms import Form, body_map_from, uploaded_files
 
 bp = Blueprint("casefile", __name__)
 STATUSES = {"awaiting_triage": "Awaiting triage", "open": "Open", "closed": "Closed"}
@@ -35,13 +37,17 @@ KIND_BUTTONS = {"triage": "Add triage", "action": "Set the action",
 @bp.route("/schools/<int:school_id>/concerns")
 @login_required
 def concerns(school_id: int):
+    """The school's concerns: searched (``q``), filtered, a page at a time, newest first."""
     school = school_for("casefile.read", school_id)
-    status = request.args.get("status") or None
-    if status not in (None, *STATUSES):
-        status = None
-    rows = concern_service.list_concerns(context.db(), context.actor(), school_id, status=status)
-    return render_template("casefile/list.html", school=school, rows=rows, status=status,
-                           statuses=STATUSES)
+    return concern_list.render(school, "casefile.concerns", "casefile/list.html",
+                               statuses=STATUSES)
+
+
+@bp.route("/schools/<int:school_id>/concerns.csv")
+@login_required
+def export(school_id: int):
+    """The filtered list as CSV, for the DSL team (audited with its filters and count)."""
+    return concern_list.export(school_for("casefile.read", school_id), STATUSES)
 
 
 def _render(school_id: int, concern_id: int, failed_kind: str | None = None,
@@ -51,7 +57,8 @@ def _render(school_id: int, concern_id: int, failed_kind: str | None = None,
     s, a = context.db(), context.actor()
     school = school_for("school.view", school_id)
     view = concern_service.get_concern(s, a, school_id, concern_id)
-    authors = {e.author_id for e in view.entries} | {view.concern.recorded_by_id}
+    authors = {e.author_id for e in view.entries} | {view.concern.recorded_by_id} | {
+        e.owner_id for e in view.entries}
     names = dict(s.execute(select(User.id, User.name).where(User.id.in_(
         [i for i in authors if i is not None]))).all())
     done = {e.refers_to_id for e in view.entries if e.kind == "action_done"}
@@ -71,8 +78,15 @@ def _render(school_id: int, concern_id: int, failed_kind: str | None = None,
                             for e in referrals],
         "amend_options": [(e.id, f"E{e.id}: {KIND_LABELS[e.kind]}") for e in view.entries],
     }
+    if view.can_write:
+        options["owner_options"] = concern_actions.owner_choices(s, school_id)
+    files = {}
+    for att in view.attachments:
+        files.setdefault(att.entry_id, []).append(att)
     return render_template(
         "casefile/concern.html", school=school, view=view, names=names, full=full,
+        files=files, me=a.user_id, regions=bodymap.REGIONS, views=bodymap.VIEWS,
+        describe_marks=bodymap.describe,
         open_actions=open_actions, referrals=referrals, referral_labels=REFERRAL_LABELS,
         kind_labels=KIND_LABELS, kind_buttons=KIND_BUTTONS, **options,
         statuses=STATUSES, failed_kind=failed_kind,
@@ -97,6 +111,7 @@ def add_entry(school_id: int, concern_id: int):
     due = form.date("due_date", required=kind == "action")
     category_id = form.integer("category_id")
     refers_to_id = form.integer("refers_to_id")
+    owner_id = form.integer("owner_id") if kind == "action" else None
     if not form.errors:
         try:
             with context.db().begin_nested():
@@ -106,7 +121,9 @@ def add_entry(school_id: int, concern_id: int):
                     risk_level=form.text("risk_level") or None if kind == "triage" else None,
                     category_id=category_id, due_date=due,
                     referral_to=form.text("referral_to") or None if kind == "referral" else None,
-                    refers_to_id=refers_to_id)
+                    refers_to_id=refers_to_id, owner_id=owner_id,
+                    body_map=body_map_from(request.form),
+                    attachments=uploaded_files(request.files))
         except ValidationError as exc:
             form.absorb(exc)
     if form.errors:
@@ -125,3 +142,31 @@ def attachment(school_id: int, concern_id: int, attachment_id: int):
                                          attachment_id)
     return download(att.data, att.filename, att.content_type)
 
+
+
+@bp.route("/me/actions")
+@login_required
+def my_actions():
+    """The actions this person owns, in every school they work in, soonest due first."""
+    rows = concern_actions.my_actions(context.db(), context.actor(),
+                                      include_done=request.args.get("show") == "all")
+    return render_template("casefile/my_actions.html", rows=rows,
+                           show_all=request.args.get("show") == "all")
+
+
+@bp.route("/schools/<int:school_id>/actions/<int:entry_id>/done", methods=["POST"])
+@login_required
+def action_done(school_id: int, entry_id: int):
+    """The owner (or the DSL team) records an action as done, with what was done."""
+    context.require("concern.record", school_id)
+    form = Form(request.form)
+    try:
+        with context.db().begin_nested():
+            concern_actions.complete_action(context.db(), context.actor(), school_id, entry_id,
+                                            form.text("body"))
+    except ValidationError as exc:
+        flash("The action was not recorded as done: " + "; ".join(
+            m for msgs in exc.errors.values() for m in msgs), "error")
+        return redirect(url_for("casefile.my_actions")), 303
+    flash("Action recorded as done.", "success")
+    return redirect(url_for("casefile.my_actions")), 303

@@ -13,7 +13,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from core import alerts as alert_service
-from core import audit
+from core import audit, concern_actions
 from core import concerns as concern_service
 from core.db import utcnow
 from core.models import Alert, Pupil
@@ -57,7 +57,7 @@ def school_dashboard(school_id: int):
         too_long=concern_service.list_concerns(s, a, school_id,
                                                status=("awaiting_triage", "open"),
                                                recorded_before=cutoff, limit=1000),
-        overdue=concern_service.overdue_actions(s, school_id),
+        overdue=concern_actions.overdue_actions(s, school_id),
         flagged=flagged_pupils(s, school_id),
         unread=alert_service.list_alerts(s, a, school_id, read=False, limit=10),
         panels=panels)

@@ -114,3 +114,21 @@ class Form:
 def local_input(value: dt.datetime) -> str:
     """A datetime as a ``datetime-local`` input value in UK time."""
     return value.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def uploaded_files(files) -> list:
+    """The files of a form's ``attachments`` input, as the services take them."""
+    from core.concerns import NewAttachment
+
+    return [NewAttachment(f.filename, f.mimetype or "application/octet-stream", f.read())
+            for f in files.getlist("attachments") if f and f.filename]
+
+
+def body_map_from(data: MultiDict) -> list[dict] | None:
+    """The marks of a form's body-map rows (``mark_view``, ``mark_region``, ``mark_note``,
+    ``mark_x``, ``mark_y``, one value per row); ``None`` when no row names a region."""
+    from core.bodymap import from_form
+
+    marks = from_form(data.getlist("mark_view"), data.getlist("mark_region"),
+                      data.getlist("mark_note"), data.getlist("mark_x"), data.getlist("mark_y"))
+    return marks or None
