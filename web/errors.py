@@ -19,6 +19,7 @@ from werkzeug.wsgi import LimitedStream
 
 from core.errors import AppendOnlyViolation, NotFound, TenantViolation, ValidationError
 from web import context
+from web.formlimits import TextTooLong, init_form_limits, too_long_message
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,23 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(code=409, status="Conflict", message=str(exc)), 409
         return render_template("error.html", code=409, message=str(exc)), 409
+
+    init_form_limits(app)
+
+    @app.errorhandler(TextTooLong)
+    def _text_too_long(exc: TextTooLong):
+        # a form page whose view cannot show the text again: name each field and show what
+        # was kept of it, so nothing typed is lost (nothing was saved)
+        kept = [{"name": name, "text": exc.kept.get(name, ""),
+                 "message": too_long_message(name, sent)}
+                for name, sent in exc.too_long.items()]
+        names = ", ".join(f"“{k['name']}”" for k in kept)
+        message = (f"Too long to save: the field {names} is over the "
+                   f"{(request.max_form_memory_size or 0) // 1024} KB one field may hold. "
+                   "Nothing was saved. Copy the text below, shorten it or attach it as a "
+                   "file, and send the form again.")
+        return render_template("error.html", code=413, message=message, kept=kept,
+                               **_way_back()), 413
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge):
