@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import alerts
-from core.calendar import SchoolCalendar, calendar_for
+from core.calendar import SchoolCalendar, calendar_for, uk_date
 from core.db import system_scope
 from core.models import Pupil, School
 from core.plugins import current_host
@@ -169,7 +169,7 @@ def _first_day(session, cfg, cal: SchoolCalendar, school_days, pupil, days, add)
             continue  # not the first day of this absence
         add(pupil, "first_day", f"first_day:{pupil.id}:{day}", day, day,
             "Unexplained absence on the first day",
-            f"No reason given for absence on {day:%a %d %b %Y}; pupil has "
+            f"No reason given for absence on {uk_date(day, weekday=True)}; pupil has "
             f"{', '.join(sorted(flags)).replace('_', ' ')}. Make contact today.")
 
 
@@ -181,12 +181,12 @@ def _missing_runs(cfg, school_days, pupil, days, add) -> None:
         if n >= int(cfg["cme_la_days"]):
             add(pupil, "cme_la", f"cme_la:{pupil.id}:{first}", first, last,
                 f"{n} school days of continuous unauthorised absence",
-                f"Absent without authorisation since {first:%d %b %Y}: tell the local authority "
+                f"Absent without authorisation since {uk_date(first)}: tell the local authority "
                 f"(children missing education, {cfg['cme_la_days']} school days).")
         if n >= int(cfg["cme_roll_days"]):
             add(pupil, "cme_roll", f"cme_roll:{pupil.id}:{first}", first, last,
                 f"{n} school days of continuous unauthorised absence",
-                f"Absent without authorisation since {first:%d %b %Y}: make removal-from-roll "
+                f"Absent without authorisation since {uk_date(first)}: make removal-from-roll "
                 f"enquiries with the local authority ({cfg['cme_roll_days']} school days).")
 
 

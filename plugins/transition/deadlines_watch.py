@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import alerts
-from core.calendar import LONDON, calendar_for, london_today
+from core.calendar import LONDON, calendar_for, london_today, uk_date
 from core.contributions import Metric, MetricDefinition
 from core.db import system_scope, utcnow
 from core.mail import queue_mail
@@ -115,7 +115,7 @@ def reminders(session: Session, school_id: int, today: dt.date | None = None) ->
             done["mails"] += _mail_all(
                 session, own, "Child-protection file due soon",
                 f"A child-protection file transfer (ref T{t.id}) from {name} is due by "
-                f"{t.due_date:%A %d %B %Y}. Open {link}{t.id} to prepare and send it.",
+                f"{uk_date(t.due_date, weekday=True)}. Open {link}{t.id} to prepare and send it.",
                 f"transition:due_soon:{t.id}")
     for t in w.overdue:
         unconfirmed = t.status in UNCONFIRMED
@@ -123,7 +123,7 @@ def reminders(session: Session, school_id: int, today: dt.date | None = None) ->
         msg = (f"Child-protection file for {t.pupil_name} sent but not confirmed "
                f"{deadlines.DAYS} school days on: chase the receiving school"
                if unconfirmed else
-               f"Child-protection file for {t.pupil_name} was due by {t.due_date:%d %b %Y} "
+               f"Child-protection file for {t.pupil_name} was due by {uk_date(t.due_date)} "
                "and has not been sent")
         _, new = alerts.raise_alert(session, school_id, kind, msg,
                                     dedupe_key=f"transition:{kind}:{t.id}", plugin=NAME,
@@ -131,7 +131,7 @@ def reminders(session: Session, school_id: int, today: dt.date | None = None) ->
         done["alerts"] += int(new)
         done["mails"] += _mail_all(
             session, own, "Child-protection file overdue",
-            f"Transfer ref T{t.id} from {name} passed its deadline of {t.due_date:%d %B %Y} "
+            f"Transfer ref T{t.id} from {name} passed its deadline of {uk_date(t.due_date)} "
             f"without {'confirmation of receipt' if unconfirmed else 'being sent'}. "
             f"Open {link}{t.id}.", f"transition:{kind}:{t.id}")
         if unconfirmed:

@@ -250,7 +250,8 @@ def _flags(flags: list[dict]) -> list[FlagView]:
 def section(s: dict) -> SectionView:
     """One section of a package as people read it."""
     data = s.get("data") or {}
-    view = SectionView(s.get("title") or "Section", s.get("plugin") or "", summary_text(s.get("text")))
+    view = SectionView(s.get("title") or "Section", s.get("plugin") or "",
+                       summary_text(s.get("text")))
     if s.get("plugin") == "core" and "concerns" in data:
         view.concerns = _concerns(data["concerns"])
     elif s.get("plugin") == "core" and "flags" in data:

@@ -110,7 +110,11 @@ def check_omissions(sections: list[Section], omissions: list[dict]) -> list[dict
             errors.append(f"item {n}: say why {sec.title if item is None else item} "
                           "must not travel")
             continue
-        clean.append({"section": sec.id, "item": item, "reason": reason[:1000]})
+        # what was left out, in words, for the sender's page (ids are for the machine)
+        what = sec.title if item is None else \
+            f"{sec.title}: {next(i.label for i in sec.items if i.id == item)}"
+        clean.append({"section": sec.id, "item": item, "reason": reason[:1000],
+                      "label": what})
     if errors:
         raise ValidationError({"omissions": errors})
     return clean

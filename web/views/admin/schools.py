@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from core import schools as school_service
-from core.calendar import TermSpan
+from core.calendar import TermSpan, uk_date
 from core.db import system_scope
 from core.errors import ValidationError
 from core.models import Membership, NonSchoolDay, School, Term, Trust, User
@@ -135,7 +135,7 @@ def add_closure(school_id: int):
             form.absorb(exc)
     if form.errors:
         return render_school(school_id, "closure", form, 422)
-    flash(f"{day:%d %b %Y} marked closed ({reason}).", "success")
+    flash(f"{uk_date(day)} marked closed ({reason}).", "success")
     return redirect(url_for("admin.school", school_id=school_id) + "#calendar")
 
 
