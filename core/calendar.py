@@ -43,14 +43,16 @@ def in_london(at: dt.datetime) -> dt.datetime:
     return (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).astimezone(LONDON)
 
 
-def uk_date(day: dt.date | dt.datetime | None, weekday: bool = False) -> str:
-    """``3 March 2026`` (``Tuesday 3 March 2026`` with ``weekday``); a moment gives its London
-    day; ``""`` for nothing."""
+def uk_date(day: dt.date | dt.datetime | None, weekday: bool = False,
+            year: bool = True) -> str:
+    """``3 March 2026`` (``Tuesday 3 March 2026`` with ``weekday``, ``3 March`` without
+    ``year`` for a list of days of one period); a moment gives its London day; ``""`` for
+    nothing."""
     if day is None:
         return ""
     if isinstance(day, dt.datetime):
         day = in_london(day).date()
-    text = f"{day.day} {day:%B %Y}"
+    text = f"{day.day} {day:%B %Y}" if year else f"{day.day} {day:%B}"
     return f"{day:%A} {text}" if weekday else text
 
 

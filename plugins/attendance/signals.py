@@ -204,7 +204,7 @@ def _same_weekday(cfg, school_days, pupil, days, period, add) -> None:
             name = min(dates).strftime("%A")
             add(pupil, "weekday", f"weekday:{pupil.id}:{wd}:{period}", min(dates), max(dates),
                 f"Absent on {len(dates)} {name}s", f"Repeated absence on {name}s: "
-                f"{', '.join(d.strftime('%d %b') for d in sorted(dates))}.")
+                f"{', '.join(uk_date(d, year=False) for d in sorted(dates))}.")
 
 
 def _lateness(cfg, school_days, pupil, days, period, add) -> None:
@@ -234,7 +234,7 @@ def _siblings(session, cfg, school_days, pupil, days, period, add) -> None:
             add(pupil, "siblings", f"siblings:{pupil.id}:{other.id}:{period}", common[0],
                 common[-1], f"Absent on the same days as {link.relation.replace('_', ' ')}",
                 f"{other.display_name} ({other_school.name}) was absent on the same "
-                f"{len(common)} days: {', '.join(d.strftime('%d %b') for d in common)}.")
+                f"{len(common)} days: {', '.join(uk_date(d, year=False) for d in common)}.")
 
 
 def _falling(session, school_id, cfg, as_of, pupils, period, add) -> None:
