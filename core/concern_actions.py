@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.calendar import london_today
 from core.concerns import ENTRIES, add_entry
-from core.db import SYSTEM, current_database, system_scope
+from core.db import SYSTEM, current_database, get_in_school, system_scope
 from core.errors import NotFound, ValidationError
 from core.mail import queue_mail
 from core.models import ConcernEntry, ConcernPupil, Pupil, School, User
@@ -98,8 +98,8 @@ def complete_action(session: Session, actor: Actor, school_id: int, entry_id: in
                     body: str = "") -> ConcernEntry:
     """Record an action as done: its owner may, as may the DSL team. Anyone else is told
     there is no such action."""
-    action = session.get(ConcernEntry, entry_id)
-    if action is None or action.school_id != school_id or action.kind != "action":
+    action = get_in_school(session, ConcernEntry, entry_id, school_id, "action")
+    if action.kind != "action":
         raise NotFound("action")
     if can(actor, "casefile.write", school_id):
         return add_entry(session, actor, school_id, action.concern_id, "action_done",

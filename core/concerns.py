@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core import alerts, audit, bodymap, concern_search
 from core.calendar import london_today
 from core.concern_search import ConcernFilters, ConcernRow, status_column  # noqa: F401
-from core.db import utcnow
+from core.db import get_in_school, utcnow
 from core.entrylog import Draft, EntryLog, EntryRule, Errors, Field
 from core.errors import NotFound, ValidationError
 from core.models import (
@@ -213,9 +213,7 @@ class ConcernView:
 def get_concern(session: Session, actor: Actor, school_id: int, concern_id: int) -> ConcernView:
     """Read a concern: the DSL team read the whole case file; the person who recorded it sees
     their own record (not the DSL's entries). Every read is audited."""
-    concern = session.get(Concern, concern_id)
-    if concern is None or concern.school_id != school_id:
-        raise NotFound("concern")
+    concern = get_in_school(session, Concern, concern_id, school_id, "concern")
     full = can(actor, "casefile.read", school_id)
     own = concern.recorded_by_id is not None and concern.recorded_by_id == actor.user_id \
         and can(actor, "concern.record", school_id)
@@ -346,9 +344,7 @@ def add_entry(session: Session, actor: Actor, school_id: int, concern_id: int, k
     each kind needs, and when it may be added, is its rule in :data:`ENTRIES`. An action is
     owned by ``owner_id`` (by its author when none is named); files may come with any entry."""
     require(actor, "casefile.write", school_id)
-    concern = session.get(Concern, concern_id)
-    if concern is None or concern.school_id != school_id:
-        raise NotFound("concern")
+    concern = get_in_school(session, Concern, concern_id, school_id, "concern")
     entries = entries_of(session, concern_id)
     rule = ENTRIES.rule(kind)
     draft = Draft(kind, (body or "").strip(),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import alerts, audit
-from core.db import utcnow
+from core.db import get_in_school, utcnow
 from core.entrylog import Draft, EntryLog, EntryRule, Errors, Field
 from core.errors import NotFound, ValidationError
 from core.policy import Actor, can, require
@@ -74,9 +74,7 @@ def get_notification(session: Session, actor: Actor, school_id: int,
                      notification_id: int) -> EncompassNotification:
     """The notification if ``actor`` may read it; 404 otherwise (whether or not it exists)."""
     require(actor, "encompass.read", school_id, session=session)
-    n = session.get(EncompassNotification, notification_id)
-    if n is None or n.school_id != school_id:
-        raise NotFound("notification")
+    n = get_in_school(session, EncompassNotification, notification_id, school_id, "notification")
     return n
 
 
