@@ -157,3 +157,18 @@ def test_the_token_is_one_persons_another_sending_it_records_their_own(client, a
     as_role("dsl")
     resp = client.post(url, data=_record_fields(world, form_token=token))
     assert resp.status_code == 302 and _count(session, Concern) == before + 2
+
+
+def test_a_dsl_entry_takes_what_the_api_takes_and_its_box_says_so(client, as_role, world,
+                                                                  session):
+    as_role("dsl")
+    url = f"/schools/{world.school.id}/concerns/{world.concern.id}"
+    page = client.get(url).get_data(as_text=True)
+    boxes = re.findall(r'<textarea [^>]*name="body"[^>]*>', page)
+    assert boxes and all(f'maxlength="{LONG_TEXT}"' in b for b in boxes)
+    before = _count(session, ConcernEntry)
+    resp = client.post(url + "/entries", data={"csrf_token": CSRF_VALUE, "kind": "note",
+                                               "body": "n" * (LONG_TEXT + 1)})
+    assert resp.status_code == 422 and _count(session, ConcernEntry) == before
+    body = resp.get_data(as_text=True)
+    assert "the limit is 20,000 characters" in body and "n" * (LONG_TEXT + 1) in body

@@ -16,6 +16,7 @@ from core.models import User
 from core.models.concerns import ENTRY_KINDS, REFERRAL_LABELS, RISK_LEVELS
 from core.policy import can
 from web import context
+from web.apis.schemas import LONG_TEXT
 from web.pages import download, school_for
 from web.views import concern_list
 from web.views.forms import Form, body_map_from, uploaded_files
@@ -88,7 +89,7 @@ def _render(school_id: int, concern_id: int, failed_kind: str | None = None,
         files=files, me=a.user_id, regions=bodymap.REGIONS, views=bodymap.VIEWS,
         describe_marks=bodymap.describe,
         open_actions=open_actions, referrals=referrals, referral_labels=REFERRAL_LABELS,
-        kind_labels=KIND_LABELS, kind_buttons=KIND_BUTTONS, **options,
+        kind_labels=KIND_LABELS, kind_buttons=KIND_BUTTONS, long_text=LONG_TEXT, **options,
         statuses=STATUSES, failed_kind=failed_kind,
         recorded=request.args.get("recorded") == "1" and view.concern.recorded_by_id == a.user_id,
         values=form.values if form else MultiDict(), errors=form.errors if form else {}), status
@@ -112,6 +113,9 @@ def add_entry(school_id: int, concern_id: int):
     category_id = form.integer("category_id")
     refers_to_id = form.integer("refers_to_id")
     owner_id = form.integer("owner_id") if kind == "action" else None
+    # the API's limit; a line break counts once, as the page's counter counts it
+    if len(form.text("body").replace("\r\n", "\n")) > LONG_TEXT:
+        form.add_error("body", f"is too long: the limit is {LONG_TEXT:,} characters")
     if not form.errors:
         try:
             with context.db().begin_nested():
