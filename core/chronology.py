@@ -10,8 +10,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.bodymap import describe as describe_marks
 from core.calendar import LONDON, uk_date, uk_datetime, uk_moment
 from core.contributions import ChronologyItem, TransferSection
+from core.db import find_in_school
 from core.models import Concern, ConcernCategory, ConcernEntry, ConcernPupil, Pupil, PupilFlag, User
 from core.models.concerns import REFERRAL_LABELS
 from core.models.pupils import FLAGS
@@ -56,24 +58,31 @@ def _pupil_concerns(session: Session, pupil_id: int) -> tuple[list[Concern], lis
     return list(concerns), list(entries)
 
 
+def _marks_text(marks: list[dict] | None) -> str:
+    """A body map in words, as the chronology (and its PDF) shows it."""
+    lines = describe_marks(marks)
+    return ("\nBody map: " + "; ".join(lines)) if lines else ""
+
+
 def core_entries(session: Session, school_id: int, pupil_id: int, start: dt.date | None,
                  end: dt.date | None) -> list[ChronologyItem]:
     """The core's part of a chronology: concerns, the DSL's entries, flags, roll changes."""
     items: list[ChronologyItem] = []
-    pupil = session.get(Pupil, pupil_id)
-    if pupil is None or pupil.school_id != school_id:
+    pupil = find_in_school(session, Pupil, pupil_id, school_id)
+    if pupil is None:
         return items
     # a pupil record never changes school, and composite keys hold its concerns and their
     # entries at that school: all of them are this school's
     concerns, entries = _pupil_concerns(session, pupil_id)
     names = _user_names(session, [c.recorded_by_id for c in concerns] +
-                        [e.author_id for e in entries])
+                        [e.author_id for e in entries] + [e.owner_id for e in entries])
     cat_ids = {e.category_id for e in entries if e.category_id}
     cats = dict(session.execute(select(ConcernCategory.id, ConcernCategory.label).where(
         ConcernCategory.id.in_(cat_ids))).all()) if cat_ids else {}
     for c in concerns:
         who = names.get(c.recorded_by_id, "the system" if c.recorded_by_id is None else "?")
         detail = c.fact + (f"\nChild's words: \"{c.child_words}\"" if c.child_words else "")
+        detail += _marks_text(c.body_map)
         items.append(ChronologyItem("core", "concern", c.occurred_at,
                                     f"Concern recorded by {who}" + (f" ({c.source})"
                                                                    if c.source != "staff" else ""),
@@ -88,8 +97,11 @@ def core_entries(session: Session, school_id: int, pupil_id: int, start: dt.date
             title += f" to {REFERRAL_LABELS.get(e.referral_to, e.referral_to)}"
         if e.kind == "action" and e.due_date:
             title += f" (due {uk_date(e.due_date)})"
+        if e.kind == "action" and e.owner_id and e.owner_id != e.author_id:
+            title += f" for {names.get(e.owner_id, '?')}"
         items.append(ChronologyItem("core", f"entry:{e.kind}", e.created_at,
-                                    f"{title} by {names.get(e.author_id, '?')}", e.body,
+                                    f"{title} by {names.get(e.author_id, '?')}",
+                                    e.body + _marks_text(e.body_map),
                                     f"/schools/{school_id}/concerns/{e.concern_id}"))
     for f in session.scalars(select(PupilFlag).where(PupilFlag.pupil_id == pupil_id)):
         items.append(ChronologyItem("core", "flag", _start_dt(f.start_date),
@@ -191,12 +203,13 @@ def core_transfer_sections(session: Session, school_id: int, pupil_id: int
         entries = [{"id": e.id, "kind": e.kind, "at": e.created_at.isoformat(),
                     "author": names.get(e.author_id, ""), "body": e.body,
                     "risk_level": e.risk_level, "referral_to": e.referral_to,
-                    "due_date": e.due_date.isoformat() if e.due_date else None}
+                    "due_date": e.due_date.isoformat() if e.due_date else None,
+                    "body_map": describe_marks(e.body_map)}
                    for e in by_concern.get(c.id, [])]
         concerns.append({"id": c.id, "occurred_at": c.occurred_at.isoformat(),
                          "recorded_at": c.recorded_at.isoformat(), "location": c.location,
                          "fact": c.fact, "child_words": c.child_words, "opinion": c.opinion,
                          "recorded_by": names.get(c.recorded_by_id, ""), "source": c.source,
-                         "entries": entries})
+                         "body_map": describe_marks(c.body_map), "entries": entries})
     return [TransferSection("core", "Vulnerability flags", {"flags": flags}),
             TransferSection("core", "Concerns and actions", {"concerns": concerns})]

@@ -9,13 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.db import system_scope, utcnow
-from core.errors import NotFound, ValidationError
+from core.db import find_in_school, get_in_school, system_scope, utcnow
+from core.errors import ValidationError
 from core.models import Pupil, School, User
 from core.policy import Actor, can, require
+from core.pupils import search_pupils
 
 from plugins.encompass.fanout import fan_out
 from plugins.encompass.intake import effective
+from plugins.encompass.matching import dob_relation
 from plugins.encompass.models import (EncompassChild, EncompassDocument, EncompassNotification,
                                       EncompassStep, EncompassUpdate)
 from plugins.encompass.response import acknowledged_at, get_notification, status_of, steps_of
@@ -140,66 +142,162 @@ def read_notification(session: Session, actor: Actor, school_id: int,
 class Queue:
     rows: list[tuple[EncompassChild, EncompassNotification]]
     pupils: dict[int, Pupil]  # the candidates named in rows
-    roll: list[Pupil]  # everyone on roll, to choose from when no candidate is close
 
 
 def unmatched_queue(session: Session, actor: Actor, school_id: int) -> Queue:
-    """Children waiting for the DSL to match them by hand (never dropped)."""
+    """Children waiting for the DSL to match them by hand (never dropped), each with the
+    pupils the matcher found close; anyone else is found with :func:`find_pupil_for_child`."""
     require(actor, "encompass.manage", school_id)
     rows = list(session.execute(select(EncompassChild, EncompassNotification).join(
         EncompassNotification, EncompassNotification.id == EncompassChild.notification_id)
         .where(EncompassChild.school_id == school_id, EncompassChild.match.in_(WAITING))
-        .order_by(EncompassNotification.received_at)))
+        .order_by(EncompassNotification.received_at, EncompassChild.id)))
     wanted = {pid for c, _ in rows for pid in c.candidates}
     pupils = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(wanted)))}
-    roll = list(session.scalars(select(Pupil).where(
-        Pupil.school_id == school_id, Pupil.on_roll_to.is_(None))
-        .order_by(Pupil.last_name, Pupil.first_name))) if rows else []
     audit.record(session, "encompass.unmatched_read", actor=actor, object_type="school",
                  object_id=school_id, school_id=school_id)
-    return Queue(rows, pupils, roll)
+    return Queue(rows, pupils)
+
+
+@dataclass
+class Picker:
+    """One waiting child and the pupils a DSL may choose from: the matcher's candidates and
+    the results of a search of the roll by name, date of birth and year group."""
+    child: EncompassChild
+    notification: EncompassNotification
+    candidates: list[Pupil]
+    results: list[Pupil]
+    q: str
+    date_of_birth: dt.date | None
+    year_group: int | None
+
+    @property
+    def choices(self) -> list[Pupil]:
+        """The candidates first, then the search's results not already among them."""
+        seen = {p.id for p in self.candidates}
+        return self.candidates + [p for p in self.results if p.id not in seen]
+
+    def dob(self, pupil: Pupil) -> str:
+        """How the pupil's date of birth compares with the notification's: ``same``,
+        ``swapped`` (day and month), ``unknown`` (none given) or ``different``."""
+        return dob_relation(self.child.date_of_birth, pupil.date_of_birth)
+
+
+def _waiting_child(session: Session, school_id: int, child_id: int) -> EncompassChild:
+    child = get_in_school(session, EncompassChild, child_id, school_id, "child")
+    return child
+
+
+def find_pupil_for_child(session: Session, actor: Actor, school_id: int, child_id: int,
+                         q: str | None = None, date_of_birth: dt.date | None = None,
+                         year_group: int | None = None, limit: int = 30) -> Picker:
+    """Search the roll for a child the police named (the DSL team). Names are found as people
+    type them (:func:`core.pupils.search_pupils`). With no criteria at all, pupils born on the
+    notification's date of birth are listed, or, without one, those with the child's surname.
+    A child already matched is returned with no results (the page says so)."""
+    require(actor, "encompass.manage", school_id)
+    child = _waiting_child(session, school_id, child_id)
+    n = session.get(EncompassNotification, child.notification_id)
+    if q is None and date_of_birth is None and year_group is None:
+        if child.date_of_birth is not None:
+            q, date_of_birth = "", child.date_of_birth
+        else:
+            q = child.last_name
+    q = (q or "").strip()
+    candidates = list(session.scalars(select(Pupil).where(
+        Pupil.id.in_(child.candidates or []), Pupil.school_id == school_id)
+        .order_by(Pupil.last_name, Pupil.first_name)))
+    results: list[Pupil] = []
+    if child.match in WAITING and (q or date_of_birth or year_group is not None):
+        results = search_pupils(session, actor, school_id, q, limit=limit,
+                                date_of_birth=date_of_birth, year_group=year_group)
+    audit.record(session, "encompass.match_search", actor=actor,
+                 object_type="encompass_notification", object_id=n.id, school_id=school_id,
+                 detail={"child_id": child.id, "found": len(results)})
+    return Picker(child, n, candidates, results, q, date_of_birth, year_group)
+
+
+def _uk(day: dt.date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day else "not given"
+
+
+class DobDiffers(ValidationError):
+    """The chosen pupil's date of birth is not the notification's: the DSL must confirm, with
+    a reason, before the child is matched. ``relation`` is ``different`` or ``swapped``."""
+
+    def __init__(self, errors: dict, child: EncompassChild, pupil: Pupil, relation: str):
+        super().__init__(errors)
+        self.child, self.pupil, self.relation = child, pupil, relation
 
 
 def match_by_hand(session: Session, actor: Actor, school_id: int, child_id: int,
-                  pupil_id: int | None, note: str = "") -> EncompassChild:
+                  pupil_id: int | None, note: str = "", *,
+                  confirm_dob: bool = False) -> EncompassChild:
     """The DSL says who a waiting child is (``pupil_id``), or that they are not a pupil of
     the school (``pupil_id`` None, with a note why). A match opens the concern and reaches
-    the pupil's family at other schools."""
+    the pupil's family at other schools.
+
+    When the notification gives a date of birth and the pupil's differs, nothing is matched
+    until the DSL confirms (``confirm_dob``) with a reason (``note``): :class:`DobDiffers`
+    names what is missing. The match is audited with both dates; an override also as
+    ``encompass.match_dob_override`` with the reason."""
     require(actor, "encompass.manage", school_id)
-    child = session.get(EncompassChild, child_id)
-    if child is None or child.school_id != school_id:
-        raise NotFound("child")
+    child = _waiting_child(session, school_id, child_id)
     if child.match not in WAITING:
         raise ValidationError({"child_id": ["this child has already been matched"]})
     note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationError({"note": ["must be at most 500 characters"]})
+    relation, p = None, None
     if pupil_id is None:
         if not note:
             raise ValidationError({"note": ["say why this child is not a pupil here"]})
         child.match = "not_a_pupil"
     else:
-        p = session.get(Pupil, pupil_id)
-        if p is None or p.school_id != school_id:
+        p = find_in_school(session, Pupil, pupil_id, school_id)
+        if p is None:
             raise ValidationError({"pupil_id": ["choose a pupil of this school"]})
         taken = session.scalar(select(EncompassChild.id).where(
             EncompassChild.notification_id == child.notification_id,
             EncompassChild.pupil_id == pupil_id))
         if taken:
             raise ValidationError({"pupil_id": ["is already a child of this notification"]})
+        relation = dob_relation(child.date_of_birth, p.date_of_birth)
+        if relation in ("different", "swapped"):
+            if not confirm_dob:
+                raise DobDiffers({"confirm_dob": [
+                    f"{p.display_name} was born on {_uk(p.date_of_birth)}, the notification "
+                    f"says {_uk(child.date_of_birth)}: confirm this is the child, with a "
+                    "reason"]}, child, p, relation)
+            if not note:
+                raise DobDiffers({"note": ["say how you know this is the child although the "
+                                           "dates of birth differ"]}, child, p, relation)
         child.pupil_id, child.match = pupil_id, "matched"
     child.matched_by_id, child.matched_at = actor.user_id, utcnow()
     n = session.get(EncompassNotification, child.notification_id)
+    override = relation in ("different", "swapped")
     label = (f"{child.first_name} {child.last_name} matched by hand" if pupil_id
              else f"{child.first_name} {child.last_name} is not a pupil here")
+    if override:
+        label += (f" although the dates of birth differ (notification {_uk(child.date_of_birth)},"
+                  f" roll {_uk(p.date_of_birth)})")
     session.add(EncompassStep(school_id=school_id, trust_id=n.trust_id, notification_id=n.id,
                               kind="matched", pupil_id=pupil_id, author_id=actor.user_id,
                               body=label + (f": {note}" if note else "")))
     session.flush()
+    detail = {"child_id": child.id, "pupil_id": pupil_id,
+              "dob_given": child.date_of_birth.isoformat() if child.date_of_birth else None,
+              "dob_on_roll": p.date_of_birth.isoformat() if p else None,
+              "dob": relation, "dob_override": override}
     audit.record(session, "encompass.child_matched", actor=actor,
                  object_type="encompass_notification", object_id=n.id, school_id=school_id,
-                 detail={"child_id": child.id, "pupil_id": pupil_id})
+                 detail=detail)
+    if override:
+        audit.record(session, "encompass.match_dob_override", actor=actor,
+                     object_type="encompass_notification", object_id=n.id,
+                     school_id=school_id, detail={**detail, "reason": note})
     if pupil_id is not None:
         with system_scope(session, "encompass match by hand"):
             open_concern(session, n)
             fan_out(session, n)
     return child
-

@@ -33,6 +33,8 @@ from plugins.encompass.figures import (
     waiting_count,
 )
 from plugins.encompass.inbox import (
+    DobDiffers,
+    find_pupil_for_child,
     inbox,
     match_by_hand,
     read_notification,

@@ -3,6 +3,7 @@ unmatched queue and the key adults list. Access is decided in the service module
 for anyone but the DSL team and the key adults)."""
 from __future__ import annotations
 
+import datetime as dt
 from io import BytesIO
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -11,6 +12,7 @@ from flask_login import login_required
 from core.calendar import LONDON
 from core.errors import ValidationError
 from core.models import School
+from core.models.pupils import YEAR_GROUPS
 from core.policy import can, require
 from plugins.encompass import service
 from plugins.encompass.definition import NAME
@@ -136,25 +138,83 @@ def add_step(school_id: int, notification_id: int):
 @login_required
 def unmatched(school_id: int):
     queue = service.unmatched_queue(context.db(), context.actor(), school_id)
-    return render_template("encompass/unmatched.html", school=_school(school_id), q=queue)
+    return render_template("encompass/unmatched.html", school=_school(school_id), q=queue,
+                           years=YEAR_GROUPS)
 
 
-@bp.route("/children/<int:child_id>/match", methods=["POST"])
+def _search_args(source) -> tuple[str | None, dt.date | None, int | None, dict]:
+    """The picker's search (name, date of birth, year group) from a query string or form;
+    a date or year that does not parse is named in the errors and left out of the search."""
+    errors: dict[str, list[str]] = {}
+    q = source.get("q")
+    if q is not None and len(q) > 100:
+        errors["q"] = ["must be at most 100 characters"]
+        q = q[:100]
+    born = None
+    if raw := (source.get("dob") or "").strip():
+        try:
+            born = dt.date.fromisoformat(raw)
+        except ValueError:
+            errors["dob"] = ["is not a date (use the date picker or YYYY-MM-DD)"]
+    year = None
+    if raw := (source.get("year") or "").strip():
+        try:
+            year = int(raw)
+        except ValueError:
+            year = -99
+        if year not in YEAR_GROUPS:
+            errors["year"] = ["choose a year group from the list"]
+            year = None
+    searched = any(k in source for k in ("q", "dob", "year"))
+    if searched and q is None:
+        q = ""
+    return q, born, year, errors
+
+
+def _picker(school_id: int, child_id: int, source, errors: dict | None = None):
+    q, born, year, search_errors = _search_args(source)
+    picker = service.find_pupil_for_child(context.db(), context.actor(), school_id, child_id,
+                                          q, born, year)
+    template = ("encompass/_match_results.html" if request.headers.get("X-Live-Search")
+                else "encompass/match.html")
+    return render_template(template, school=_school(school_id), p=picker,
+                           years=YEAR_GROUPS, errors={**search_errors, **(errors or {})},
+                           note=source.get("note", "") if errors else "",
+                           chosen=source.get("pupil_id") if errors else None), \
+        422 if errors or search_errors else 200
+
+
+@bp.route("/children/<int:child_id>/match", methods=["GET", "POST"])
 @login_required
 def match(school_id: int, child_id: int):
+    """Choose the pupil a waiting child is: search the roll (GET, works without JavaScript;
+    ``static/live-search.js`` searches as you type), then record (POST). A date of birth
+    that differs from the notification's stops at a warning that needs a confirmation and a
+    reason."""
     s, a = context.db(), context.actor()
+    if request.method == "GET":
+        return _picker(school_id, child_id, request.args)
     choice = request.form.get("pupil_id", "")
+    if not choice:
+        return _picker(school_id, child_id, request.form,
+                       {"pupil_id": ["choose a pupil, or say the child is not a pupil here"]})
     try:
         pupil_id = None if choice == "none" else int(choice)
     except ValueError:
         pupil_id = -1  # not a pupil: refused below with the field named
     try:
         child = service.match_by_hand(s, a, school_id, child_id, pupil_id,
-                                      request.form.get("note", ""))
+                                      request.form.get("note", ""),
+                                      confirm_dob=request.form.get("confirm_dob") == "yes")
+    except service.DobDiffers as exc:
+        first_time = request.form.get("step") != "confirm"
+        return render_template("encompass/match_confirm.html", school=_school(school_id),
+                               child=exc.child, pupil=exc.pupil, relation=exc.relation,
+                               years=YEAR_GROUPS, note=request.form.get("note", ""),
+                               errors={} if first_time else exc.errors), \
+            200 if first_time else 422
     except ValidationError as exc:
-        flash("; ".join(f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in exc.errors.items()),
-              "error")
-        return redirect(url_for("encompass.unmatched", school_id=school_id))
+        return _picker(school_id, child_id, request.form, exc.errors)
     flash(f"{child.first_name} {child.last_name}: recorded.", "info")
     return redirect(url_for("encompass.notification", school_id=school_id,
                             notification_id=child.notification_id))

@@ -13,7 +13,7 @@ ROUTES = {
     "encompass.notification": {"methods": {"GET"}, "allow": DSL_TEAM},
     "encompass.add_step": {"methods": {"POST"}, "allow": DSL_TEAM},
     "encompass.unmatched": {"methods": {"GET"}, "allow": DSL_TEAM},
-    "encompass.match": {"methods": {"POST"}, "allow": DSL_TEAM},
+    "encompass.match": {"methods": {"GET", "POST"}, "allow": DSL_TEAM},
     "encompass.key_adults": {"methods": {"GET", "POST"}, "allow": DSL_TEAM},
     "encompass.remove_key_adult": {"methods": {"POST"}, "allow": DSL_TEAM},
     "encompass.document": {"methods": {"GET"}, "allow": DSL_TEAM},

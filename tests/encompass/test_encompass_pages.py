@@ -210,7 +210,11 @@ def test_unmatched_queue_and_matching_by_hand(client, session, fresh, page, logi
         EncompassChild.notification_id == n.id)).all()
     login_as("dsl", school=school)
     html = client.get(url(page, "unmatched")).get_data(as_text=True)
-    assert "Kayden Whitfield" in html and "Marsh, Kai" in html
+    # no close pupil: a search of the roll is offered, not the whole roll in a dropdown
+    assert "Kayden Whitfield" in html and "Marsh" not in html and "<select" not in html
+    assert f'action="/schools/{school.id}/encompass/children/{child.id}/match"' in html
+    found = client.get(url(page, f"children/{child.id}/match?q=kai")).get_data(as_text=True)
+    assert "Marsh, Kai" in found
     r = client.post(url(page, f"children/{child.id}/match"),
                     data={"csrf_token": CSRF, "pupil_id": str(kai.id)})
     assert r.status_code == 302
