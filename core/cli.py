@@ -164,6 +164,44 @@ def school_create(trust_name, urn, name, phase) -> None:
 
 
 @cli.group()
+def pupils() -> None:
+    """Pupils on a school's roll."""
+
+
+@pupils.command("leave")
+@click.option("--school", "urn", required=True, help="the school's URN")
+@click.option("--pupil", "pupil_ref", required=True, help="the pupil's UPN or id")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="the last day on roll (YYYY-MM-DD)")
+@click.option("--reason", required=True, help="why the pupil is leaving")
+@click.option("--destination-urn", default=None, help="the destination school's 6-digit URN")
+@click.option("--destination-unknown", is_flag=True,
+              help="the school does not know where the pupil has gone")
+@_fail_on_validation
+def pupils_leave(urn, pupil_ref, day, reason, destination_urn, destination_unknown) -> None:
+    """Take a pupil off roll. A destination URN opens the transfer of the child-protection
+    file; --destination-unknown starts the children-missing-education steps."""
+    from core.calendar import uk_date
+    from core.models import Pupil
+    from core.pupils import mark_left
+
+    with current_database().transaction(SYSTEM) as s:
+        sid = s.scalar(select(School.id).where(School.urn == urn))
+        if sid is None:
+            raise ValidationError({"school": [f"no school with URN {urn}"]})
+        ref = pupil_ref.strip()
+        where = Pupil.id == int(ref) if ref.isdigit() else Pupil.upn == ref.upper()
+        pid = s.scalar(select(Pupil.id).where(Pupil.school_id == sid, where))
+        if pid is None:
+            raise ValidationError({"pupil": [f"no pupil {pupil_ref} at the school {urn}"]})
+        p = mark_left(s, None, sid, pid, day.date(), reason, destination_urn,
+                      destination_unknown=destination_unknown, require_destination=True)
+        name, left = p.display_name, p.on_roll_to
+    click.echo(f"{name} is off roll after {uk_date(left)}: " + (
+        f"destination URN {destination_urn}" if destination_urn else "destination not known"))
+
+
+@cli.group()
 def plugins() -> None:
     """Installed plugins and where they are switched on."""
 

@@ -320,7 +320,10 @@ def mat_concern_entry_added(session: Session, school_id: int, concern_id: int,
 def mat_pupil_event(session: Session, school_id: int, pupil_id: int, event: str,
                     data: dict[str, Any]) -> None:
     """React to a pupil event (school-scoped): ``event`` is one of ``created``, ``left``,
-    ``flag_changed``, ``transferred_in``; ``data`` carries event details (JSON-able).
+    ``updated``, ``flag_changed``, ``transferred_in``; ``data`` carries event details
+    (JSON-able). For ``left``: ``date`` (ISO), ``reason``, ``destination_urn`` (or None) and
+    ``destination_unknown`` (True when the school does not know where the pupil went); for
+    ``updated``: ``fields``, the names of the details that changed.
 
     Example (attendance: marks after the leaving date stop counting)::
 

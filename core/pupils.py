@@ -7,8 +7,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.calendar import london_today, uk_date
+from core.db import get_in_school
 from core.errors import NotFound, ValidationError
-from core.models import FamilyLink, Pupil, PupilFlag, School
+from core.models import FamilyLink, Pupil, PupilChange, PupilFlag, School
 from core.models.pupils import FLAGS, RELATIONS, YEAR_GROUPS
 from core.names import like_pattern, search_words
 from core.plugins import current_host
@@ -104,29 +106,205 @@ def search_pupils(session: Session, actor: Actor, school_id: int, q: str = "",
                                 .limit(limit)))
 
 
-def mark_left(session: Session, actor: Actor, school_id: int, pupil_id: int, day: dt.date,
-              reason: str, destination_urn: str | None = None) -> Pupil:
-    """Take a pupil off roll from ``day``; with a destination URN for a transfer."""
-    pupil = get_pupil(session, actor, school_id, pupil_id, "pupil.manage")
+# --- leaving, and keeping details up to date ---------------------------------------------------
+
+# how far ahead a leaving date may be recorded: about one term (13 weeks), enough for a move
+# agreed before a half-term or the end of a term, not so far that a typo in the year passes
+LEAVING_AHEAD = dt.timedelta(weeks=13)
+# the details a school keeps up to date; each change is kept in the pupil's history
+EDITABLE = ("first_name", "last_name", "preferred_name", "date_of_birth", "year_group",
+            "gender", "upn", "address")
+FIELD_LABELS = {"first_name": "First name", "last_name": "Last name",
+                "preferred_name": "Preferred name", "date_of_birth": "Date of birth",
+                "year_group": "Year group", "gender": "Gender", "upn": "UPN",
+                "address": "Address"}
+
+
+def _pupil_for(session: Session, actor: Actor | None, school_id: int, pupil_id: int,
+               action: str) -> Pupil:
+    if actor is not None:
+        return get_pupil(session, actor, school_id, pupil_id, action)
+    return get_in_school(session, Pupil, pupil_id, school_id, "pupil")
+
+
+def _destination_errors(session: Session, school_id: int, urn: str | None, unknown: bool,
+                        required: bool) -> list[str]:
+    if urn and unknown:
+        return ["give a URN or say the destination is not known, not both"]
+    if urn is not None:
+        if not (len(urn) == 6 and urn.isdigit()):
+            return ["must be a 6-digit URN"]
+        if urn == session.get(School, school_id).urn:
+            return ["is this school's own URN: give the school the pupil is going to"]
+    elif required and not unknown:
+        return ["give the destination school's 6-digit URN, or say it is not known"]
+    return []
+
+
+def _leaving_errors(session: Session, pupil: Pupil, day, reason: str, urn: str | None,
+                    unknown: bool, required: bool) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
     if pupil.on_roll_to is not None:
-        raise ValidationError({"on_roll_to": ["this pupil has already left"]})
-    if day < pupil.on_roll_from:
-        raise ValidationError({"on_roll_to": ["cannot be before the pupil joined"]})
-    if destination_urn is not None and not (len(destination_urn) == 6 and destination_urn.isdigit()):
-        raise ValidationError({"destination_urn": ["must be a 6-digit URN"]})
-    if not (reason or "").strip():
-        raise ValidationError({"leaving_reason": ["is required"]})
+        errors["pupil"] = [f"is already off roll (left on {uk_date(pupil.on_roll_to)})"]
+    if not isinstance(day, dt.date):
+        errors["date"] = ["is required (a date)"]
+    elif day < pupil.on_roll_from:
+        errors["date"] = [f"cannot be before the pupil joined ({uk_date(pupil.on_roll_from)})"]
+    elif day > london_today() + LEAVING_AHEAD:
+        errors["date"] = ["cannot be more than 13 weeks ahead (about a term)"]
+    if not reason:
+        errors["reason"] = ["is required (why the pupil is leaving)"]
+    elif len(reason) > 200:
+        errors["reason"] = ["must be at most 200 characters"]
+    if problems := _destination_errors(session, pupil.school_id, urn, unknown, required):
+        errors["destination_urn"] = problems
+    return errors
+
+
+def mark_left(session: Session, actor: Actor | None, school_id: int, pupil_id: int,
+              day: dt.date, reason: str, destination_urn: str | None = None, *,
+              destination_unknown: bool = False, require_destination: bool = False) -> Pupil:
+    """Take a pupil off roll from ``day`` (the last day on roll) and fire ``mat_pupil_event``
+    ``left`` with the destination: a school's URN (a plugin may open a transfer) or
+    ``destination_unknown`` (a plugin may start the children-missing-education steps).
+
+    The pages, API and CLI pass ``require_destination``: a person taking a pupil off roll
+    says where they went or that it is not known. ``actor`` None is system code (the CLI).
+    Errors name the field: ``pupil``, ``date``, ``reason``, ``destination_urn``."""
+    pupil = _pupil_for(session, actor, school_id, pupil_id, "pupil.manage")
+    reason = (reason or "").strip()
+    urn = (destination_urn or "").strip() or None
+    errors = _leaving_errors(session, pupil, day, reason, urn, destination_unknown,
+                             require_destination)
+    if errors:
+        raise ValidationError(errors)
     pupil.on_roll_to = day
-    pupil.leaving_reason = reason.strip()
-    pupil.destination_urn = destination_urn
+    pupil.leaving_reason = reason
+    pupil.destination_urn = urn
     session.flush()
+    detail = {"date": day.isoformat(), "destination_urn": urn,
+              "destination_unknown": bool(destination_unknown)}
     audit.record(session, "pupil.left", actor=actor, object_type="pupil", object_id=pupil.id,
-                 school_id=school_id, detail={"date": day.isoformat(),
-                                              "destination_urn": destination_urn})
+                 school_id=school_id, detail=detail)
     current_host().call_for_school(session, school_id, "mat_pupil_event", pupil_id=pupil.id,
-                                   event="left", data={"date": day.isoformat(),
-                                                       "destination_urn": destination_urn})
+                                   event="left", data={**detail, "reason": reason})
     return pupil
+
+
+def roll(session: Session, actor: Actor, school_id: int, q: str = "",
+         limit: int = 500) -> list[Pupil]:
+    """The pupils on roll, by year group and name, for those who keep the roll up to date
+    (school admins and the DSL team): names, year, UPN, no case file. ``q`` narrows by
+    words of the name or a UPN."""
+    require(actor, "pupil.manage", school_id)
+    stmt = select(Pupil).where(Pupil.school_id == school_id, Pupil.on_roll_to.is_(None))
+    for word in q.split()[:4]:
+        like = f"%{word.lower()}%"
+        stmt = stmt.where(or_(func.lower(Pupil.first_name).like(like),
+                              func.lower(Pupil.last_name).like(like),
+                              func.lower(Pupil.preferred_name).like(like),
+                              Pupil.upn == word.upper()))
+    return list(session.scalars(stmt.order_by(Pupil.year_group, Pupil.last_name,
+                                              Pupil.first_name, Pupil.id).limit(limit)))
+
+
+def _shown(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _normalised(changes: dict) -> dict:
+    """Blank optional text is None; names trimmed; a UPN in capitals."""
+    out = dict(changes)
+    for f in ("preferred_name", "upn", "address"):
+        if isinstance(out.get(f), str):
+            out[f] = out[f].strip() or None
+    for f in ("first_name", "last_name"):
+        if isinstance(out.get(f), str):
+            out[f] = out[f].strip()
+    if out.get("upn"):
+        out["upn"] = out["upn"].upper()
+    return out
+
+
+def _update_errors(session: Session, pupil: Pupil, changes: dict) -> dict[str, list[str]]:
+    merged = {c.key: getattr(pupil, c.key) for c in Pupil.__table__.columns} | changes
+    errors = {f: m for f, m in validate_pupil(merged).items() if f in changes}
+    for f, limit in (("preferred_name", 100), ("address", 300)):
+        if len(changes.get(f) or "") > limit:
+            errors[f] = [f"must be at most {limit} characters"]
+    upn = changes.get("upn")
+    if upn and upn != pupil.upn and "upn" not in errors and session.scalar(
+            select(Pupil.id).where(Pupil.school_id == pupil.school_id, Pupil.upn == upn,
+                                   Pupil.id != pupil.id)):
+        errors["upn"] = [f"{upn} belongs to another pupil on this school's roll"]
+    return errors
+
+
+def update_pupil(session: Session, actor: Actor | None, school_id: int, pupil_id: int,
+                 **changes) -> list[PupilChange]:
+    """Change a pupil's details (the fields in :data:`EDITABLE`; the DSL team and school
+    admins). Each field that really changes is kept as a :class:`PupilChange` (from, to, who,
+    when), audited, and announced as ``mat_pupil_event`` ``updated``. Returns the changes
+    (none when nothing differs). Errors name the field."""
+    pupil = _pupil_for(session, actor, school_id, pupil_id, "pupil.manage")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({f: ["is not a detail that can be changed here"]
+                               for f in sorted(unknown)})
+    changes = _normalised(changes)
+    if errors := _update_errors(session, pupil, changes):
+        raise ValidationError(errors)
+    rows = []
+    for f in EDITABLE:
+        if f not in changes or changes[f] == getattr(pupil, f):
+            continue
+        rows.append(PupilChange(school_id=school_id, pupil_id=pupil.id, field=f,
+                                old_value=_shown(getattr(pupil, f)),
+                                new_value=_shown(changes[f]),
+                                changed_by_id=actor.user_id if actor else None,
+                                changed_by_name=(actor.name if actor else "the system")[:200]))
+        setattr(pupil, f, changes[f])
+    if not rows:
+        return []
+    session.add_all(rows)
+    session.flush()
+    fields = [r.field for r in rows]
+    audit.record(session, "pupil.updated", actor=actor, object_type="pupil", object_id=pupil.id,
+                 school_id=school_id, detail={"fields": fields})
+    current_host().call_for_school(session, school_id, "mat_pupil_event", pupil_id=pupil.id,
+                                   event="updated", data={"fields": fields})
+    return rows
+
+
+GENDERS = {"F": "Female", "M": "Male", "X": "Other", "U": "Not known"}
+
+
+def shown_value(field: str, value: str | None) -> str:
+    """A stored history value as people read it: a UK date, a year group's name, a gender's
+    word; "empty" for nothing."""
+    if value is None or value == "":
+        return "empty"
+    if field == "date_of_birth":
+        return uk_date(dt.date.fromisoformat(value))
+    if field == "year_group":
+        return YEAR_GROUPS.get(int(value), value)
+    if field == "gender":
+        return GENDERS.get(value, value)
+    return value
+
+
+def pupil_history(session: Session, actor: Actor, school_id: int,
+                  pupil_id: int) -> list[PupilChange]:
+    """Every change to a pupil's details, newest first (the DSL team; the caller audits a
+    read through the API)."""
+    pupil = get_pupil(session, actor, school_id, pupil_id, "casefile.read")
+    return list(session.scalars(select(PupilChange).where(PupilChange.pupil_id == pupil.id)
+                                .order_by(PupilChange.changed_at.desc(),
+                                          PupilChange.id.desc())))
 
 
 # --- vulnerability flags --------------------------------------------------------------------

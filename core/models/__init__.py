@@ -10,12 +10,13 @@ from core.models.concerns import (
 )
 from core.models.host import AuditEntry, JobRun, MailMessage, PluginSetting
 from core.models.people import ApiToken, LoginAttempt, Membership, RecoveryCode, TotpDevice, User
-from core.models.pupils import FamilyLink, Pupil, PupilFlag
+from core.models.pupils import FamilyLink, Pupil, PupilChange, PupilFlag
 from core.models.tenancy import NonSchoolDay, School, Term, Trust, TrustSetting
 
 __all__ = [
     "Alert", "ApiToken", "Attachment", "AuditEntry", "Concern", "ConcernCategory",
     "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink", "JobRun",
     "LoginAttempt", "MailMessage", "Membership", "NonSchoolDay", "PluginSetting", "Pupil",
-    "PupilFlag", "RecoveryCode", "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User",
+    "PupilChange", "PupilFlag", "RecoveryCode", "School", "Term", "TotpDevice", "Trust",
+    "TrustSetting", "User",
 ]

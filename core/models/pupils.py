@@ -7,7 +7,7 @@ from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index
                         UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, SchoolScoped, TrustScoped, utcnow
+from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, utcnow
 from core.names import pupil_search_key
 
 FLAGS = {
@@ -118,3 +118,22 @@ class FamilyLink(TrustScoped, Base):
     relation: Mapped[str] = mapped_column(String(20))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PupilChange(SchoolScoped, AppendOnly, Base):
+    """One change to a pupil's details: which field, from what, to what, who and when. The
+    pupil's history; never edited or deleted."""
+
+    __tablename__ = "pupil_changes"
+    __table_args__ = (
+        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(index=True)
+    field: Mapped[str] = mapped_column(String(30))
+    old_value: Mapped[str | None] = mapped_column(String(300))
+    new_value: Mapped[str | None] = mapped_column(String(300))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_by_name: Mapped[str] = mapped_column(String(200), default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -43,7 +43,8 @@ def mat_nav_links(session, school_id, actor):
 def mat_pupil_event(session, school_id, pupil_id, event, data):
     from plugins.transition import service
 
-    service.on_pupil_event(session, school_id, pupil_id, event, data)
+    service.on_pupil_event(session, school_id, pupil_id, event, data)  # a transfer
+    service.missing_on_pupil_event(session, school_id, pupil_id, event, data)  # CME steps
 
 
 @hookimpl

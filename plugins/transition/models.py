@@ -204,3 +204,53 @@ class IncomingEvent(SchoolScoped, AppendOnly, Base):
     size: Mapped[int | None]
     sha256: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+
+# the children-missing-education steps: what can be recorded on a case
+MISSING_KINDS = {"enquiry": "Enquiry made", "la_notified": "Local authority notified"}
+
+
+class MissingEducation(SchoolScoped, Base):
+    """A pupil taken off roll with no known destination: a possible child missing education.
+    The local authority must be told (by ``notify_by``, the platform's reading of the
+    guidance) and the school makes reasonable enquiries, recorded as
+    :class:`MissingEducationEvent` rows; ``la_notified_at`` mirrors the ``la_notified`` event
+    so lists need no replay."""
+
+    __tablename__ = "transition_missing"
+    __table_args__ = (
+        UniqueConstraint("id", "school_id"),
+        UniqueConstraint("school_id", "pupil_id"),
+        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(index=True)
+    pupil_name: Mapped[str] = mapped_column(String(200))
+    year_group: Mapped[int]
+    leaving_date: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    notify_by: Mapped[dt.date] = mapped_column(index=True)
+    la_notified_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MissingEducationEvent(SchoolScoped, AppendOnly, Base):
+    """An enquiry about where the child went, or the notification of the local authority:
+    who, when, what was said. Never edited."""
+
+    __tablename__ = "transition_missing_events"
+    __table_args__ = (
+        ForeignKeyConstraint(["missing_id", "school_id"],
+                             ["transition_missing.id", "transition_missing.school_id"]),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    missing_id: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # enquiry | la_notified
+    note: Mapped[str] = mapped_column(Text, default="")
+    notified_on: Mapped[dt.date | None]
+    la_contact: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_name: Mapped[str] = mapped_column(String(200), default="")

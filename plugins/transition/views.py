@@ -1,5 +1,6 @@
 """Pages of the transition plugin: the DSL's transfers, a transfer from either side, the Year 6
-cohort action, importing a bundle, the "no file yet" list, and the one-time download link.
+cohort action, importing a bundle, the "no file yet" list, pupils gone with no known
+destination (children missing education), and the one-time download link.
 
 Every page but the download link is for the two DSL teams involved (``transfer.handle``);
 anyone else gets 404. The download link is for a DSL outside the platform, signed in nowhere:
@@ -69,7 +70,8 @@ def index(school_id: int):
     return _render("index.html", school=school,
                    outgoing=service.outgoing(s, a, school_id),
                    inbox=service.inbox(s, a, school_id),
-                   waiting=service.incoming_outstanding(s, school_id))
+                   waiting=service.incoming_outstanding(s, school_id),
+                   missing=service.missing_cases(s, school_id))
 
 
 @bp.route("/transfers/<int:transfer_id>", methods=["GET"])
@@ -285,6 +287,35 @@ def incoming_attachment(school_id: int, incoming_id: int, event_id: int):
                                      event_id)
     return send_file(io.BytesIO(ev.data), mimetype=ev.content_type, as_attachment=True,
                      download_name=ev.filename or "file")
+
+
+@bp.route("/missing/<int:case_id>", methods=["GET"])
+@login_required
+def missing_case(school_id: int, case_id: int):
+    """A pupil off roll with no known destination: the LA notification and the enquiries."""
+    school = _school(school_id)
+    row, events = service.missing_history(context.db(), context.actor(), school_id, case_id)
+    return _render("missing.html", school=school, row=row, events=events)
+
+
+@bp.route("/missing/<int:case_id>/enquiry", methods=["POST"])
+@login_required
+def missing_enquiry(school_id: int, case_id: int):
+    _school(school_id)
+    service.record_missing_enquiry(context.db(), context.actor(), school_id, case_id,
+                                   request.form.get("note", ""))
+    return redirect(url_for("transition.missing_case", school_id=school_id, case_id=case_id))
+
+
+@bp.route("/missing/<int:case_id>/notified", methods=["POST"])
+@login_required
+def missing_notified(school_id: int, case_id: int):
+    _school(school_id)
+    service.record_la_notified(context.db(), context.actor(), school_id, case_id,
+                               notified_on=_date("notified_on"),
+                               la_contact=request.form.get("la_contact", ""),
+                               note=request.form.get("note", ""))
+    return redirect(url_for("transition.missing_case", school_id=school_id, case_id=case_id))
 
 
 @public_bp.route("/transition/download/<token>", methods=["GET", "POST"])

@@ -167,5 +167,7 @@ def test_pupil_events_reach_plugins_on_for_that_school(session, tiny, make_trust
                      "123456")
     pupils.mark_left(session, admin_off, off.id, p_off.id, dt.date(2026, 10, 23), "Moved")
     assert plugin.pupil_events[-1] == (p_on.id, "left", {"date": "2026-10-23",
-                                                         "destination_urn": "123456"})
+                                                         "destination_urn": "123456",
+                                                         "destination_unknown": False,
+                                                         "reason": "Moved"})
     assert len(plugin.pupil_events) == 2

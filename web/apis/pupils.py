@@ -1,6 +1,7 @@
 """``/api/v1/schools/{school_id}/pupils``: find pupils (anyone who records concerns), put a
-pupil on roll (school admins and the DSL team), and a pupil's vulnerability flags (the DSL
-team; every read audited)."""
+pupil on roll, change their details and take them off roll (school admins and the DSL team),
+the history of their details and their vulnerability flags (the DSL team; every read
+audited)."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -15,10 +16,14 @@ from web.apis.schemas import (
     FlagCreateSchema,
     FlagEndSchema,
     FlagSchema,
+    LeaveSchema,
+    PupilChangeSchema,
     PupilCreateSchema,
+    PupilLeftSchema,
     PupilPageSchema,
     PupilQuerySchema,
     PupilSchema,
+    PupilUpdateSchema,
 )
 
 blp = Blueprint("api_pupils", __name__, url_prefix="/api/v1/schools/<int:school_id>/pupils",
@@ -57,6 +62,48 @@ def create_pupil(data, school_id: int):
 def get_pupil(school_id: int, pupil_id: int):
     """One pupil's details, for anyone who may search the roll."""
     return pupils.get_pupil(context.db(), context.actor(), school_id, pupil_id)
+
+
+@blp.route("/<int:pupil_id>", methods=["PATCH"])
+@refusals(blp)
+@allowed("pupil.manage")
+@blp.arguments(PupilUpdateSchema)
+@blp.response(200, PupilSchema)
+def update_pupil(data, school_id: int, pupil_id: int):
+    """Change a pupil's details (only the fields sent). Every change is kept in the pupil's
+    history (from, to, who, when) and audited."""
+    s, a = context.db(), context.actor()
+    pupils.update_pupil(s, a, school_id, pupil_id, **data)
+    return pupils.get_pupil(s, a, school_id, pupil_id, "pupil.manage")
+
+
+@blp.route("/<int:pupil_id>/history", methods=["GET"])
+@refusals(blp)
+@blp.response(200, PupilChangeSchema(many=True))
+def pupil_history(school_id: int, pupil_id: int):
+    """Every change to the pupil's details, newest first (the DSL team; audited)."""
+    s, a = context.db(), context.actor()
+    rows = pupils.pupil_history(s, a, school_id, pupil_id)
+    audit.record(s, "pupil.history_read", actor=a, object_type="pupil", object_id=pupil_id,
+                 school_id=school_id)
+    return rows
+
+
+@blp.route("/<int:pupil_id>/leave", methods=["POST"])
+@refusals(blp)
+@allowed("pupil.manage")
+@blp.arguments(LeaveSchema)
+@blp.response(200, PupilLeftSchema)
+def leave(data, school_id: int, pupil_id: int):
+    """Take the pupil off roll from ``date``. A destination URN of a school in the trust opens
+    the in-trust transfer of the child-protection file, one outside the trust the encrypted
+    bundle route; ``destination_unknown`` starts the children-missing-education steps (where
+    the transition plugin is on). A pupil already off roll, a date before they joined or more
+    than 13 weeks ahead, or the school's own URN is refused naming the field."""
+    return pupils.mark_left(context.db(), context.actor(), school_id, pupil_id, data["date"],
+                            data["reason"], data.get("destination_urn"),
+                            destination_unknown=data["destination_unknown"],
+                            require_destination=True)
 
 
 @blp.route("/<int:pupil_id>/flags", methods=["GET"])

@@ -1,6 +1,11 @@
 """Pupil pages for the DSL team: the list and search, and one pupil's page: profile, flags
 (history; start or end one), family (siblings in other schools of the trust named, opened only
-where allowed), plugin panels, and the chronology with filters and a PDF export."""
+where allowed), the history of the pupil's details, plugin panels, and the chronology with
+filters and a PDF export.
+
+Keeping the roll (the DSL team and school admins, ``pupil.manage``): the roll, and a pupil's
+details page where their details are changed and they are taken off roll with a destination.
+An admin sees names and details there, never the case file."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from core import audit
 from core import pupils as pupil_service
+from core.calendar import london_today
 from core.chronology import chronology_pdf, pupil_chronology
 from core.errors import ValidationError
 from core.models.pupils import FLAGS, YEAR_GROUPS
@@ -67,6 +73,9 @@ def _render(school_id: int, pupil_id: int, flag_form: Form | None = None, status
         kinds=kinds, chosen=chosen, filter_form=form, panels=panels, flags=flags,
         flag_labels=FLAGS, active_flags=[f for f in flags if f.end_date is None],
         family=pupil_service.visible_family(s, a, school_id, pupil_id),
+        history=pupil_service.pupil_history(s, a, school_id, pupil_id),
+        field_labels=pupil_service.FIELD_LABELS, shown_value=pupil_service.shown_value,
+        can_manage=can(a, "pupil.manage", school_id),
         can_write=can(a, "casefile.write", school_id),
         can_record=can(a, "concern.record", school_id),
         flag_values=flag_form.values if flag_form else MultiDict(),
@@ -104,6 +113,112 @@ def flags(school_id: int, pupil_id: int):
         return _render(school_id, pupil_id, form, 422)
     flash(f"{FLAGS[flag]} {'started' if op == 'start' else 'ended'}.", "success")
     return redirect(url_for("pupils.pupil", school_id=school_id, pupil_id=pupil_id) + "#flags")
+
+
+# --- keeping the roll: details and leaving ---------------------------------------------------
+
+GENDERS = list(pupil_service.GENDERS.items())
+
+
+@bp.route("/schools/<int:school_id>/roll")
+@login_required
+def roll(school_id: int):
+    """The pupils on roll, for those who keep it up to date (no case file here)."""
+    school = school_for("pupil.manage", school_id)
+    q = (request.args.get("q") or "").strip()[:100]
+    rows = pupil_service.roll(context.db(), context.actor(), school_id, q)
+    return render_template("pupils/roll.html", school=school, rows=rows, q=q,
+                           years=YEAR_GROUPS)
+
+
+def _details_values(pupil) -> MultiDict:
+    return MultiDict({f: "" if getattr(pupil, f) is None else (
+        getattr(pupil, f).isoformat() if isinstance(getattr(pupil, f), dt.date)
+        else str(getattr(pupil, f))) for f in pupil_service.EDITABLE})
+
+
+def _render_details(school_id: int, pupil_id: int, edit_form: Form | None = None,
+                    leave_form: Form | None = None, status: int = 200):
+    school = school_for("pupil.manage", school_id)
+    s, a = context.db(), context.actor()
+    pupil = pupil_service.get_pupil(s, a, school_id, pupil_id, "pupil.manage")
+    latest = london_today() + pupil_service.LEAVING_AHEAD
+    return render_template(
+        "pupils/details.html", school=school, pupil=pupil, years=YEAR_GROUPS, genders=GENDERS,
+        edit_values=edit_form.values if edit_form else _details_values(pupil),
+        edit_errors=edit_form.errors if edit_form else {},
+        leave_values=leave_form.values if leave_form else MultiDict(),
+        leave_errors=leave_form.errors if leave_form else {},
+        latest_leaving=latest, can_read=can(a, "casefile.read", school_id)), status
+
+
+@bp.route("/schools/<int:school_id>/pupils/<int:pupil_id>/details")
+@login_required
+def details(school_id: int, pupil_id: int):
+    return _render_details(school_id, pupil_id)
+
+
+@bp.route("/schools/<int:school_id>/pupils/<int:pupil_id>/details", methods=["POST"],
+          endpoint="edit")
+@login_required
+def edit(school_id: int, pupil_id: int):
+    """Change the pupil's details; each change is kept in the pupil's history."""
+    context.require("pupil.manage", school_id)
+    form = Form(request.form)
+    changes = {
+        "first_name": form.text("first_name", required=True, max_len=100),
+        "last_name": form.text("last_name", required=True, max_len=100),
+        "preferred_name": form.text("preferred_name", max_len=100) or None,
+        "date_of_birth": form.date("date_of_birth", required=True),
+        "year_group": form.integer("year_group", required=True),
+        "gender": form.choice("gender", dict(GENDERS), required=True),
+        "upn": form.text("upn", max_len=13).upper() or None,
+        "address": form.text("address", max_len=300) or None,
+    }
+    changed = []
+    if not form.errors:
+        try:
+            with context.db().begin_nested():
+                changed = pupil_service.update_pupil(context.db(), context.actor(), school_id,
+                                                     pupil_id, **changes)
+        except ValidationError as exc:
+            form.absorb(exc, keep_own=True)
+    if form.errors:
+        return _render_details(school_id, pupil_id, edit_form=form, status=422)
+    flash(f"Details saved: {', '.join(pupil_service.FIELD_LABELS[c.field].lower() for c in changed)} "
+          "changed." if changed else "Nothing had changed.", "success")
+    return redirect(url_for("pupils.details", school_id=school_id, pupil_id=pupil_id))
+
+
+@bp.route("/schools/<int:school_id>/pupils/<int:pupil_id>/leave", methods=["POST"])
+@login_required
+def leave(school_id: int, pupil_id: int):
+    """Take the pupil off roll: a destination school opens the transfer of the file, "not
+    known" starts the children-missing-education steps (where transition is on)."""
+    context.require("pupil.manage", school_id)
+    form = Form(request.form)
+    day = form.date("date", required=True)
+    reason = form.text("reason", required=True, max_len=200)
+    where = form.choice("destination", ("school", "unknown"), required=True)
+    urn = form.text("destination_urn")
+    if where == "school" and not urn:
+        form.add_error("destination_urn", "give the destination school's 6-digit URN")
+    if not form.errors:
+        try:
+            with context.db().begin_nested():
+                pupil_service.mark_left(
+                    context.db(), context.actor(), school_id, pupil_id, day, reason,
+                    urn if where == "school" else None,
+                    destination_unknown=where == "unknown", require_destination=True)
+        except ValidationError as exc:
+            form.absorb(exc, keep_own=True)
+    if form.errors:
+        return _render_details(school_id, pupil_id, leave_form=form, status=422)
+    flash("Taken off roll. " + ("The transfer of the child-protection file is open for the "
+                                "DSL team." if where == "school" else
+                                "The destination is not known: the DSL team must tell the "
+                                "local authority."), "success")
+    return redirect(url_for("pupils.details", school_id=school_id, pupil_id=pupil_id))
 
 
 @bp.route("/schools/<int:school_id>/pupils/<int:pupil_id>/chronology.pdf",
