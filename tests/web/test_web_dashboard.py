@@ -43,7 +43,8 @@ def test_the_dashboard_lists_what_needs_the_dsl(client, as_role, world, session,
     too_long = body[body.index('id="too-long-h"'):body.index('id="alerts-h"')]
     assert f"C{world.concern.id}: Amelia Okafor" in awaiting and f"C{old.id}" not in awaiting
     assert "Meet dad." in overdue and f"C{old.id}" in overdue
-    assert "Leo Hughes" in flagged and "1 alert" in flagged and "Ruby" not in flagged
+    assert "Leo Hughes: Absent every Monday" in flagged and "1 alert" in flagged
+    assert "Ruby" not in flagged
     assert f"C{old.id}: Ruby Nowak" in too_long and f"C{closed.id}" not in too_long
     assert f"C{world.concern.id}:" not in too_long  # recorded today
     assert "Open more than 28 days" in body
@@ -79,11 +80,72 @@ def test_plugin_panels_and_links_follow_the_schools_switches(client, as_role, wo
     assert client.get(f"/schools/{world.other.id}/tinyweb/").status_code == 200
 
 
-def test_panels_come_in_their_order(client, as_role, world):
+def test_time_critical_panels_come_first_and_the_rest_after_the_core(client, as_role, world,
+                                                                      monkeypatch):
+    from web.views import dashboard
+
     as_role("dsl")
     body = client.get(_dash(world)).get_data(as_text=True)
-    # the tiny panel (order 10) follows the core's own sections
-    assert body.index("Unread alerts") < body.index("Tiny dashboard panel")
+    # the tiny panel (order 10, like Encompass's notifications due today) leads the page
+    assert body.index("Tiny dashboard panel") < body.index('id="awaiting-h"')
+    monkeypatch.setattr(dashboard, "URGENT_PANEL_ORDER", 5)  # now it is not time-critical
+    body = client.get(_dash(world)).get_data(as_text=True)
+    assert body.index('id="alerts-h"') < body.index("Tiny dashboard panel")
+
+
+def test_triage_is_oldest_first_with_its_age_and_the_pupils_flags(
+        client, as_role, world, session, make_pupil, make_concern):
+    from core import pupils
+
+    newer = make_concern(world.school, [world.pupil], fact="Hungry again.",
+                         recorded_at=utcnow() - dt.timedelta(hours=5))
+    cp = make_pupil(world.school, first_name="Noor", last_name="Shah")
+    pupils.set_flag(session, None, world.school.id, cp.id, "cp_plan",
+                    start=dt.date.today() - dt.timedelta(days=30))
+    oldest = make_concern(world.school, [cp], fact="Marks on wrist.",
+                          recorded_at=utcnow() - dt.timedelta(days=3))
+    as_role("dsl")
+    body = client.get(_dash(world)).get_data(as_text=True)
+    awaiting = body[body.index('id="awaiting-h"'):body.index('id="overdue-h"')]
+    order = [awaiting.index(f"C{c.id}:") for c in (oldest, newer, world.concern)]
+    assert order == sorted(order)
+    assert "waiting 3 days" in awaiting and "waiting 5 hours" in awaiting
+    line = awaiting[awaiting.index(f"C{oldest.id}:"):awaiting.index(f"C{newer.id}:")]
+    assert "Child protection plan" in line
+
+
+def test_alerts_are_grouped_per_pupil_naming_them_and_several_kinds_rank_first(
+        client, as_role, world, session, make_pupil):
+    one_kind = make_pupil(world.school, first_name="Ivy", last_name="Cole")
+    two_kinds = make_pupil(world.school, first_name="Omar", last_name="Said")
+    for i in range(3):
+        alerts.raise_alert(session, world.school.id, "pattern", f"Absent Monday {i}",
+                           f"dash-ivy-{i}", pupil_id=one_kind.id)
+    alerts.raise_alert(session, world.school.id, "pattern", "Absent Fridays", "dash-omar-1",
+                       pupil_id=two_kinds.id)
+    alerts.raise_alert(session, world.school.id, "accumulation", "3 concerns in 30 days",
+                       "dash-omar-2", pupil_id=two_kinds.id)
+    as_role("dsl")
+    body = client.get(_dash(world)).get_data(as_text=True)
+    flagged = body[body.index('id="flagged-h"'):body.index('id="too-long-h"')]
+    assert flagged.index("Omar Said") < flagged.index("Ivy Cole")  # two kinds beat three alerts
+    assert "Omar Said: Absent Fridays" in flagged and "2 kinds of sign" in flagged
+    assert "Ivy Cole: Absent Monday 0" in flagged and "3 alerts" in flagged
+
+
+def test_a_long_list_shows_its_first_rows_and_links_to_the_rest(
+        client, as_role, world, session, make_concern):
+    from web.views.dashboard import SHOWN
+
+    for i in range(SHOWN + 2):
+        make_concern(world.school, [world.pupil], fact=f"Concern {i}",
+                     recorded_at=utcnow() - dt.timedelta(hours=i + 1))
+    as_role("dsl")
+    body = client.get(_dash(world)).get_data(as_text=True)
+    awaiting = body[body.index('id="awaiting-h"'):body.index('id="overdue-h"')]
+    assert awaiting.count("<li>") == SHOWN
+    assert "3 more awaiting triage: see them all" in awaiting  # SHOWN + 2 + the world's one
+    assert "status=awaiting_triage" in awaiting
 
 
 def test_reading_an_alert_marks_it_read_and_it_stays_findable(client, as_role, world, session):
