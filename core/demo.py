@@ -167,7 +167,11 @@ def seed(db: Database, seed: int = 2026, pupils_per_school: int = 300,
                     s, staff, sc_id, occurred_at=when, pupil_ids=[pid], fact=fact.format(n="the pupil"),
                     child_words=words, location=rng.choice(LOCATIONS), category_ids=[cats[code]],
                     opinion="I am worried this is a pattern." if rng.random() < 0.3 else "",
-                    recorded_at=when + dt.timedelta(minutes=rng.randrange(5, 90)))
+                    recorded_at=when + dt.timedelta(minutes=rng.randrange(5, 90)),
+                    body_map=[{"view": "front", "region": rng.choice(("left_upper_arm",
+                                                                     "right_upper_arm")),
+                               "note": "Bruise, fingertip size", "x": 80, "y": 27}]
+                    if code == "physical_abuse" else None)
                 if rng.random() < 0.75:
                     t0 = when + dt.timedelta(hours=rng.randrange(1, 30))
                     concerns.add_entry(s, dsl, sc_id, c.id, "triage",
@@ -178,6 +182,7 @@ def seed(db: Database, seed: int = 2026, pupils_per_school: int = 300,
                         concerns.add_entry(s, dsl, sc_id, c.id, "action",
                                            body="Speak to parent at pick-up and record the conversation.",
                                            due_date=(t0 + dt.timedelta(days=rng.randrange(3, 40))).date(),
+                                           owner_id=staff.user_id if rng.random() < 0.5 else None,
                                            created_at=t0 + dt.timedelta(minutes=5))
                     elif roll < 0.45:
                         ref = concerns.add_entry(s, dsl, sc_id, c.id, "referral",
