@@ -1,9 +1,11 @@
-"""Phone layouts (issue 13): at 390 px no page of a seeded school is wider than the viewport.
+"""Phone layouts and long text (issue 13), in headless Chromium on a small demo trust.
 
-One walk in headless Chromium over the main routes, as the school's DSL and as the trust
-safeguarding lead, on the demo trust with a concern holding a 300-character word with no space
-in it. A page that overflows is named with the element reaching furthest right (outside any box
-that scrolls on its own), so the failure says where to look."""
+At 390 px no page of a seeded school is wider than the viewport: one walk over the main routes,
+as the school's DSL and as the trust safeguarding lead, with a concern holding a 300-character
+word with no space in it. A page that overflows is named with the element reaching furthest
+right (outside any box that scrolls on its own), so the failure says where to look. The same
+walk checks that every text box it meets carries its limit; then a text over the limit is
+stopped before it is sent, with the count shown, and nothing typed is cut."""
 from __future__ import annotations
 
 import re
@@ -41,6 +43,11 @@ WIDEST = """() => {
 }"""
 
 
+# limits.js moves each textarea's maxlength to data-maxlength (so a paste is never cut)
+UNLIMITED = """() => Array.from(document.querySelectorAll('textarea'))
+  .filter(t => !t.readOnly && !t.dataset.maxlength).map(t => t.name)"""
+
+
 def _sign_in(page, url: str, email: str) -> None:
     page.goto(url + "/login")
     page.get_by_label("Email").fill(email)
@@ -60,6 +67,9 @@ def _walk(browser, live, email: str, routes: list[str]) -> list[str]:
     for route in routes:
         response = page.goto(live.url + route)
         assert response.status == 200, f"{email}: {route} answered {response.status}"
+        unlimited = page.evaluate(UNLIMITED)
+        if unlimited:
+            problems.append(f"{route} has text boxes without a limit: {unlimited}")
         m = page.evaluate(WIDEST)
         if m["scrollWidth"] > PHONE["width"]:
             problems.append(f"{route} is {m['scrollWidth']} px wide: {m['widest']} reaches "
@@ -75,9 +85,34 @@ def test_no_page_is_wider_than_a_phone(demo_live, demo_browser):
         f"/schools/{s}/concerns/{c}", f"/schools/{s}/attendance/",
         f"/schools/{s}/training/compliance"]
     dsl_routes = ["/", f"/schools/{s}/dashboard", *school_pages, f"/schools/{s}/alerts",
-                  f"/schools/{s}/encompass/", f"/schools/{s}/transition/",
+                  f"/schools/{s}/encompass/", f"/schools/{s}/encompass/new",
+                  f"/schools/{s}/transition/", f"/schools/{s}/transition/cohort",
                   f"/schools/{s}/concerns/new"]
     lead_routes = ["/trust/overview", *school_pages]
     problems = (_walk(demo_browser, demo_live, "dsl.north-primary@demo.invalid", dsl_routes)
                 + _walk(demo_browser, demo_live, "lead@demo.invalid", lead_routes))
     assert not problems, "wider than a 390 px phone:\n" + "\n".join(problems)
+
+
+def test_a_text_over_its_limit_is_stopped_before_it_is_sent_and_kept_whole(demo_live,
+                                                                           demo_browser):
+    ctx = demo_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    # the deputy: the DSL's code of this half-minute went on the walk (a code is used once)
+    _sign_in(page, demo_live.url, "deputydsl.north-primary@demo.invalid")
+    url = f"{demo_live.url}/schools/{demo_live.school_id}/concerns/new"
+    served = page.goto(url).text()
+    assert served.count('maxlength="20000"') == 3  # without JavaScript the browser stops typing
+    fact = page.get_by_label("What happened? (facts)")
+    assert fact.get_attribute("data-maxlength") == "20000"
+    assert fact.get_attribute("maxlength") is None  # a paste is not cut short silently
+    too_long = "A" * 20_003
+    fact.fill(too_long)
+    count = page.locator("#fact-count")
+    assert count.inner_text().startswith("20,003 characters: 3 too many")
+    page.get_by_role("button", name="Save the concern").click()
+    assert "Not sent: What happened? (facts) has 20,003 characters" in count.inner_text()
+    assert page.url == url and fact.input_value() == too_long  # still here, all of it
+    fact.fill("Short now.")
+    assert count.inner_text() == "10 of 20,000 characters"
+    ctx.close()
