@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from core.concern_search import search_objects
 from core.db import Base, make_engine
 import core.models  # noqa: F401  (registers the core tables)
 
@@ -26,12 +27,22 @@ def run() -> None:
     engine.dispose()
 
 
+def _include(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave to the migrations what the models do not describe: the concern search's FTS5
+    tables (and their shadow tables) and its expression indexes."""
+    tables, indexes = search_objects()
+    if type_ == "table" and reflected:
+        return not any(name == t or name.startswith(f"{t}_") for t in tables)
+    return not (type_ == "index" and name in indexes)
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -36,11 +36,12 @@ def test_staff_record_a_concern_and_see_their_own_record_only(caller, make_schoo
     assert own["status"] is None  # what the DSL did with it is not the recorder's to see
     assert staff.get(f"/api/v1/schools/{school.id}/concerns").status_code == 404
     mine = staff.get(f"/api/v1/schools/{school.id}/concerns", query_string={"mine": "true"})
-    assert [c["id"] for c in mine.get_json()] == [body["id"]]
+    assert [c["id"] for c in mine.get_json()["items"]] == [body["id"]]
+    assert mine.get_json()["items"][0]["status"] is None  # the team's, as on the record
     colleague = caller("staff", school)
     assert colleague.get(url).status_code == 404
     assert colleague.get(f"/api/v1/schools/{school.id}/concerns",
-                         query_string={"mine": "true"}).get_json() == []
+                         query_string={"mine": "true"}).get_json()["items"] == []
 
 
 def test_dsl_team_read_the_whole_file_and_every_read_is_audited(caller, make_school,
@@ -61,9 +62,9 @@ def test_dsl_team_read_the_whole_file_and_every_read_is_audited(caller, make_sch
     assert _count(session, AuditEntry, AuditEntry.action == "concern.read") == before + 1
     listed = dsl.get(f"/api/v1/schools/{school.id}/concerns",
                      query_string={"status": "open"}).get_json()
-    assert [c["id"] for c in listed] == [concern.id]
+    assert [(c["id"], c["risk"]) for c in listed["items"]] == [(concern.id, "medium")]
     assert dsl.get(f"/api/v1/schools/{school.id}/concerns",
-                   query_string={"status": "awaiting_triage"}).get_json() == []
+                   query_string={"status": "awaiting_triage"}).get_json()["items"] == []
     bad = dsl.get(f"/api/v1/schools/{school.id}/concerns", query_string={"status": "lost"})
     assert bad.status_code == 422 and "status" in bad.get_json()["errors"]["query"]
 
@@ -144,16 +145,23 @@ def test_categories_are_listed_for_people_who_record(caller, make_school):
         f"/api/v1/schools/{school.id}/categories").status_code == 404
 
 
-def test_the_list_filters_by_pupil_and_is_limited(caller, make_school, make_pupil, make_concern):
+def test_the_list_filters_by_pupil_and_pages(caller, make_school, make_pupil, make_concern):
     school = make_school()
     ava, ben = make_pupil(school, first_name="Ava"), make_pupil(school, first_name="Ben")
     first = make_concern(school, [ava])
     both = make_concern(school, [ava, ben])
     dsl = caller("dsl", school)
     url = f"/api/v1/schools/{school.id}/concerns"
-    assert [c["id"] for c in dsl.get(url, query_string={"pupil_id": ben.id}).get_json()] == [
-        both.id]
-    assert {c["id"] for c in dsl.get(url, query_string={"pupil_id": ava.id}).get_json()} == {
-        first.id, both.id}
-    assert len(dsl.get(url, query_string={"limit": 1}).get_json()) == 1
-    assert dsl.get(url, query_string={"limit": 0}).status_code == 422
+    items = lambda **q: [c["id"] for c in dsl.get(url, query_string=q).get_json()["items"]]  # noqa
+    assert items(pupil_id=ben.id) == [both.id]
+    assert set(items(pupil_id=ava.id)) == {first.id, both.id}
+    one = dsl.get(url, query_string={"per_page": 1, "pupil_id": ava.id}).get_json()
+    assert len(one["items"]) == 1 and one["total"] == 2 and one["previous"] is None
+    # the next link keeps the filters and leads to the other concern, and back again
+    older = dsl.get(one["next"]).get_json()
+    assert f"pupil_id={ava.id}" in one["next"] and older["next"] is None
+    assert [c["id"] for c in one["items"] + older["items"]] == [both.id, first.id]
+    assert dsl.get(older["previous"]).get_json()["items"] == one["items"]
+    for bad in ({"per_page": 0}, {"per_page": 101}):
+        r = dsl.get(url, query_string=bad)
+        assert r.status_code == 422 and "per_page" in r.get_json()["errors"]["query"]

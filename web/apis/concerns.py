@@ -4,12 +4,14 @@ recorded a concern reads their own record, not the DSL's work on it. Every read 
 (by :func:`core.concerns.get_concern`)."""
 from __future__ import annotations
 
+import dataclasses
 
-from flask import current_app
-from flask_smorest import Blueprint
+from flask import current_app, url_for
+from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from core import concerns
+from core import concern_search, concerns
+from core.errors import ValidationError
 from core.models import Attachment, ConcernCategory, Pupil
 from core.policy import can
 from web import context
@@ -17,8 +19,9 @@ from web.pages import download
 from web.apis import allowed, refusals
 from web.apis.schemas import (
     ConcernCreateSchema,
+    ConcernExportQuerySchema,
+    ConcernPageSchema,
     ConcernQuerySchema,
-    ConcernRowSchema,
     ConcernSchema,
 )
 
@@ -32,14 +35,60 @@ blp = Blueprint("api_concerns", __name__,
 @refusals(blp)
 @allowed("school.view")
 @blp.arguments(ConcernQuerySchema, location="query")
-@blp.response(200, ConcernRowSchema(many=True))
+@blp.response(200, ConcernPageSchema)
 def list_concerns(args, school_id: int):
-    """The school's concerns, newest first, for the DSL team (filter by ``status`` or
-    ``pupil_id``); with ``mine=true``, the concerns the caller recorded, for anyone who
-    records them."""
-    return concerns.list_concerns(context.db(), context.actor(), school_id,
-                                  status=args.get("status"), pupil_id=args.get("pupil_id"),
-                                  mine=args["mine"], limit=args["limit"])
+    """The school's concerns for the DSL team, newest first, a page at a time (follow
+    ``next`` and ``previous``): searched with ``q`` across each concern and its DSL entries,
+    and filtered. With ``mine=true``, the concerns the caller recorded, for anyone who
+    records them (searched in what they recorded only)."""
+    wanted, mine = _filters(args)
+    page = _answer_422(lambda: concern_search.find_concerns(
+        context.db(), context.actor(), school_id, wanted, mine=mine,
+        after=args.get("after"), before=args.get("before"), per_page=args["per_page"]))
+    links = {**wanted.given(), **({"mine": "true"} if mine else {}),
+             "per_page": args["per_page"]}
+    return {"items": page.rows, "total": page.total, "per_page": page.per_page,
+            "next": _link(school_id, links, after=page.next),
+            "previous": _link(school_id, links, before=page.previous)}
+
+
+@blp.route("/export", methods=["GET"])
+@refusals(blp)
+@allowed("casefile.read")
+@blp.arguments(ConcernExportQuerySchema, location="query")
+@blp.alt_response(200, success=True, content_type="text/csv",
+                  schema={"type": "string", "format": "binary"},
+                  description="One row per concern of the filtered list, newest first")
+def export_concerns(args, school_id: int):
+    """The whole filtered list as CSV (the list's columns, not what was written), for the
+    DSL team; ``mine=true`` exports only the caller's own. Audited with the filters and the
+    number of rows."""
+    wanted, mine = _filters(args)
+    export = _answer_422(lambda: concern_search.export_concerns(
+        context.db(), context.actor(), school_id, wanted, mine=mine))
+    return download(export.text.encode("utf-8"), export.filename, "text/csv; charset=utf-8")
+
+
+def _filters(args) -> tuple[concern_search.ConcernFilters, bool]:
+    names = {f.name for f in dataclasses.fields(concern_search.ConcernFilters)}
+    given = {k: v for k, v in args.items() if k in names}
+    given["status"] = tuple(given.get("status") or ())
+    return concern_search.ConcernFilters(**given), args["mine"]
+
+
+def _answer_422(call):
+    """The service's refusal of a filter, under ``query`` as the schema's own are."""
+    try:
+        return call()
+    except ValidationError as exc:
+        abort(422, message="Some filters could not be used", messages={"query": exc.errors})
+
+
+def _link(school_id: int, params: dict, **position) -> str | None:
+    position = {k: v for k, v in position.items() if v}
+    if not position:
+        return None
+    return url_for("api_concerns.list_concerns", school_id=school_id, **params, **position)
 
 
 @blp.route("", methods=["POST"])
