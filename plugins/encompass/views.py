@@ -144,7 +144,8 @@ def unmatched(school_id: int):
 
 def _search_args(source) -> tuple[str | None, dt.date | None, int | None, dict]:
     """The picker's search (name, date of birth, year group) from a query string or form;
-    a date or year that does not parse is named in the errors and left out of the search."""
+    a date or year that does not parse is named in the errors and left out of the search.
+    Nothing asked at all gives ``q`` None: the picker then opens on its default list."""
     errors: dict[str, list[str]] = {}
     q = source.get("q")
     if q is not None and len(q) > 100:
@@ -165,9 +166,8 @@ def _search_args(source) -> tuple[str | None, dt.date | None, int | None, dict]:
         if year not in YEAR_GROUPS:
             errors["year"] = ["choose a year group from the list"]
             year = None
-    searched = any(k in source for k in ("q", "dob", "year"))
-    if searched and q is None:
-        q = ""
+    if not (q or "").strip() and born is None and year is None and not errors:
+        q = None  # nothing asked: the picker's opening list (same date of birth)
     return q, born, year, errors
 
 

@@ -152,6 +152,9 @@ def test_the_picker_page_works_without_javascript(client, waiting, login_as):
     assert "O&#39;Brien, Zoë" in found and "Obrien, Zac" in found
     assert "date of birth differs" in found  # Zoë, born 2017
     assert "Smith-Jones" not in found
+    # the queue's search sent empty: the opening list again, not nothing
+    empty = client.get(_url(w, "?q=")).get_data(as_text=True)
+    assert "Smith-Jones, Chloé" in empty and "O&#39;Brien, Zoë" not in empty
     nobody = client.get(_url(w, "?q=%25")).get_data(as_text=True)
     assert "No pupil on roll matches this search." in nobody
     bad = client.get(_url(w, "?q=zoe&dob=31-31-2020&year=99"))
