@@ -19,7 +19,8 @@ from werkzeug.wsgi import LimitedStream
 
 from core.errors import AppendOnlyViolation, NotFound, TenantViolation, ValidationError
 from web import context
-from web.formlimits import TextTooLong, init_form_limits, too_long_message
+from web.formlimits import (TextTooLong, init_form_limits, texts_before_the_limit,
+                             too_long_message)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def register_error_handlers(app: Flask) -> None:
                    "Nothing was saved. Copy the text below, shorten it or attach it as a "
                    "file, and send the form again.")
         return render_template("error.html", code=413, message=message, kept=kept,
-                               **_way_back()), 413
+                               text_too_long=True, **_way_back()), 413
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge):
@@ -92,7 +93,14 @@ def register_error_handlers(app: Flask) -> None:
             return _http(exc)
         if _wants_json():
             return jsonify(code=413, status=exc.name, message=_too_large_message("`")), 413
-        return render_template("error.html", code=413, message=_too_large_message(""),
+        message = _too_large_message("")
+        kept = []
+        if request.content_length is not None and request.max_content_length is not None \
+                and request.content_length > request.max_content_length:
+            # refused before a byte was read: show back the text typed into the form
+            kept = [{"name": name, "text": value, "message": "Nothing was saved; this is what "
+                     "was typed, for you to copy"} for name, value in texts_before_the_limit()]
+        return render_template("error.html", code=413, message=message, kept=kept,
                                **_way_back()), 413
 
     @app.errorhandler(HTTPException)

@@ -39,6 +39,8 @@ class _KeepingMultiPartParser(MultiPartParser):
     """Werkzeug's parser, except that a text field over ``max_form_memory_size`` keeps its
     first bytes up to the cap instead of failing; ``too_long`` maps it to the bytes sent."""
 
+    keep_partial = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.too_long: dict[str, int] = {}
@@ -54,6 +56,8 @@ class _KeepingMultiPartParser(MultiPartParser):
         size = 0
         container: t.Any = None
         for chunk in _chunk_iter(stream.read, self.buffer_size):
+            if chunk is None and self.keep_partial:
+                break  # a body cut short has no end for the decoder to find
             decoder.receive_data(chunk)
             event = decoder.next_event()
             while not isinstance(event, (Epilogue, NeedData)):
@@ -86,6 +90,10 @@ class _KeepingMultiPartParser(MultiPartParser):
                             files.append((part.name, FileStorage(
                                 container, part.filename, part.name, headers=part.headers)))
                 event = decoder.next_event()
+        if self.keep_partial and isinstance(part, Field) and container:
+            # the body was cut before this field ended: keep what arrived of it
+            fields.append((part.name, b"".join(container).decode(
+                self.get_part_charset(part.headers), "ignore")))
         return self.cls(fields), self.cls(files)
 
 
@@ -126,6 +134,39 @@ def keeps_long_text(view):
     not save anything then); any other view is answered with the 413 page."""
     view.keeps_long_text = True
     return view
+
+
+def texts_before_the_limit(cap: int = 512 * KB) -> list[tuple[str, str]]:
+    """The text fields of a page form whose body was refused as a whole (over
+    ``MAX_CONTENT_LENGTH``, usually for a large file), read from the first ``cap`` bytes of a
+    body nobody has read yet: a form's text comes before its files, so what was typed can be
+    shown back. Hidden fields (tokens, the button) and ids are left out; nothing is stored."""
+    import io
+
+    stream = request.environ.get("wsgi.input")
+    if request.method != "POST" or stream is None or request.content_length is None:
+        return []
+    head = stream.read(cap)
+    if request.mimetype == "multipart/form-data":
+        boundary = request.mimetype_params.get("boundary", "").encode("ascii", "ignore")
+        if not boundary:
+            return []
+        parser = _KeepingMultiPartParser(max_form_memory_size=cap)
+        parser.keep_partial = True
+        try:
+            form, _ = parser.parse(io.BytesIO(head), boundary, len(head))
+        except (ValueError, RequestEntityTooLarge):
+            return []
+    elif request.mimetype == "application/x-www-form-urlencoded":
+        from urllib.parse import parse_qsl
+
+        form = MultiDict(parse_qsl(head.decode("utf-8", "ignore"), keep_blank_values=True))
+    else:
+        return []
+    hidden = {"csrf_token", "form_token", "action"}
+    # a number alone is a choice's id (a pupil ticked), nothing anyone typed
+    return [(k, v) for k, v in form.items(multi=True)
+            if k not in hidden and v.strip() and not v.strip().isdigit()]
 
 
 def too_long_message(name: str, sent: int, limit_chars: int | None = None) -> str:

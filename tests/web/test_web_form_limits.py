@@ -172,3 +172,25 @@ def test_a_dsl_entry_takes_what_the_api_takes_and_its_box_says_so(client, as_rol
     assert resp.status_code == 422 and _count(session, ConcernEntry) == before
     body = resp.get_data(as_text=True)
     assert "the limit is 20,000 characters" in body and "n" * (LONG_TEXT + 1) in body
+
+
+def test_a_form_refused_whole_for_a_large_file_shows_back_the_text_typed(app, client, as_role,
+                                                                         world, session):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # MAT_MAX_UPLOAD_MB=1; the file is 2 MB
+    as_role("staff")
+    before = _count(session, Concern)
+    fields = list(_record_fields(world, fact=START + "and more.",
+                                 child_words="Don't tell my dad.").items())
+    body = _multipart(fields)[:-len("--Bnd42--\r\n")] + (
+        b'--Bnd42\r\nContent-Disposition: form-data; name="attachments"; filename="v.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n" + b"%" * (2 * 1024 * 1024) + b"\r\n--Bnd42--\r\n")
+    resp = client.post(f"/schools/{world.school.id}/concerns/new", data=body,
+                       content_type="multipart/form-data; boundary=Bnd42")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 413 and _count(session, Concern) == before
+    assert "The upload is too large" in page and "MAT_MAX_UPLOAD_MB" in page
+    kept = dict(re.findall(r"What you typed in “(\w+)”.*?<textarea[^>]*>(.*?)</textarea>",
+                           page, re.S))
+    assert kept["fact"] == START + "and more."
+    assert kept["child_words"] == "Don&#39;t tell my dad."
+    assert set(kept) == {"fact", "child_words", "location", "occurred_at"}  # not tokens or ids
