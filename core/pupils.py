@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -80,6 +80,13 @@ def add_pupil(session: Session, actor: Actor | None, school_id: int, **data) -> 
     return pupil
 
 
+def name_or_upn(q: str) -> list:
+    """One condition per word typed (at most 4): part of one of the pupil's names as people
+    type them (see :func:`search_pupils`), or the pupil's UPN."""
+    return [or_(Pupil.search_key.like(like_pattern(key), escape="\\"), Pupil.upn == typed.upper())
+            for typed, key in search_words(q)]
+
+
 def search_pupils(session: Session, actor: Actor, school_id: int, q: str = "",
                   include_left: bool = False, limit: int = 20, *,
                   date_of_birth: dt.date | None = None,
@@ -92,10 +99,7 @@ def search_pupils(session: Session, actor: Actor, school_id: int, q: str = "",
     and spaces, so "zoe" finds Zoë, "obrien" O’Brien and "smith jones" Smith-Jones; or be the
     pupil's UPN. A ``%`` or ``_`` is looked for as itself."""
     require(actor, "pupil.search", school_id)
-    stmt = select(Pupil).where(Pupil.school_id == school_id)
-    for typed, key in search_words(q):
-        stmt = stmt.where(or_(Pupil.search_key.like(like_pattern(key), escape="\\"),
-                              Pupil.upn == typed.upper()))
+    stmt = select(Pupil).where(Pupil.school_id == school_id, *name_or_upn(q))
     if date_of_birth is not None:
         stmt = stmt.where(Pupil.date_of_birth == date_of_birth)
     if year_group is not None:
@@ -197,13 +201,8 @@ def roll(session: Session, actor: Actor, school_id: int, q: str = "",
     (school admins and the DSL team): names, year, UPN, no case file. ``q`` narrows by
     words of the name or a UPN."""
     require(actor, "pupil.manage", school_id)
-    stmt = select(Pupil).where(Pupil.school_id == school_id, Pupil.on_roll_to.is_(None))
-    for word in q.split()[:4]:
-        like = f"%{word.lower()}%"
-        stmt = stmt.where(or_(func.lower(Pupil.first_name).like(like),
-                              func.lower(Pupil.last_name).like(like),
-                              func.lower(Pupil.preferred_name).like(like),
-                              Pupil.upn == word.upper()))
+    stmt = select(Pupil).where(Pupil.school_id == school_id, Pupil.on_roll_to.is_(None),
+                               *name_or_upn(q))
     return list(session.scalars(stmt.order_by(Pupil.year_group, Pupil.last_name,
                                               Pupil.first_name, Pupil.id).limit(limit)))
 

@@ -194,3 +194,12 @@ def test_the_migration_keys_pupils_already_on_roll(database_factory, backend):
     upgrade(url, "core@head", host=host)
     with db.transaction(SYSTEM) as s:
         assert s.scalar(select(Pupil.search_key)) == "zoe obrienshah"
+
+
+def test_the_roll_page_search_finds_names_as_typed_too(session, roll, make_pupil, make_user):
+    school, _ = roll
+    make_pupil(school, first_name="Siobhán", last_name="O'Brien")
+    _, admin = make_user("school_admin", school=school)
+    assert [p.first_name for p in pupils.roll(session, admin, school.id, "siobhan o’brien")] \
+        == ["Siobhán"]
+    assert pupils.roll(session, admin, school.id, "%") == []
