@@ -343,6 +343,25 @@ def mat_pupil_event(session: Session, school_id: int, pupil_id: int, event: str,
     """
 
 
+@hookspec
+def mat_calendar_changed(session: Session, school_id: int) -> None:
+    """React to a change in a school's calendar (school-scoped): terms added or a day (or
+    one session) marked closed, inside the transaction that saved it, after the change is
+    flushed, so ``core.calendar.calendar_for`` already reads the new calendar; raising
+    refuses the change. A plugin that stored a deadline counted in school days counts it
+    again here (history it was already judged against stays as it was).
+
+    Example (Operation Encompass: open notifications' deadlines are counted again, and one
+    that waited for the next term to be entered gets its deadline)::
+
+        @hookimpl
+        def mat_calendar_changed(session, school_id):
+            from plugins.encompass import deadlines
+
+            deadlines.recount_deadlines(session, school_id)
+    """
+
+
 # --- transfer of the child-protection file --------------------------------------------------
 
 @hookspec

@@ -12,6 +12,7 @@ from core.calendar import TermSpan
 from core.errors import ValidationError
 from core.models import ConcernCategory, NonSchoolDay, School, Term, Trust, TrustSetting
 from core.models.concerns import DEFAULT_CATEGORIES
+from core.plugins import current_host
 
 URN_RE = re.compile(r"^\d{6}$")
 
@@ -74,6 +75,7 @@ def set_terms(session: Session, school_id: int, terms: list[TermSpan]) -> None:
     session.flush()
     audit.record(session, "calendar.terms_added", object_type="school", object_id=school_id,
                  school_id=school_id, detail={"terms": [t.name for t in terms]})
+    calendar_changed(session, school_id)
 
 
 def add_closure(session: Session, school_id: int, date: dt.date, reason: str,
@@ -91,7 +93,37 @@ def add_closure(session: Session, school_id: int, date: dt.date, reason: str,
     session.flush()
     audit.record(session, "calendar.closure_added", object_type="school", object_id=school_id,
                  school_id=school_id, detail={"date": date.isoformat(), "reason": reason})
+    calendar_changed(session, school_id)
     return row
+
+
+def calendar_changed(session: Session, school_id: int) -> None:
+    """Tell the plugins switched on at the school that its calendar changed, so what they
+    counted in school days (deadlines) is counted again (``mat_calendar_changed``)."""
+    current_host().call_for_school(session, school_id, "mat_calendar_changed")
+
+
+# KCSIE asks for the child-protection file within 5 days of an in-year transfer, or within
+# the first 5 days of the start of a new term, without saying which days. Counting school
+# days is the platform's reading (a file is prepared and sent on days the school is open);
+# a trust that reads them as calendar days says so here.
+DEADLINE_DAYS_KEY = "deadline_days"
+DAY_COUNTS = {"school": "school days", "calendar": "calendar days"}
+
+
+def deadline_day_count(session: Session, trust_id: int) -> str:
+    """How the trust counts the days of a deadline given in days: ``school`` (the default)
+    or ``calendar``."""
+    count = trust_setting(session, trust_id, DEADLINE_DAYS_KEY, {"count": "school"})["count"]
+    return count if count in DAY_COUNTS else "school"
+
+
+def set_deadline_day_count(session: Session, trust_id: int, count: str) -> None:
+    """Count the trust's deadlines in ``school`` or ``calendar`` days (audited). Deadlines
+    already set keep the count they were set with."""
+    if count not in DAY_COUNTS:
+        raise ValidationError({"deadline_days": ["must be school days or calendar days"]})
+    set_trust_setting(session, trust_id, DEADLINE_DAYS_KEY, {"count": count})
 
 
 def trust_setting(session: Session, trust_id: int, key: str, default: dict) -> dict:

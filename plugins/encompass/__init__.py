@@ -79,6 +79,13 @@ def mat_chronology_entries(session, school_id, pupil_id, start, end):
 
 
 @hookimpl
+def mat_calendar_changed(session, school_id):
+    from plugins.encompass import deadlines
+
+    deadlines.recount_deadlines(session, school_id)
+
+
+@hookimpl
 def mat_transfer_sections(session, school_id, pupil_id):
     from plugins.encompass import service
 

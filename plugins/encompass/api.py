@@ -38,6 +38,13 @@ class ReceiptSchema(Schema):
     id = fields.Int(metadata={"description": "the notification's number at the school"})
     urn = fields.Str()
     status = fields.Str(metadata={"description": "created, duplicate or updated"})
+    due_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when a key adult's response is due (morning registration on the next "
+                       "school day); null while the school's calendar does not reach it"})
+    deadline = fields.Str(metadata={
+        "description": "'set', or 'calendar missing' when the school has not entered the "
+                       "term the next school day falls in (the deadline is counted once it "
+                       "is)"})
 
 
 @blp.route("/notifications", methods=["POST"])
@@ -58,6 +65,7 @@ def post_notification():
     payload = request.get_json(silent=True)
     result = service.post_from_system(session, client, payload)
     status = "created" if result.created else "updated" if result.updated else "duplicate"
-    urn = payload["urn"]
-    return {"id": result.notification.id, "urn": urn, "status": status}, \
+    n = result.notification
+    return {"id": n.id, "urn": payload["urn"], "status": status, "due_at": n.due_at,
+            "deadline": "set" if n.due_at is not None else service.CALENDAR_MISSING}, \
         201 if result.created else 200

@@ -15,12 +15,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.calendar import LONDON
 from core.db import system_scope, utcnow
 from core.models import Pupil, School
 
 from plugins.encompass import matching
-from plugins.encompass.deadlines import due_for_school
+from plugins.encompass.deadlines import (due_for_school, due_phrase,
+                                         report_calendar_missing)
 from plugins.encompass.fanout import fan_out
 from plugins.encompass.models import (EncompassChild, EncompassNotification, EncompassStep,
                                       EncompassUpdate)
@@ -129,7 +129,7 @@ def create(session: Session, school_id: int, data: dict, *, source: str,
         officer_name=data.get("officer_name") or None,
         officer_contact=data.get("officer_contact") or None, source=source,
         recorded_by_id=user_id, api_client_id=api_client_id,
-        due_at=due_for_school(session, school_id, received),
+        due_at_on_receipt=due_for_school(session, school_id, received),
         group_key=group_key or uuid.uuid4().hex, linked_from_id=linked_from_id,
         link_reason=link_reason)
     session.add(n)
@@ -161,9 +161,11 @@ def create(session: Session, school_id: int, data: dict, *, source: str,
                    key=f"encompass:new:{n.id}", pupil_id=first,
                    message="Operation Encompass notification received"
                            f"{' (linked: a family member at another school)' if linked_from_id else ''}"
-                           f"; key adult response due {n.due_at.astimezone(LONDON):%a %d %b %H:%M}",
+                           f"; key adult response {due_phrase(n.due_at)}",
                    subject="Operation Encompass notification",
                    link=f"/schools/{school_id}/encompass/{n.id}")
+    if n.due_at is None:
+        report_calendar_missing(session, school_id)
     return n
 
 

@@ -13,8 +13,11 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    case,
+    exists,
+    select,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column
 
 from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, school_key, utcnow
 
@@ -53,7 +56,8 @@ class EncompassNotification(SchoolScoped, AppendOnly, Base):
     source: Mapped[str] = mapped_column(String(10))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     api_client_id: Mapped[int | None] = mapped_column(ForeignKey("encompass_api_clients.id"))
-    due_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # the deadline counted on receipt; ``due_at`` (below) is the one that stands now
+    due_at_on_receipt: Mapped[dt.datetime | None] = mapped_column("due_at", index=True)
     group_key: Mapped[str] = mapped_column(String(32), index=True)
     linked_from_id: Mapped[int | None] = mapped_column(index=True)  # in another school
     link_reason: Mapped[str | None] = mapped_column(String(300))
@@ -120,6 +124,33 @@ class EncompassStep(SchoolScoped, AppendOnly, Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     body: Mapped[str] = mapped_column(Text, default="")
     support: Mapped[list] = mapped_column(default=list)
+
+
+class EncompassDeadline(SchoolScoped, AppendOnly, Base):
+    """A notification's response deadline counted again because the school's calendar
+    changed (a term entered, a closure marked); ``due_at`` is None while the calendar still
+    does not reach the next school day. Never edited: the latest is the deadline, and the
+    ones before it, like the one counted on receipt, stay as they were."""
+
+    __tablename__ = "encompass_deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = school_key("encompass_notifications", index=True)
+    due_at: Mapped[dt.datetime | None]
+    reason: Mapped[str] = mapped_column(String(200))
+    counted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# The deadline that stands: the latest recount, or the one counted on receipt. A column of
+# every notification query, so the inbox, the statuses, the overdue job and the figures read
+# one value and filter on it in SQL.
+_recounts = select(EncompassDeadline.due_at).where(
+    EncompassDeadline.notification_id == EncompassNotification.id,
+    EncompassDeadline.school_id == EncompassNotification.school_id)
+EncompassNotification.due_at = column_property(case(
+    (exists(_recounts), _recounts.order_by(EncompassDeadline.id.desc()).limit(1)
+     .scalar_subquery()),
+    else_=EncompassNotification.due_at_on_receipt))
 
 
 class EncompassDocument(SchoolScoped, Base):

@@ -18,6 +18,7 @@ def dashboard_panel(session: Session, school_id: int, actor: Actor) -> list[Pane
     html = render_template("encompass/_panel.html", school_id=school_id, counts=counts,
                            labels=service.STATUS_LABELS,
                            waiting=service.waiting_count(session, school_id),
+                           gap=service.calendar_gap(session, school_id),
                            can_open=can(actor, "encompass.read", school_id, session=session))
     return [Panel(NAME, "Operation Encompass", html, order=20)]
 

@@ -21,7 +21,7 @@ from core.policy import Actor, can, require
 
 from plugins.encompass import schemas
 from plugins.encompass.clients import authenticate, create_client, revoke_client, school_for
-from plugins.encompass.deadlines import set_registration_time
+from plugins.encompass.deadlines import CALENDAR_MISSING, calendar_gap, set_registration_time
 from plugins.encompass.documents import get_document, store_upload
 from plugins.encompass.figures import (
     DEFINITIONS as METRICS,

@@ -13,6 +13,7 @@ from core.concerns import record_concern
 from core.db import utcnow
 from core.models import ConcernCategory
 
+from plugins.encompass.deadlines import due_phrase
 from plugins.encompass.definition import NAME
 from plugins.encompass.models import EncompassChild, EncompassNotification
 
@@ -44,7 +45,7 @@ def open_concern(session: Session, n: EncompassNotification) -> int | None:
             + ("this child was" if len(children) == 1 else "these children were")
             + " exposed to" + ("" if named else " (a sibling of a child named by the police)")
             + f". The notification (number {n.id}) is in the Encompass inbox; the key adult's "
-            f"response is due {n.due_at.astimezone(LONDON):%d/%m/%Y %H:%M}.")
+            f"response is {due_phrase(n.due_at)}.")
     concern = record_concern(session, None, n.school_id, occurred_at=incident_moment(n),
                              pupil_ids=[c.pupil_id for c in children], fact=fact,
                              category_ids=[cat] if cat else [], source=NAME)

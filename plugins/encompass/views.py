@@ -42,7 +42,8 @@ def inbox(school_id: int):
         status = None
     rows = service.inbox(s, a, school_id, status)
     return render_template("encompass/inbox.html", school=_school(school_id), rows=rows,
-                           status=status, labels=service.STATUS_LABELS, london=LONDON)
+                           status=status, labels=service.STATUS_LABELS, london=LONDON,
+                           gap=service.calendar_gap(s, school_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -109,6 +110,8 @@ def upload(school_id: int):
 def notification(school_id: int, notification_id: int):
     view = service.read_notification(context.db(), context.actor(), school_id, notification_id)
     return render_template("encompass/notification.html", school=_school(school_id), v=view,
+                           gap=service.calendar_gap(context.db(), school_id)
+                           if view.notification.due_at is None else None,
                            london=LONDON, support=service.SUPPORT,
                            step_labels=service.STEP_LABELS, labels=service.STATUS_LABELS,
                            errors={})
