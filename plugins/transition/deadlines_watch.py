@@ -120,8 +120,8 @@ def reminders(session: Session, school_id: int, today: dt.date | None = None) ->
     for t in w.overdue:
         unconfirmed = t.status in UNCONFIRMED
         kind = "transfer_unconfirmed" if unconfirmed else "transfer_overdue"
-        msg = (f"Child-protection file for {t.pupil_name} sent but not confirmed "
-               f"{deadlines.DAYS} school days on: chase the receiving school"
+        msg = (f"Child-protection file for {t.pupil_name} sent but not confirmed by its "
+               f"deadline ({uk_date(t.due_date)}): chase the receiving school"
                if unconfirmed else
                f"Child-protection file for {t.pupil_name} was due by {uk_date(t.due_date)} "
                "and has not been sent")

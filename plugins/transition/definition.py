@@ -8,7 +8,8 @@ INFO = PluginInfo(
     label="Transition",
     description="Secure handover of the child-protection file when a pupil changes school: "
                 "frozen packages, the receiving DSL's confirmation, encrypted bundles for "
-                "schools outside the trust, and KCSIE deadlines in school days.",
+                "schools outside the trust, and KCSIE deadlines in school days (or calendar "
+                "days, as the trust chooses).",
 )
 
 # a child-protection file in transit: only the sending and receiving DSL teams, with the

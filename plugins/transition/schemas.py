@@ -23,7 +23,9 @@ class TransferSchema(Schema):
     destination_name = fields.Str()
     leaving_date = fields.Date()
     due_date = fields.Date(allow_none=True)
-    due_rule = fields.Str(metadata={"description": "in_year, new_term or no_calendar"})
+    due_rule = fields.Str(metadata={"description": "in_year, new_term (school days), "
+                                                   "in_year_days, new_term_days (calendar "
+                                                   "days) or no_calendar"})
     status = fields.Str(validate=validate.OneOf(STATUSES))
     route = fields.Str(allow_none=True, metadata={"description": "trust or bundle"})
     first_sent_at = fields.DateTime(allow_none=True)

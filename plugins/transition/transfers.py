@@ -22,6 +22,7 @@ from core.errors import NotFound, ValidationError
 from core.models import Pupil, School
 from core.plugins import current_host
 from core.policy import Actor, require
+from core.schools import deadline_day_count
 from plugins.transition import deadlines, package
 from plugins.transition.definition import NAME
 from plugins.transition.models import (
@@ -187,7 +188,8 @@ def add_event(session: Session, transfer: Transfer, kind: str, *, actor: Actor |
 def open_transfer(session: Session, school_id: int, pupil_id: int, destination_urn: str,
                   leaving: dt.date, user_id: int | None = None) -> Transfer | None:
     """Start a pending transfer for a pupil leaving with a destination URN (idempotent: one
-    per pupil). The deadline is counted in the sending school's school days."""
+    per pupil). The deadline is counted in the sending school's calendar, in school days or
+    calendar days as its trust chose."""
     existing = session.scalar(select(Transfer).where(Transfer.school_id == school_id,
                                                      Transfer.pupil_id == pupil_id))
     if existing is not None:
@@ -198,7 +200,8 @@ def open_transfer(session: Session, school_id: int, pupil_id: int, destination_u
     if pupil is None or sender is None or destination_urn == sender.urn:
         return None
     dest = school_by_urn(session, destination_urn)
-    due, rule = deadlines.due_date(calendar_for(session, school_id), leaving)
+    due, rule = deadlines.due_date(calendar_for(session, school_id), leaving,
+                                   deadline_day_count(session, sender.trust_id))
     t = Transfer(school_id=school_id, trust_id=sender.trust_id, pupil_id=pupil_id,
                  pupil_name=pupil.display_name, year_group=pupil.year_group,
                  destination_urn=destination_urn,

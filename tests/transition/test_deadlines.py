@@ -80,3 +80,52 @@ def test_counted_in_the_sending_schools_calendar(db, session, make_trust, make_s
         t = s.scalar(select(Transfer).where(Transfer.pupil_id == p.id))
         # the receiver's calendar would have said Tue 27 Oct
         assert (t.due_date, t.due_rule) == (D(2026, 11, 4), "in_year")
+
+
+# --- school days (the platform's reading) or calendar days (a trust's choice) -----------------
+
+@pytest.mark.parametrize("leaving, school, calendar", [
+    # in-year, Thu 1 Oct: the fifth school day is Thu 8 Oct; 5 days on is Tue 6 Oct
+    (D(2026, 10, 1), (D(2026, 10, 8), "in_year"), (D(2026, 10, 6), "in_year_days")),
+    # last day of the autumn term: spring starts Mon 4 Jan; its fifth day is Fri 8 Jan either
+    # way (no weekend or closure in its first week)
+    (D(2026, 12, 18), (D(2027, 1, 8), "new_term"), (D(2027, 1, 8), "new_term_days")),
+    # in half-term: Autumn 2 starts with an INSET day (Mon 2 Nov), which school days skip
+    # and calendar days count
+    (D(2026, 10, 28), (D(2026, 11, 9), "new_term"), (D(2026, 11, 6), "new_term_days")),
+])
+def test_school_days_or_calendar_days(leaving, school, calendar):
+    assert deadlines.due_date(CAL, leaving) == school
+    assert deadlines.due_date(CAL, leaving, "school") == school
+    assert deadlines.due_date(CAL, leaving, "calendar") == calendar
+
+
+def test_calendar_days_still_need_the_next_term_entered():
+    assert deadlines.due_date(CAL, D(2027, 2, 12), "calendar") == (D(2027, 2, 19), "no_calendar")
+
+
+def test_the_trusts_choice_sets_a_new_transfers_deadline(session, make_trust, make_school,
+                                                         make_pupil):
+    from core.errors import ValidationError
+    from core.models import AuditEntry
+    from plugins.transition.transfers import open_transfer
+
+    trust = make_trust()
+    sender = make_school(trust=trust, terms=False)
+    schools.set_terms(session, sender.id, TERMS)
+    receiver = make_school(trust=trust)
+    assert schools.deadline_day_count(session, trust.id) == "school"
+    first = open_transfer(session, sender.id, make_pupil(sender).id, receiver.urn, D(2026, 10, 1))
+    assert (first.due_date, first.due_rule) == (D(2026, 10, 8), "in_year")
+    with pytest.raises(ValidationError) as bad:
+        schools.set_deadline_day_count(session, trust.id, "weeks")
+    assert "deadline_days" in bad.value.errors
+    schools.set_deadline_day_count(session, trust.id, "calendar")
+    assert session.scalar(select(AuditEntry.detail).where(
+        AuditEntry.action == "trust.setting_changed").order_by(AuditEntry.id.desc()).limit(1)
+    ) == {"count": "calendar"}
+    second = open_transfer(session, sender.id, make_pupil(sender).id, receiver.urn,
+                           D(2026, 10, 1))
+    assert (second.due_date, second.due_rule) == (D(2026, 10, 6), "in_year_days")
+    session.refresh(first)
+    assert (first.due_date, first.due_rule) == (D(2026, 10, 8), "in_year")  # kept

@@ -208,6 +208,26 @@ def test_the_dashboard_setting_is_checked(client, as_role, world, session):
     assert trust_setting(session, world.trust.id, "dashboard", {}) == {"open_too_long_days": 14}
 
 
+def test_how_deadlines_are_counted_is_a_checked_trust_setting(client, as_role, world, session):
+    from core.schools import deadline_day_count
+
+    as_role("trust_admin")
+    page = client.get(f"/admin/trusts/{world.trust.id}").get_data(as_text=True)
+    assert 'name="deadline_days"' in page and "platform's reading" in page
+    url = f"/admin/trusts/{world.trust.id}/settings"
+    resp = _post(client, url, open_too_long_days="28", deadline_days="weeks")
+    assert resp.status_code == 422
+    body = resp.get_data(as_text=True)
+    assert 'id="deadline_days-error"' in body and "Is not one of the choices" in body
+    assert deadline_day_count(session, world.trust.id) == "school"
+    assert _post(client, url, open_too_long_days="28",
+                 deadline_days="calendar").status_code == 302
+    assert deadline_day_count(session, world.trust.id) == "calendar"
+    # a form without the field (an older page) leaves the choice as it was
+    assert _post(client, url, open_too_long_days="28").status_code == 302
+    assert deadline_day_count(session, world.trust.id) == "calendar"
+
+
 def test_trust_roles_are_granted_by_the_trust_admin(client, as_role, world, session):
     as_role("trust_admin")
     assert _post(client, f"/admin/trusts/{world.trust.id}/people", email="lead@example.org",

@@ -1,5 +1,5 @@
-"""Admin for a trust (trust admins): its concern categories, its trust-wide people and the
-dashboard setting. Categories are added, renamed or switched off, never deleted, so every
+"""Admin for a trust (trust admins): its concern categories, its trust-wide people and its
+settings (the dashboard's "open too long", how deadlines given in days are counted). Categories are added, renamed or switched off, never deleted, so every
 old concern keeps the category it was recorded with."""
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from core import audit
 from core import concerns as concern_service
 from core.models import ConcernCategory, Membership, Trust, User
 from core.models.people import ROLE_LABELS, TRUST_ROLES
-from core.schools import set_trust_setting, trust_setting
+from core.schools import (DAY_COUNTS, deadline_day_count, set_deadline_day_count,
+                          set_trust_setting, trust_setting)
 from web import context
 from web.views.admin import bp
 from web.views.admin.schools import admin_trusts
@@ -45,7 +46,9 @@ def render_trust(trust_id: int, failed: str | None = None, form: Form | None = N
         categories=concern_service.categories(s, trust_id, include_inactive=True),
         people=people, roles=[(r, ROLE_LABELS[r]) for r in TRUST_ROLES],
         role_labels=ROLE_LABELS, me=context.actor().user_id,
-        dashboard=trust_setting(s, trust_id, "dashboard", DASHBOARD_DEFAULTS)), status
+        day_counts=list(DAY_COUNTS.items()),
+        dashboard={**trust_setting(s, trust_id, "dashboard", DASHBOARD_DEFAULTS),
+                   "deadline_days": deadline_day_count(s, trust_id)}), status
 
 
 @bp.route("/trusts/<int:trust_id>")
@@ -134,8 +137,13 @@ def settings(trust_id: int):
     days = form.integer("open_too_long_days", required=True)
     if days is not None and not 1 <= days <= 365:
         form.add_error("open_too_long_days", "must be between 1 and 365 days")
+    count = form.choice("deadline_days", DAY_COUNTS)  # left out: unchanged
     if form.errors:
         return render_trust(trust_id, "settings", form, 422)
-    set_trust_setting(context.db(), trust_id, "dashboard", {"open_too_long_days": days})
-    flash(f"Dashboards now list concerns open more than {days} days.", "success")
+    s = context.db()
+    set_trust_setting(s, trust_id, "dashboard", {"open_too_long_days": days})
+    if count is not None and count != deadline_day_count(s, trust_id):
+        set_deadline_day_count(s, trust_id, count)
+    flash(f"Dashboards now list concerns open more than {days} days; transfer deadlines are "
+          f"counted in {DAY_COUNTS[deadline_day_count(s, trust_id)]}.", "success")
     return redirect(url_for("admin.trust", trust_id=trust_id) + "#settings")
