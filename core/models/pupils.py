@@ -30,8 +30,8 @@ class Pupil(SchoolScoped, Base):
     there (``transferred_from_id``) and leaves this one, read-only, with the sender."""
 
     __tablename__ = "pupils"
+    __school_key_target__ = True  # other school rows point at a pupil of their own school
     __table_args__ = (
-        UniqueConstraint("id", "school_id"),  # target of composite keys that pin the school
         UniqueConstraint("school_id", "upn"),
         CheckConstraint("year_group BETWEEN -1 AND 14", name="year_group_range"),
         # name search within one school reads this index, not the table
@@ -85,7 +85,6 @@ class PupilFlag(SchoolScoped, Base):
 
     __tablename__ = "pupil_flags"
     __table_args__ = (
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="flag_period"),
     )
 

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from core.db import AppendOnly, Base, SchoolScoped, utcnow
+from core.db import AppendOnly, Base, SchoolScoped, school_key, utcnow
 
 # what a sender can watch, in the order a transfer normally goes through them
 STATUSES = ("pending", "prepared", "sent", "viewed", "receipt_confirmed", "accepted",
@@ -29,11 +29,8 @@ class Transfer(SchoolScoped, Base):
     record."""
 
     __tablename__ = "transition_transfers"
-    __table_args__ = (
-        UniqueConstraint("id", "school_id"),
-        UniqueConstraint("school_id", "pupil_id"),
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
-    )
+    __school_key_target__ = True
+    __table_args__ = (UniqueConstraint("school_id", "pupil_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(index=True)
@@ -57,14 +54,10 @@ class TransferPackage(SchoolScoped, AppendOnly, Base):
     ``omissions`` (sender only) says what the DSL left out and why."""
 
     __tablename__ = "transition_packages"
-    __table_args__ = (
-        UniqueConstraint("transfer_id", "version"),
-        ForeignKeyConstraint(["transfer_id", "school_id"],
-                             ["transition_transfers.id", "transition_transfers.school_id"]),
-    )
+    __table_args__ = (UniqueConstraint("transfer_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transfer_id: Mapped[int] = mapped_column(index=True)
+    transfer_id: Mapped[int] = school_key("transition_transfers", index=True)
     version: Mapped[int]
     content: Mapped[str] = deferred(mapped_column(Text))
     sha256: Mapped[str] = mapped_column(String(64))
@@ -78,14 +71,10 @@ class TransferEvent(SchoolScoped, AppendOnly, Base):
     """One step of a transfer: who (at which school), when, and why. Never edited."""
 
     __tablename__ = "transition_events"
-    __table_args__ = (
-        UniqueConstraint("school_id", "idempotency_key"),
-        ForeignKeyConstraint(["transfer_id", "school_id"],
-                             ["transition_transfers.id", "transition_transfers.school_id"]),
-    )
+    __table_args__ = (UniqueConstraint("school_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transfer_id: Mapped[int] = mapped_column(index=True)
+    transfer_id: Mapped[int] = school_key("transition_transfers", index=True)
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -103,13 +92,9 @@ class TransferBundle(SchoolScoped, AppendOnly, Base):
     the sender check a receipt signed by the receiving instance."""
 
     __tablename__ = "transition_bundles"
-    __table_args__ = (
-        ForeignKeyConstraint(["transfer_id", "school_id"],
-                             ["transition_transfers.id", "transition_transfers.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transfer_id: Mapped[int] = mapped_column(index=True)
+    transfer_id: Mapped[int] = school_key("transition_transfers", index=True)
     package_id: Mapped[int] = mapped_column(ForeignKey("transition_packages.id"))
     header: Mapped[dict] = mapped_column()
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
@@ -124,13 +109,9 @@ class DownloadLink(SchoolScoped, Base):
     is kept; ``used_at`` is set once, when the file is taken."""
 
     __tablename__ = "transition_links"
-    __table_args__ = (
-        ForeignKeyConstraint(["transfer_id", "school_id"],
-                             ["transition_transfers.id", "transition_transfers.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transfer_id: Mapped[int] = mapped_column(index=True)
+    transfer_id: Mapped[int] = school_key("transition_transfers", index=True)
     bundle_id: Mapped[int] = mapped_column(ForeignKey("transition_bundles.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[dt.datetime]
@@ -144,10 +125,7 @@ class ReceivedFile(SchoolScoped, AppendOnly, Base):
     the trust or imported from a bundle: the package exactly as it arrived, with provenance."""
 
     __tablename__ = "transition_received_files"
-    __table_args__ = (
-        UniqueConstraint("school_id", "package_sha256"),
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
-    )
+    __table_args__ = (UniqueConstraint("school_id", "package_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(index=True)
@@ -168,11 +146,8 @@ class IncomingFile(SchoolScoped, Base):
     and recorded as received through :class:`IncomingEvent` rows."""
 
     __tablename__ = "transition_incoming"
-    __table_args__ = (
-        UniqueConstraint("id", "school_id"),
-        UniqueConstraint("school_id", "pupil_id"),
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
-    )
+    __school_key_target__ = True
+    __table_args__ = (UniqueConstraint("school_id", "pupil_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(index=True)
@@ -187,13 +162,9 @@ class IncomingEvent(SchoolScoped, AppendOnly, Base):
     """A chase for an awaited file, or its arrival (on paper, by secure email, by bundle)."""
 
     __tablename__ = "transition_incoming_events"
-    __table_args__ = (
-        ForeignKeyConstraint(["incoming_id", "school_id"],
-                             ["transition_incoming.id", "transition_incoming.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incoming_id: Mapped[int] = mapped_column(index=True)
+    incoming_id: Mapped[int] = school_key("transition_incoming", index=True)
     kind: Mapped[str] = mapped_column(String(10))  # chased | received
     method: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
