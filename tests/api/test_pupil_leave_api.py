@@ -30,7 +30,8 @@ def test_leave_with_a_destination_or_not_known(caller, make_school, make_pupil, 
     assert session.get(Pupil, gone.id).on_roll_to == dt.date(2026, 11, 12)
     details = {e.object_id: e.detail for e in session.scalars(
         select(AuditEntry).where(AuditEntry.action == "pupil.left"))}
-    assert details[gone.id]["destination_unknown"] is True
+    assert details[str(gone.id)]["destination_unknown"] is True
+    assert details[str(going.id)]["destination_unknown"] is False
 
 
 def test_leave_errors_name_the_field_and_change_nothing(caller, make_school, make_pupil,
@@ -104,7 +105,7 @@ def test_details_change_with_history_for_the_dsl_team(caller, make_school, make_
                     ("year_group", "4", "5")}
     assert {h["changed_by_id"] for h in history.get_json()} == {admin.user.id}
     assert session.scalar(select(AuditEntry).where(
-        AuditEntry.action == "pupil.history_read", AuditEntry.object_id == pupil.id))
+        AuditEntry.action == "pupil.history_read", AuditEntry.object_id == str(pupil.id)))
     assert len(session.scalars(select(PupilChange)).all()) == 3
 
 

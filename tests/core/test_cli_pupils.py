@@ -33,7 +33,7 @@ def test_leave_by_upn_or_id(db, make_school, make_pupil, session):
         assert (a.on_roll_to, a.destination_urn) == (dt.date(2026, 11, 11), "123456")
         assert (b.on_roll_to, b.destination_urn) == (dt.date(2026, 11, 12), None)
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "pupil.left",
-                                                  AuditEntry.object_id == b.id))
+                                                  AuditEntry.object_id == str(b.id)))
         assert entry.detail["destination_unknown"] is True
 
 

@@ -69,7 +69,7 @@ def test_leaving_is_audited_and_only_for_those_who_keep_the_roll(
                      " 123456 ")
     assert pupil.destination_urn == "123456"
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "pupil.left",
-                                                    AuditEntry.object_id == pupil.id))
+                                                    AuditEntry.object_id == str(pupil.id)))
     assert entry.detail["destination_urn"] == "123456"
     assert entry.detail["destination_unknown"] is False
 

@@ -62,8 +62,11 @@ def test_leaving_outside_the_trust_opens_the_bundle_route(db, client, world, mak
         assert t.destination_school_id is None and t.destination_urn == "700123"
         assert service.in_trust_destination(s, t) is None
     sign_in(client, make_user("dsl", school=w["sender"])[0])
-    page = client.get(f"/schools/{w['sender'].id}/transition/transfers/{t.id}").text
-    assert "encrypted bundle" in page.lower()
+    url = f"/schools/{w['sender'].id}/transition/transfers/{t.id}"
+    assert "A school outside the platform (URN 700123)" in client.get(url).text
+    assert _post(client, url + "/prepare", covering_note="Note", key="p1").status_code == 302
+    page = client.get(url).text
+    assert "Export an encrypted bundle" in page and "DSL inbox" not in page
 
 
 def test_not_known_opens_the_missing_education_steps_on_dashboard_and_pupil_page(

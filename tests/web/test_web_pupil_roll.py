@@ -72,7 +72,7 @@ def test_not_known_is_accepted_without_a_urn(client, as_role, world, session):
                   destination="unknown", destination_urn="").status_code == 302
     with system_scope(session, "test"):
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "pupil.left",
-                                                        AuditEntry.object_id == world.pupil.id))
+                                                        AuditEntry.object_id == str(world.pupil.id)))
         assert entry.detail["destination_unknown"] is True
     page = client.get(f"/schools/{world.school.id}/pupils/{world.pupil.id}").text
     assert "destination not known" in page, page[page.find("Profile"):][:1500]
