@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String,
-                        UniqueConstraint, event)
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import AppendOnly, Base, SchoolScoped, TrustScoped, utcnow
@@ -124,9 +123,6 @@ class PupilChange(SchoolScoped, AppendOnly, Base):
     pupil's history; never edited or deleted."""
 
     __tablename__ = "pupil_changes"
-    __table_args__ = (
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(index=True)

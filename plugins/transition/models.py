@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core.db import AppendOnly, Base, SchoolScoped, school_key, utcnow
@@ -189,11 +189,8 @@ class MissingEducation(SchoolScoped, Base):
     so lists need no replay."""
 
     __tablename__ = "transition_missing"
-    __table_args__ = (
-        UniqueConstraint("id", "school_id"),
-        UniqueConstraint("school_id", "pupil_id"),
-        ForeignKeyConstraint(["pupil_id", "school_id"], ["pupils.id", "pupils.school_id"]),
-    )
+    __school_key_target__ = True
+    __table_args__ = (UniqueConstraint("school_id", "pupil_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(index=True)
@@ -211,13 +208,9 @@ class MissingEducationEvent(SchoolScoped, AppendOnly, Base):
     who, when, what was said. Never edited."""
 
     __tablename__ = "transition_missing_events"
-    __table_args__ = (
-        ForeignKeyConstraint(["missing_id", "school_id"],
-                             ["transition_missing.id", "transition_missing.school_id"]),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    missing_id: Mapped[int] = mapped_column(index=True)
+    missing_id: Mapped[int] = school_key("transition_missing", index=True)
     kind: Mapped[str] = mapped_column(String(20))  # enquiry | la_notified
     note: Mapped[str] = mapped_column(Text, default="")
     notified_on: Mapped[dt.date | None]
