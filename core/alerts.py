@@ -17,8 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.db import utcnow
-from core.errors import NotFound
+from core.db import get_in_school, utcnow
 from core.models import Alert
 from core.policy import Actor, require
 
@@ -124,9 +123,7 @@ def list_alerts(session: Session, actor: Actor, school_id: int, *, read: bool | 
 
 def mark_read(session: Session, actor: Actor, school_id: int, alert_id: int) -> Alert:
     require(actor, "dashboard.view", school_id)
-    alert = session.get(Alert, alert_id)
-    if alert is None or alert.school_id != school_id:
-        raise NotFound("alert")
+    alert = get_in_school(session, Alert, alert_id, school_id, "alert")
     if alert.read_at is None:
         alert.read_at = utcnow()
         alert.read_by_id = actor.user_id

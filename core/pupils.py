@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.db import get_in_school
 from core.calendar import london_today, uk_date
 from core.db import get_in_school
 from core.errors import NotFound, ValidationError
@@ -22,10 +23,7 @@ def get_pupil(session: Session, actor: Actor, school_id: int, pupil_id: int,
               action: str = "pupil.search") -> Pupil:
     """A pupil of ``school_id`` that ``actor`` may ``action``; 404 otherwise."""
     require(actor, action, school_id)
-    pupil = session.get(Pupil, pupil_id)
-    if pupil is None or pupil.school_id != school_id:
-        raise NotFound("pupil")
-    return pupil
+    return get_in_school(session, Pupil, pupil_id, school_id, "pupil")
 
 
 def validate_pupil(data: dict) -> dict[str, list[str]]:
@@ -316,9 +314,7 @@ def set_flag(session: Session, actor: Actor | None, school_id: int, pupil_id: in
     if actor is not None:
         pupil = get_pupil(session, actor, school_id, pupil_id, "casefile.write")
     else:
-        pupil = session.get(Pupil, pupil_id)
-        if pupil is None or pupil.school_id != school_id:
-            raise NotFound("pupil")
+        pupil = get_in_school(session, Pupil, pupil_id, school_id, "pupil")
     current = session.scalar(select(PupilFlag).where(
         PupilFlag.pupil_id == pupil.id, PupilFlag.flag == flag, PupilFlag.end_date.is_(None)))
     if current is not None:

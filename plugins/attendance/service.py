@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.calendar import LONDON, academic_year_bounds, academic_year_start, london_today
 from core.contributions import ChronologyItem, Metric, MetricDefinition, TransferSection
-from core.db import SYSTEM, current_database, utcnow
+from core.db import SYSTEM, current_database, get_in_school, utcnow
 from core.errors import NotFound, ValidationError
 from core.jobs import current_job
 from core.models import School
@@ -229,10 +229,7 @@ def batch_by_id(session: Session, batch_id: int) -> ImportBatch | None:
 def get_batch(session: Session, actor: Actor, school_id: int, batch_id: int) -> ImportBatch:
     """One import of the school, for someone who may manage its pupils (404 otherwise)."""
     require(actor, "pupil.manage", school_id)
-    batch = session.get(ImportBatch, batch_id)
-    if batch is None or batch.school_id != school_id:
-        raise NotFound("import")
-    return batch
+    return get_in_school(session, ImportBatch, batch_id, school_id, "import")
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -339,9 +336,7 @@ def open_signals(session: Session, school_id: int, limit: int = 100) -> list[Sig
 def review_signal(session: Session, actor: Actor, school_id: int, signal_id: int) -> Signal:
     """Mark a signal looked at by a DSL (it stays in the chronology)."""
     require(actor, "casefile.write", school_id)
-    sig = session.get(Signal, signal_id)
-    if sig is None or sig.school_id != school_id:
-        raise NotFound("signal")
+    sig = get_in_school(session, Signal, signal_id, school_id, "signal")
     if sig.reviewed_at is None:
         sig.reviewed_at, sig.reviewed_by_id = utcnow(), actor.user_id
         session.flush()

@@ -17,7 +17,8 @@ import re
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import NotFound, ValidationError
+from core.db import get_in_school
+from core.errors import ValidationError
 from core.policy import Actor, require
 
 from plugins.encompass.models import EncompassDocument
@@ -142,9 +143,7 @@ def get_document(session: Session, actor: Actor, school_id: int, doc_id: int
                  ) -> EncompassDocument:
     """A stored document for a reader of the school's notifications (audited)."""
     require(actor, "encompass.read", school_id, session=session)
-    doc = session.get(EncompassDocument, doc_id)
-    if doc is None or doc.school_id != school_id:
-        raise NotFound("document")
+    doc = get_in_school(session, EncompassDocument, doc_id, school_id, "document")
     audit.record(session, "encompass.document_read", actor=actor,
                  object_type="encompass_document", object_id=doc.id, school_id=school_id)
     return doc

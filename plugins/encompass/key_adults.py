@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.db import utcnow
+from core.db import get_in_school, utcnow
 from core.errors import NotFound, ValidationError
 from core.models import Membership, User
 from core.policy import Actor, require
@@ -68,8 +68,8 @@ def add_key_adult(session: Session, actor: Actor, school_id: int, user_id: int) 
 def remove_key_adult(session: Session, actor: Actor, school_id: int, key_adult_id: int) -> None:
     """Stop someone being a key adult; the record of when they were one is kept."""
     require(actor, "encompass.manage", school_id)
-    row = session.get(KeyAdult, key_adult_id)
-    if row is None or row.school_id != school_id or row.removed_at is not None:
+    row = get_in_school(session, KeyAdult, key_adult_id, school_id, "key adult")
+    if row.removed_at is not None:
         raise NotFound("key adult")
     row.removed_at, row.removed_by_id = utcnow(), actor.user_id
     session.flush()

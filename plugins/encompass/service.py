@@ -16,7 +16,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound, ValidationError
+from core.db import find_in_school, get_in_school
+from core.errors import ValidationError
 from core.policy import Actor, can, require
 
 from plugins.encompass import schemas
@@ -100,8 +101,8 @@ def log_notification(session: Session, actor: Actor, school_id: int, data: dict,
     clean = schemas.load(schemas.NotificationSchema(), data)
     doc = None
     if document_id is not None:
-        doc = session.get(EncompassDocument, document_id)
-        if doc is None or doc.school_id != school_id:
+        doc = find_in_school(session, EncompassDocument, document_id, school_id)
+        if doc is None:
             raise ValidationError({"document_id": ["no such uploaded document"]})
         if doc.notification_id is not None:
             raise ValidationError({"document_id": ["this document is already filed"]})
@@ -126,10 +127,7 @@ def document_for_form(session: Session, actor: Actor, school_id: int, doc_id: in
                       ) -> EncompassDocument:
     """An uploaded, not yet filed document, to pre-fill the logging form."""
     require(actor, "encompass.read", school_id, session=session)
-    doc = session.get(EncompassDocument, doc_id)
-    if doc is None or doc.school_id != school_id:
-        raise NotFound("document")
-    return doc
+    return get_in_school(session, EncompassDocument, doc_id, school_id, "document")
 
 
 def notifications_of_pupil(session: Session, actor: Actor, school_id: int, pupil_id: int

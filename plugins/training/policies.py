@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.calendar import london_today
-from core.db import utcnow
+from core.db import find_in_school, get_in_school, utcnow
 from core.errors import NotFound, ValidationError
 from core.policy import Actor, can, require
 from plugins.training.models import Acknowledgement, Policy, StaffMember
@@ -61,11 +61,7 @@ def current_policies(session: Session, school_id: int) -> list[Policy]:
 
 def get_policy(session: Session, school_id: int, policy_id: int) -> Policy:
     """A policy version of this school, or ``NotFound``."""
-    policy = session.scalar(select(Policy).where(Policy.id == policy_id,
-                                                 Policy.school_id == school_id))
-    if policy is None:
-        raise NotFound("policy")
-    return policy
+    return get_in_school(session, Policy, policy_id, school_id, "policy")
 
 
 def _sign(session: Session, actor: Actor | None, school_id: int, policy: Policy,
@@ -105,8 +101,7 @@ def record_paper_signature(session: Session, actor: Actor | None, school_id: int
     governors who do not sign in)."""
     if actor is not None:
         require(actor, "training.manage", school_id)
-    person = session.scalar(select(StaffMember).where(StaffMember.id == staff_id,
-                                                      StaffMember.school_id == school_id))
+    person = find_in_school(session, StaffMember, staff_id, school_id)
     if person is None:
         raise ValidationError({"staff_id": ["no such person in this school"]})
     return _sign(session, actor, school_id, get_policy(session, school_id, policy_id), person,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, undefer
 
 from core import audit
 from core.calendar import london_today
-from core.db import utcnow
+from core.db import find_in_school, get_in_school, utcnow
 from core.errors import NotFound, ValidationError
 from core.policy import Actor, require
 from plugins.training.courses import ensure_courses
@@ -75,8 +75,7 @@ def add_record(session: Session, actor: Actor | None, school_id: int, staff_id: 
     """Record completed training for one person (managers only; ``actor`` None: system)."""
     if actor is not None:
         require(actor, "training.manage", school_id)
-    person = session.scalar(select(StaffMember).where(StaffMember.id == staff_id,
-                                                      StaffMember.school_id == school_id))
+    person = find_in_school(session, StaffMember, staff_id, school_id)
     if person is None:
         raise ValidationError({"staff_id": ["no such person in this school"]})
     ensure_courses(session, person.trust_id)
@@ -106,10 +105,7 @@ def withdraw_record(session: Session, actor: Actor, school_id: int, record_id: i
                     reason: str) -> TrainingRecord:
     """Withdraw a record entered by mistake: it stops counting but is kept, with why."""
     require(actor, "training.manage", school_id)
-    record = session.scalar(select(TrainingRecord).where(TrainingRecord.id == record_id,
-                                                         TrainingRecord.school_id == school_id))
-    if record is None:
-        raise NotFound("training record")
+    record = get_in_school(session, TrainingRecord, record_id, school_id, "training record")
     if record.withdrawn_at is not None:
         raise ValidationError({"record": ["this record is already withdrawn"]})
     reason = (reason or "").strip()
@@ -139,10 +135,9 @@ def records_of(session: Session, school_id: int, staff_ids: list[int] | None = N
 def get_certificate(session: Session, actor: Actor, school_id: int,
                     record_id: int) -> TrainingRecord:
     """A record with its certificate loaded, for someone who may see the person's training."""
-    record = session.scalar(select(TrainingRecord).options(undefer(TrainingRecord.certificate))
-                            .where(TrainingRecord.id == record_id,
-                                   TrainingRecord.school_id == school_id))
-    if record is None or record.certificate is None:
+    record = get_in_school(session, TrainingRecord, record_id, school_id, "certificate",
+                           options=[undefer(TrainingRecord.certificate)])
+    if record.certificate is None:
         raise NotFound("certificate")
     get_person(session, actor, school_id, record.staff_id, audit_read=False)
     audit.record(session, "training.certificate_read", actor=actor,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.calendar import london_today
-from core.db import utcnow
+from core.db import get_in_school, utcnow
 from core.errors import NotFound, ValidationError
 from core.models import School
 from core.policy import Actor, require
@@ -57,11 +57,7 @@ def create_session(session: Session, actor: Actor | None, school_id: int, course
 
 def get_session(session: Session, school_id: int, session_id: int) -> TrainingSession:
     """A session of this school, or ``NotFound``."""
-    ts = session.scalar(select(TrainingSession).where(TrainingSession.id == session_id,
-                                                      TrainingSession.school_id == school_id))
-    if ts is None:
-        raise NotFound("training session")
-    return ts
+    return get_in_school(session, TrainingSession, session_id, school_id, "training session")
 
 
 def attendance(session: Session, school_id: int, session_id: int

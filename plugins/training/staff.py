@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.calendar import london_today
-from core.db import system_scope
+from core.db import get_in_school, system_scope
 from core.errors import NotFound, ValidationError
 from core.models import Membership, User
 from core.policy import Actor, can, require
@@ -133,10 +133,7 @@ def may_see_person(actor: Actor, school_id: int, person: StaffMember) -> bool:
 def get_person(session: Session, actor: Actor, school_id: int, staff_id: int,
                audit_read: bool = True) -> StaffMember:
     """One person of this school, or ``NotFound`` (also when the actor may not see them)."""
-    person = session.scalar(select(StaffMember).where(StaffMember.id == staff_id,
-                                                      StaffMember.school_id == school_id))
-    if person is None:
-        raise NotFound("staff member")
+    person = get_in_school(session, StaffMember, staff_id, school_id, "staff member")
     if not may_see_person(actor, school_id, person):
         own = own_person(session, actor, school_id)
         if own is None or own.id != person.id:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.db import system_scope, utcnow
+from core.db import get_in_school, system_scope, utcnow
 from core.errors import NotFound, ValidationError
 from core.models import Pupil, School
 from core.plugins import current_host
@@ -96,8 +96,8 @@ def sent_bundle(session: Session, actor: Actor, school_id: int, transfer_id: int
     side = transfers.load(session, actor, school_id, transfer_id)
     if side.role != "sender":
         raise NotFound("bundle")
-    b = session.get(TransferBundle, bundle_id)
-    if b is None or b.transfer_id != transfer_id or b.school_id != school_id:
+    b = get_in_school(session, TransferBundle, bundle_id, school_id, "bundle")
+    if b.transfer_id != transfer_id:
         raise NotFound("bundle")
     audit.record(session, "transition.bundle_read", actor=actor, object_type="transfer",
                  object_id=transfer_id, school_id=school_id, detail={"bundle_id": b.id})

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.concerns import ALLOWED_TYPES
-from core.db import utcnow
+from core.db import find_in_school, get_in_school, utcnow
 from core.errors import NotFound, ValidationError
 from core.models import Pupil
 from core.policy import Actor, require
@@ -24,9 +24,8 @@ def expect(session: Session, actor: Actor, school_id: int, pupil_id: int, previo
            previous_urn: str | None = None) -> IncomingFile:
     """Put a new pupil on the "no file yet" list (once per pupil)."""
     require(actor, "transfer.handle", school_id)
-    pupil = session.get(Pupil, pupil_id)
     errors: dict[str, list[str]] = {}
-    if pupil is None or pupil.school_id != school_id:
+    if find_in_school(session, Pupil, pupil_id, school_id) is None:
         errors["pupil_id"] = ["choose a pupil on this school's roll"]
     if not (previous_school or "").strip():
         errors["previous_school"] = ["name the previous school"]
@@ -51,10 +50,7 @@ def expect(session: Session, actor: Actor, school_id: int, pupil_id: int, previo
 
 def _get(session: Session, actor: Actor, school_id: int, incoming_id: int) -> IncomingFile:
     require(actor, "transfer.handle", school_id)
-    row = session.get(IncomingFile, incoming_id)
-    if row is None or row.school_id != school_id:
-        raise NotFound("incoming file")
-    return row
+    return get_in_school(session, IncomingFile, incoming_id, school_id, "incoming file")
 
 
 def chase(session: Session, actor: Actor, school_id: int, incoming_id: int,

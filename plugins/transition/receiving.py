@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, pupils
 from core.calendar import academic_year_start, london_today
-from core.db import system_scope, utcnow
+from core.db import get_in_school, system_scope, utcnow
 from core.errors import NotFound, ValidationError
 from core.models import Pupil, School
 from core.models.pupils import FLAGS
@@ -195,9 +195,7 @@ def read_received(session: Session, actor: Actor, school_id: int, received_id: i
                   ) -> tuple[ReceivedFile, dict]:
     """A received file, for the receiving school's DSLs. Audited."""
     require(actor, "transfer.handle", school_id)
-    row = session.get(ReceivedFile, received_id)
-    if row is None or row.school_id != school_id:
-        raise NotFound("received file")
+    row = get_in_school(session, ReceivedFile, received_id, school_id, "received file")
     audit.record(session, "transition.received_read", actor=actor, object_type="received_file",
                  object_id=row.id, school_id=school_id)
     return row, package.load(row.content)
