@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.db import get_in_school
 from core.calendar import london_today, uk_date
-from core.db import get_in_school
 from core.errors import NotFound, ValidationError
 from core.models import FamilyLink, Pupil, PupilChange, PupilFlag, School
 from core.models.pupils import FLAGS, RELATIONS, YEAR_GROUPS
