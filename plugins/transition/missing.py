@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.calendar import london_today
 from core.db import find_in_school, get_in_school, utcnow
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.models import Pupil
 from core.policy import Actor, require
 from plugins.transition.models import MissingEducation, MissingEducationEvent
