@@ -208,6 +208,29 @@ def test_the_dashboard_setting_is_checked(client, as_role, world, session):
     assert trust_setting(session, world.trust.id, "dashboard", {}) == {"open_too_long_days": 14}
 
 
+def test_the_school_page_asks_for_the_next_term_before_the_calendar_runs_out(
+        client, as_role, world):
+    from web.views.admin.schools import calendar_running_out
+
+    as_role("school_admin")
+    base = f"/admin/schools/{world.school.id}"
+    # the world's terms end on 18 December 2026, which has passed or is near
+    page = client.get(base).get_data(as_text=True)
+    assert "The terms entered end on 18 December 2026. Enter the next term" in page
+    assert _post(client, base + "/terms", term_name="Far ahead", start_date="2027-01-05",
+                 end_date="2099-07-20").status_code == 302
+    assert "Enter the next term" not in client.get(base).get_data(as_text=True)
+
+    class T:  # a term as the page reads it
+        def __init__(self, end):
+            self.end_date = end
+    terms = [T(dt.date(2026, 7, 22)), T(dt.date(2026, 12, 18))]
+    assert calendar_running_out(terms, dt.date(2026, 11, 19)) is None  # 4 weeks and a day
+    assert calendar_running_out(terms, dt.date(2026, 11, 21)) == dt.date(2026, 12, 18)
+    assert calendar_running_out(terms, dt.date(2027, 1, 4)) == dt.date(2026, 12, 18)
+    assert calendar_running_out([], dt.date(2027, 1, 4)) is None
+
+
 def test_how_deadlines_are_counted_is_a_checked_trust_setting(client, as_role, world, session):
     from core.schools import deadline_day_count
 

@@ -2,13 +2,15 @@
 a school's page: term dates, closures and plugin switches (its people are in ``people``)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from core import schools as school_service
-from core.calendar import TermSpan, uk_date
+from core.calendar import TermSpan, london_today, uk_date
 from core.db import system_scope
 from core.errors import ValidationError
 from core.models import Membership, NonSchoolDay, School, Term, Trust, User
@@ -72,6 +74,20 @@ def add_school():
     return redirect(url_for("admin.school", school_id=school.id))
 
 
+RUNNING_OUT = dt.timedelta(weeks=4)
+
+
+def calendar_running_out(terms: list[Term], today: dt.date | None = None) -> dt.date | None:
+    """The last day of the last term entered when it has passed or is under four weeks away:
+    deadlines counted in school days (a police notification's, a file transfer's) cannot be
+    counted past it, so the admin is asked for the next term. ``None`` otherwise, or with no
+    terms at all (the page says that already)."""
+    if not terms:
+        return None
+    ends = max(t.end_date for t in terms)
+    return ends if ends < (today or london_today()) + RUNNING_OUT else None
+
+
 def render_school(school_id: int, failed: str | None = None, form: Form | None = None,
                   status: int = 200):
     """A school's admin page; after a refused form, that form shows what was typed and
@@ -82,11 +98,12 @@ def render_school(school_id: int, failed: str | None = None, form: Form | None =
     people = s.execute(select(Membership, User).join(User, User.id == Membership.user_id)
                        .where(Membership.school_id == school_id)
                        .order_by(User.name, Membership.role)).all()
+    terms = list(s.scalars(select(Term).where(Term.school_id == school_id)
+                           .order_by(Term.start_date)))
     return render_template(
         "admin/school.html", school=school, failed=failed,
         values=form.values if form else MultiDict(), errors=form.errors if form else {},
-        terms=list(s.scalars(select(Term).where(Term.school_id == school_id)
-                             .order_by(Term.start_date))),
+        terms=terms, calendar_ends=calendar_running_out(terms),
         closures=list(s.scalars(select(NonSchoolDay).where(NonSchoolDay.school_id == school_id)
                                 .order_by(NonSchoolDay.date))),
         plugins=[{"name": n, "info": host.info(n), "on": n in on} for n in host.names],
