@@ -42,9 +42,13 @@ def mat_register_actions():
 
 @hookimpl
 def mat_recurring_jobs():
-    """Each morning, owners are reminded of actions due that day or just overdue."""
+    """Each morning, owners are reminded of actions due that day or just overdue; each night
+    the audit chains' heads are checkpointed outside the database."""
     from core.concern_actions import send_reminders
     from core.contributions import RecurringJob
     from core.plugins import CORE
 
-    return [RecurringJob(CORE, "action_reminders", send_reminders, cron="0 7 * * *")]
+    from core.audit import daily_checkpoint
+
+    return [RecurringJob(CORE, "action_reminders", send_reminders, cron="0 7 * * *"),
+            RecurringJob(CORE, "audit_checkpoint", daily_checkpoint, cron="45 23 * * *")]

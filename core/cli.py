@@ -3,6 +3,7 @@ package adds ``serve`` and ``demo``."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -113,16 +114,41 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Prove the audit chain is intact, or name the first broken entry."""
+@click.option("--checkpoint", "checkpoint_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="a checkpoint file: also prove no chain lost entries since (a cut tail)")
+def audit_verify(checkpoint_file: Path | None) -> None:
+    """Prove every audit chain is intact, or name the first broken entry."""
+    points = None
+    if checkpoint_file is not None:
+        try:
+            points = audit.read_checkpoints(checkpoint_file)
+        except (OSError, ValueError) as exc:
+            raise click.UsageError(f"--checkpoint: {exc}") from None
     with current_database().transaction(SYSTEM) as s:
-        result = audit.verify(s)
+        result = audit.verify(s, points)
     if result.ok:
-        click.echo(f"audit chain intact: {result.checked} entries verified")
+        against = f", and against {len(points)} checkpoints" if points else ""
+        click.echo(f"audit chain intact: {result.checked} entries in {result.chains} chains "
+                   f"verified{against}")
     else:
-        click.echo(f"audit chain BROKEN at entry {result.broken_id}: {result.problem} "
+        where = f"at entry {result.broken_id}: " if result.broken_id else ": "
+        click.echo(f"audit chain BROKEN {where}{result.problem} "
                    f"({result.checked} entries before it verified)", err=True)
         sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="the file to append to (default MAT_AUDIT_CHECKPOINTS, else "
+                   "<instance>/audit-checkpoints.jsonl); keep it away from the database")
+def audit_checkpoint(out: Path | None) -> None:
+    """Append every audit chain's head, signed with the audit key, to a checkpoint file."""
+    from core import runtime
+
+    path = out or runtime.settings().checkpoint_file
+    with current_database().transaction(SYSTEM) as s:
+        n = audit.checkpoint(s, path)
+    click.echo(f"{n} chain heads written to {path}")
 
 
 @cli.group()

@@ -27,12 +27,19 @@ class Settings:
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_upload_mb: int = 64  # the whole request body; bigger files go through the CLI
     queue_name: str = "mat"
+    audit_key: str | None = None  # MAT_AUDIT_KEY; without it, <instance>/audit.key
+    audit_checkpoints: Path | None = None  # MAT_AUDIT_CHECKPOINTS; default <instance>/...
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:
             self.instance_path.mkdir(parents=True, exist_ok=True)
             self.database_url = f"sqlite:///{(self.instance_path / 'mat.sqlite3').resolve()}"
+
+    @property
+    def checkpoint_file(self) -> Path:
+        """Where ``mat audit checkpoint`` and the daily job append the chains' heads."""
+        return self.audit_checkpoints or self.instance_path / "audit-checkpoints.jsonl"
 
     @property
     def production(self) -> bool:
@@ -45,6 +52,10 @@ class Settings:
                 "MAT_SECRET_KEY: production mode needs a secret of at least 32 characters "
                 "that is not the development default"
             )
+        if self.production and (not self.audit_key or len(self.audit_key) < 32):
+            raise RuntimeError(
+                "MAT_AUDIT_KEY: production mode needs an audit key of at least 32 characters, "
+                "kept outside the database (it keys the audit log's hash chains)")
         if isinstance(self.max_upload_mb, bool) or not isinstance(self.max_upload_mb, int) \
                 or self.max_upload_mb < 1:
             raise RuntimeError(UPLOAD_LIMIT_ERROR.format(self.max_upload_mb))
@@ -78,6 +89,9 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         session_minutes=minutes,
         max_upload_mb=upload_mb,
         queue_name=e.get("MAT_QUEUE", "mat"),
+        audit_key=e.get("MAT_AUDIT_KEY") or None,
+        audit_checkpoints=Path(e["MAT_AUDIT_CHECKPOINTS"]) if e.get("MAT_AUDIT_CHECKPOINTS")
+        else None,
     )
     settings.check()
     return settings

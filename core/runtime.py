@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from core import jobs, mail
+from core import audit, jobs, mail
 from core.config import Settings, from_env
 from core.db import Database, init_database
 
@@ -18,6 +18,7 @@ def start(settings: Settings | None = None) -> tuple[Settings, Database]:
     db = init_database(settings.database_url)
     jobs.configure(settings.redis_url, settings.queue_name)
     mail.configure(settings)
+    audit.configure(settings)
     _settings = settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return settings, db

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import AppendOnly, Base, SchoolScoped, utcnow
@@ -14,6 +14,7 @@ class AuditEntry(AppendOnly, Base):
     previous entry's hash, so editing or removing any line breaks every hash after it."""
 
     __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_chain_seq", "chain", "seq", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -27,6 +28,10 @@ class AuditEntry(AppendOnly, Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the chain (school:7, school:7:reads, trust:2, platform; legacy: before keyed chains) and
+    # the entry's place in it, from 1 (see core.audit)
+    chain: Mapped[str] = mapped_column(String(80), default="legacy", server_default="legacy")
+    seq: Mapped[int | None]
 
 
 class PluginSetting(SchoolScoped, Base):

@@ -66,7 +66,7 @@ def _mat(url: str, *args: str, tmp: Path) -> subprocess.CompletedProcess:
 
 
 def _verified(output: str) -> int:
-    counted = re.search(r"audit chain intact: (\d+) entries verified", output)
+    counted = re.search(r"audit chain intact: (\d+) entries in \d+ chains verified", output)
     assert counted, output
     return int(counted.group(1))
 

@@ -8,9 +8,12 @@ def test_production_refuses_the_development_secret():
         from_env({"MAT_ENV": "production"})
     with pytest.raises(RuntimeError, match="MAT_SECRET_KEY"):
         from_env({"MAT_ENV": "production", "MAT_SECRET_KEY": "short"})
-    s = from_env({"MAT_ENV": "production", "MAT_SECRET_KEY": "k" * 40,
+    with pytest.raises(RuntimeError, match="MAT_AUDIT_KEY"):  # the audit log's key too
+        from_env({"MAT_ENV": "production", "MAT_SECRET_KEY": "k" * 40,
                   "MAT_DATABASE_URL": "postgresql://x@h/db"})
-    assert s.production and s.secret_key != DEV_SECRET
+    s = from_env({"MAT_ENV": "production", "MAT_SECRET_KEY": "k" * 40,
+                  "MAT_AUDIT_KEY": "a" * 40, "MAT_DATABASE_URL": "postgresql://x@h/db"})
+    assert s.production and s.secret_key != DEV_SECRET and s.audit_key == "a" * 40
 
 
 def test_defaults_need_no_redis_and_use_sqlite(tmp_path):
