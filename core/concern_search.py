@@ -37,8 +37,9 @@ STATUSES = ("awaiting_triage", "open", "closed")
 PER_PAGE, MAX_PER_PAGE = 50, 100
 MAX_QUERY, MAX_TERMS = 200, 12
 
-# What the search reads, as SQL, shared by the migration's indexes and the queries (PostgreSQL
-# uses an expression index only for the very same expression).
+# What the search reads, as SQL. Migration c0007 writes the same expressions out for its
+# indexes; PostgreSQL uses an expression index only for the very same expression, which
+# tests/core/test_concern_search.py checks with EXPLAIN.
 CONCERN_FIELDS = ("fact", "child_words", "opinion", "location")
 PG_CONFIG = "english"
 FTS_TABLES = {"concerns": "concerns_search", "concern_entries": "concern_entries_search"}
@@ -121,7 +122,7 @@ def terms_of(q: str) -> list[tuple[str, bool]]:
     found = []
     for phrase, word in re.findall(r'"([^"]*)"|(\S+)', q or ""):
         text = (phrase or word).replace('"', " ").strip()
-        if re.search(r"\w", text):
+        if re.search(r"[^\W_]", text):
             found.append((text, bool(phrase)))
     return found
 

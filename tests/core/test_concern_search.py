@@ -190,7 +190,7 @@ def test_another_trusts_category_is_unknown(session, world, make_school):
 def test_search_terms():
     assert terms_of('bruise "duty desk"  arm') == [("bruise", False), ("duty desk", True),
                                                    ("arm", False)]
-    assert terms_of('- "" !! o\u2019brien') == [("o\u2019brien", False)]
+    assert terms_of('- "" !! _ o\u2019brien') == [("o\u2019brien", False)]
 
 
 def _walk(session, actor, school, per_page, **kw):
