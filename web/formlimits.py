@@ -47,8 +47,9 @@ class _KeepingMultiPartParser(MultiPartParser):
 
     def parse(self, stream, boundary, content_length):
         cap = self.max_form_memory_size
-        # the decoder's own cap applies to its internal buffer, which holds one chunk at most
-        decoder = MultipartDecoder(boundary, max_form_memory_size=None,
+        # the decoder's own cap is on its buffer (a part's headers, or one chunk of data), as
+        # in Werkzeug: a header block that never ends is still refused
+        decoder = MultipartDecoder(boundary, max_form_memory_size=cap,
                                    max_parts=self.max_form_parts)
         fields: list[tuple[str, str]] = []
         files: list[tuple[str, FileStorage]] = []
@@ -89,6 +90,7 @@ class _KeepingMultiPartParser(MultiPartParser):
                             container.seek(0)
                             files.append((part.name, FileStorage(
                                 container, part.filename, part.name, headers=part.headers)))
+                        part = None
                 event = decoder.next_event()
         if self.keep_partial and isinstance(part, Field) and container:
             # the body was cut before this field ended: keep what arrived of it
