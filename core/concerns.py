@@ -15,6 +15,7 @@ from core.concern_search import ConcernFilters, ConcernRow, status_column  # noq
 from core.db import get_in_school, utcnow
 from core.entrylog import Draft, EntryLog, EntryRule, Errors, Field
 from core.errors import NotFound, ValidationError
+from core.filetypes import ACCEPTED, content_problem
 from core.models import (
     Attachment,
     Concern,
@@ -34,9 +35,7 @@ from core.schools import trust_setting
 
 ACCUMULATION_DEFAULT = {"count": 3, "days": 30}
 ACTION_OWNER_ROLES = ("staff", "dsl", "deputy_dsl", "headteacher")
-ALLOWED_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain",
-                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                 "application/msword"}
+ALLOWED_TYPES = ACCEPTED  # checked against the file's first bytes: core.filetypes
 
 
 @dataclass(frozen=True)
@@ -130,9 +129,8 @@ def _check_attachments(attachments: list[NewAttachment], max_bytes: int) -> Erro
         if len(a.data) > max_bytes:
             errors[f"attachments.{i}"] = [f"{a.filename} is larger than "
                                           f"{max_bytes // (1024 * 1024)} MB"]
-        elif a.content_type not in ALLOWED_TYPES:
-            errors[f"attachments.{i}"] = [f"{a.filename}: files of type {a.content_type} "
-                                          "are not accepted"]
+        elif problem := content_problem(a.content_type, a.data):
+            errors[f"attachments.{i}"] = [f"{a.filename}: {problem}"]
     return errors
 
 

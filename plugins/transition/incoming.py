@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.concerns import ALLOWED_TYPES
+from core.filetypes import content_problem
 from core.db import find_in_school, get_in_school, utcnow
 from core.errors import NotFound, ValidationError
 from core.models import Pupil
@@ -84,6 +85,8 @@ def record_received(session: Session, actor: Actor, school_id: int, incoming_id:
     if data:
         if content_type not in ALLOWED_TYPES:
             errors["attachment"] = ["must be a PDF, Word document, image or text file"]
+        elif problem := content_problem(content_type, data):
+            errors["attachment"] = [problem]
         elif len(data) > MAX_BYTES:
             errors["attachment"] = ["must be at most 10 MB"]
     elif method == "secure_email":

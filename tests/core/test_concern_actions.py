@@ -192,3 +192,23 @@ def test_an_inactive_owner_still_shows_on_the_dsls_overdue_list(session, case):
         teacher_user.name]
     with pytest.raises(ValidationError):  # but is no longer given new actions
         _action(session, dsl, school, concern, teacher_user.id)
+
+
+def test_a_file_is_what_its_first_bytes_say_not_what_it_is_called(session, case):
+    school, _, _, teacher, pupil, _ = case
+    from core.filetypes import content_problem
+
+    exe_as_pdf = concerns.NewAttachment("report.pdf", "application/pdf", b"MZ\x90\x00rest")
+    with pytest.raises(ValidationError) as err:
+        concerns.record_concern(session, teacher, school.id, pupil_ids=[pupil.id],
+                                occurred_at=dt.datetime(2026, 10, 5, 9, tzinfo=dt.timezone.utc),
+                                fact="x", attachments=[exe_as_pdf])
+    assert err.value.errors == {
+        "attachments.0": ["report.pdf: is not a PDF, whatever its name says"]}
+    assert content_problem("application/pdf", b"%PDF-1.7\n...") is None
+    assert content_problem("image/png", b"\x89PNG\r\n\x1a\n....") is None
+    assert content_problem("image/jpeg", b"GIF89a") == "is not a JPEG image, whatever its name says"
+    assert content_problem("text/plain", "Zoë's note".encode()) is None
+    assert content_problem("text/plain", b"MZ\x00\x00") == "is not a text file (it holds binary data)"
+    assert content_problem("application/x-msdownload", b"MZ") == (
+        "files of type application/x-msdownload are not accepted")
