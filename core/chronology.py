@@ -9,7 +9,7 @@ from fpdf import FPDF
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, contacts
 from core.bodymap import describe as describe_marks
 from core.calendar import LONDON, uk_date, uk_datetime, uk_moment
 from core.contributions import ChronologyItem, TransferSection
@@ -188,7 +188,8 @@ def chronology_pdf(items: list[ChronologyItem], pupil: Pupil, school_name: str,
 
 def core_transfer_sections(session: Session, school_id: int, pupil_id: int
                            ) -> list[TransferSection]:
-    """The core's part of a transfer package: flags and every concern with its entries."""
+    """The core's part of a transfer package: flags, every concern with its entries, and the
+    agency contacts working with the pupil now."""
     flags = [{"flag": f.flag, "label": FLAGS.get(f.flag, f.flag), "start": f.start_date.isoformat(),
               "end": f.end_date.isoformat() if f.end_date else None, "note": f.note}
              for f in session.scalars(select(PupilFlag).where(PupilFlag.pupil_id == pupil_id))]
@@ -212,4 +213,6 @@ def core_transfer_sections(session: Session, school_id: int, pupil_id: int
                          "recorded_by": names.get(c.recorded_by_id, ""), "source": c.source,
                          "body_map": describe_marks(c.body_map), "entries": entries})
     return [TransferSection("core", "Vulnerability flags", {"flags": flags}),
-            TransferSection("core", "Concerns and actions", {"concerns": concerns})]
+            TransferSection("core", "Concerns and actions", {"concerns": concerns}),
+            TransferSection("core", "Agency contacts",
+                            {"contacts": contacts.transfer_rows(session, pupil_id)})]

@@ -138,16 +138,8 @@ def seed(db: Database, seed: int = 2026, pupils_per_school: int = 300,
                     pupils.set_flag(s, None, sc.id, p.id, flag,
                                     today - dt.timedelta(days=rng.randrange(30, 700)))
         progress("family links")
-        by_name: dict[str, list[tuple[int, int, str]]] = {}
-        for row in all_pupils:
-            by_name.setdefault(row[2], []).append(row)
-        links = 0
-        for rows in by_name.values():
-            rng.shuffle(rows)
-            for a, b in zip(rows[::7], rows[1::7]):
-                if a[1] != b[1] or links % 3 == 0:
-                    pupils.link_family(s, None, a[0], b[0], "sibling")
-                    links += 1
+        _sibling_links(s, all_pupils, rng)
+        _family_and_contacts(s, school_ids, all_pupils)
         progress("concerns")
         start = today - dt.timedelta(days=84)
         for sc_id in school_ids:
@@ -202,6 +194,59 @@ def seed(db: Database, seed: int = 2026, pupils_per_school: int = 300,
                                    school_ids=school_ids, seed=seed)
         result = DemoResult(trust.id, school_ids, made)
     return result
+
+
+def _sibling_links(s: Session, all_pupils: list[tuple[int, int, str]],
+                   rng: random.Random) -> None:
+    """Siblings by shared surname, mostly across schools (the trust lead's view of families
+    whose children attend several schools)."""
+    by_name: dict[str, list[tuple[int, int, str]]] = {}
+    for row in all_pupils:
+        by_name.setdefault(row[2], []).append(row)
+    links = 0
+    for rows in by_name.values():
+        rng.shuffle(rows)
+        for a, b in zip(rows[::7], rows[1::7]):
+            if a[1] != b[1] or links % 3 == 0:
+                pupils.link_family(s, None, a[0], b[0], "sibling")
+                links += 1
+
+
+DEMO_ADDRESS = "14 Larch Close, Leeds LS6 2AB"
+
+
+def _family_and_contacts(s: Session, school_ids: list[int],
+                         all_pupils: list[tuple[int, int, str]]) -> None:
+    """One family to show on a pupil page: a child of the first school on a child protection
+    plan with a social worker and a school nurse, a half-sibling at the secondary school
+    (linked by the DSL), and a child at the second school at the same address, written
+    differently, left as a suggested link for the DSL to confirm or dismiss."""
+    from core import contacts, families
+    from core.models import Pupil
+
+    first, second, secondary = ([p for p, sid, _ in all_pupils if sid == sc]
+                                for sc in school_ids[:3])
+    child, cousin, sibling = s.get(Pupil, first[0]), s.get(Pupil, second[0]), \
+        s.get(Pupil, secondary[0])
+    child.address, sibling.address = DEMO_ADDRESS, DEMO_ADDRESS
+    cousin.address = "14, larch close  LEEDS ls62ab"
+    sibling.last_name = child.last_name
+    s.flush()
+    dsl = actor_for(s, _user_id(s, "dsl", child.school_id), mfa=True)
+    pupils.set_flag(s, None, child.school_id, child.id, "cp_plan",
+                    london_today() - dt.timedelta(days=120), "Initial child protection conference")
+    if not any(m["pupil_id"] == sibling.id for m in families.family(s, dsl, child.school_id,
+                                                                     child.id)):
+        families.add_link(s, dsl, child.school_id, child.id, sibling.id, "half_sibling")
+    contacts.add_contact(s, dsl, child.school_id, child.id, role="social_worker",
+                         name="Jo Bell", organisation="Leeds Children's Social Care",
+                         phone="0113 496 0000", email="jo.bell@example.org",
+                         notes="Lead professional for the child protection plan; core group "
+                               "every six weeks.",
+                         start_date=london_today() - dt.timedelta(days=120))
+    contacts.add_contact(s, dsl, child.school_id, child.id, role="school_nurse",
+                         name="Priya Shah", organisation="0-19 Public Health Nursing",
+                         phone="0113 496 0123", start_date=london_today() - dt.timedelta(days=60))
 
 
 def _user_id(s: Session, role: str, school_id: int) -> int:

@@ -395,13 +395,15 @@ def link_family(session: Session, actor: Actor | None, pupil_a: int, pupil_b: in
 
 
 def family_of(session: Session, pupil_id: int) -> list[tuple[FamilyLink, Pupil, School]]:
-    """Every pupil linked to ``pupil_id`` with their school, across the trust. System-level:
-    callers decide what of it a person may see (see :func:`visible_family`)."""
+    """Every pupil currently linked to ``pupil_id`` (ended links left out) with their school,
+    across the trust. System-level: callers decide what of it a person may see (see
+    :func:`visible_family`)."""
     from core.db import system_scope
 
     with system_scope(session, "family lookup"):
         links = session.scalars(select(FamilyLink).where(or_(
-            FamilyLink.pupil_id == pupil_id, FamilyLink.related_pupil_id == pupil_id))).all()
+            FamilyLink.pupil_id == pupil_id, FamilyLink.related_pupil_id == pupil_id),
+            FamilyLink.ended_on.is_(None))).all()  # an ended link is no longer family
         out = []
         for link in links:
             other_id = link.related_pupil_id if link.pupil_id == pupil_id else link.pupil_id

@@ -8,15 +8,25 @@ from core.models.concerns import (
     ConcernEntry,
     ConcernPupil,
 )
+from core.models.contacts import AgencyContact
+from core.models.families import FamilySuggestionDismissal
 from core.models.host import AuditEntry, JobRun, MailMessage, PluginSetting
-from core.models.people import ApiToken, LoginAttempt, Membership, RecoveryCode, TotpDevice, User
+from core.models.people import (
+    ApiToken,
+    LoginAttempt,
+    Membership,
+    RecoveryCode,
+    TotpDevice,
+    User,
+    WebSession,
+)
 from core.models.pupils import FamilyLink, Pupil, PupilChange, PupilFlag
 from core.models.tenancy import NonSchoolDay, School, Term, Trust, TrustSetting
 
 __all__ = [
-    "Alert", "ApiToken", "Attachment", "AuditEntry", "Concern", "ConcernCategory",
-    "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink", "JobRun",
-    "LoginAttempt", "MailMessage", "Membership", "NonSchoolDay", "PluginSetting", "Pupil",
-    "PupilChange", "PupilFlag", "RecoveryCode", "School", "Term", "TotpDevice", "Trust",
-    "TrustSetting", "User",
+    "AgencyContact", "Alert", "ApiToken", "Attachment", "AuditEntry", "Concern",
+    "ConcernCategory", "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink",
+    "FamilySuggestionDismissal", "JobRun", "LoginAttempt", "MailMessage", "Membership",
+    "NonSchoolDay", "PluginSetting", "Pupil", "PupilChange", "PupilFlag", "RecoveryCode",
+    "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User", "WebSession",
 ]

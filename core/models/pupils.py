@@ -116,6 +116,10 @@ class FamilyLink(TrustScoped, Base):
     relation: Mapped[str] = mapped_column(String(20))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # a link is ended, never deleted (core.families): from this day it is no longer current
+    ended_on: Mapped[dt.date | None]
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    end_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class PupilChange(SchoolScoped, AppendOnly, Base):

@@ -7,7 +7,11 @@ from core import audit
 from core.concerns import concern_status, entries_of
 from core.db import SYSTEM, use_database
 from core.demo import seed
-from core.models import Concern, ConcernCategoryLink, FamilyLink, Membership, Pupil, School
+from core.calendar import london_today
+from core.families import address_key
+from core.models import (AgencyContact, Concern, ConcernCategoryLink, FamilyLink, Membership,
+                         Pupil, School)
+from core.pupils import family_of, flags_on
 from core.plugins import current_host
 
 
@@ -38,5 +42,15 @@ def test_demo_trust_is_complete_and_consistent(database_factory, backend, host):
                         if s.get(Pupil, link.pupil_id).school_id
                         != s.get(Pupil, link.related_pupil_id).school_id]
         assert cross_school, "the demo should show siblings at different schools"
+        # one family to show: a child on a child protection plan with a social worker, a
+        # half-sibling linked at the secondary school, and a suggested link at the same address
+        worker = s.scalar(select(AgencyContact).where(AgencyContact.role == "social_worker"))
+        assert worker is not None and "cp_plan" in flags_on(s, worker.pupil_id, london_today())
+        child = s.get(Pupil, worker.pupil_id)
+        at_home = [p for p in s.scalars(select(Pupil).where(Pupil.address.is_not(None)))
+                   if address_key(p.address) == address_key(child.address)]
+        assert len({p.school_id for p in at_home}) == 3
+        linked = {o.id for _, o, _ in family_of(s, child.id)}
+        assert any(p.id not in linked and p.id != child.id for p in at_home)
         assert audit.verify(s).ok
     assert len(result.accounts) == 2 + 3 * 5

@@ -19,6 +19,7 @@ from tests.routes.route_walk import TESTS, TINY, load_module, tiny_plugin
 
 from core import accounts, alerts, concerns, pupils
 from core.calendar import LONDON
+from core.models import AgencyContact
 from core.plugins import ENTRY_POINT_GROUP
 from core.policy import actor_for
 
@@ -84,7 +85,14 @@ def _world(session, make_school, make_pupil):
                                   pupil_id=pupil.id)
     flag = pupils.set_flag(session, None, school.id, pupil.id, "young_carer",
                            dt.date(2026, 9, 1))
+    relative = make_pupil(school)
+    link = pupils.link_family(session, None, pupil.id, relative.id, "sibling")
+    contact = AgencyContact(school_id=school.id, pupil_id=pupil.id, role="social_worker",
+                            name="Sam Worker", start_date=dt.date(2026, 9, 1))
+    session.add(contact)
+    session.flush()
     values = {"school_id": school.id, "pupil_id": pupil.id, "concern_id": concern.id,
+              "link_id": link.id, "contact_id": contact.id, "related_pupil_id": relative.id,
               "attachment_id": view.attachments[0].id, "alert_id": alert.id,
               "flag_id": flag.id, "name": TINY, "filename": "app.css",
               "trust_id": school.trust_id,

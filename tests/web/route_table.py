@@ -32,6 +32,7 @@ ROUTES = {
     "concerns.mine": {"methods": {"GET"}, "allow": RECORDERS},
     # the case file
     "casefile.concerns": {"methods": {"GET"}, "allow": CASE_READERS},
+    "casefile.export": {"methods": {"GET"}, "allow": CASE_READERS},
     "casefile.concern": {"methods": {"GET"}, "allow": CASE_READERS},
     "casefile.attachment": {"methods": {"GET"}, "allow": CASE_READERS},
     "casefile.add_entry": {"methods": {"POST"}, "allow": CASE_WRITERS},
@@ -45,6 +46,12 @@ ROUTES = {
     "pupils.pupil": {"methods": {"GET"}, "allow": CASE_READERS},
     "pupils.chronology_pdf": {"methods": {"GET"}, "allow": CASE_READERS},
     "pupils.flags": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # family links (a relative found in any school of the trust) and agency contacts
+    "family.add": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "family.end": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "family.dismiss": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "contacts.add": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "contacts.end": {"methods": {"POST"}, "allow": CASE_WRITERS},
     # keeping the roll: details and leaving (names and dates, never the case file)
     "pupils.roll": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
     "pupils.details": {"methods": {"GET"}, "allow": ROLL_KEEPERS},

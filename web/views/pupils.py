@@ -1,7 +1,7 @@
 """Pupil pages for the DSL team: the list and search, and one pupil's page: profile, flags
-(history; start or end one), family (siblings in other schools of the trust named, opened only
-where allowed), the history of the pupil's details, plugin panels, and the chronology with
-filters and a PDF export.
+(history; start or end one), family (relatives in other schools of the trust named, opened only
+where allowed; web/views/family.py), agency contacts (web/views/contacts.py), the history of
+the pupil's details, plugin panels, and the chronology with filters and a PDF export.
 
 Keeping the roll (the DSL team and school admins, ``pupil.manage``): the roll, and a pupil's
 details page where their details are changed and they are taken off roll with a destination.
@@ -23,6 +23,8 @@ from core.models.pupils import FLAGS, YEAR_GROUPS
 from core.policy import can
 from web import context
 from web.pages import school_for
+from web.views import contacts as contact_views
+from web.views import family as family_views
 from web.views.forms import Form
 
 bp = Blueprint("pupils", __name__)
@@ -57,7 +59,9 @@ def _filters(school_id: int) -> tuple[Form, list[tuple[str, str]], set[str], dt.
     return form, kinds, chosen, start, end
 
 
-def _render(school_id: int, pupil_id: int, flag_form: Form | None = None, status: int = 200):
+def _render(school_id: int, pupil_id: int, flag_form: Form | None = None, status: int = 200,
+            family_form: Form | None = None, family_which: str = "",
+            contact_form: Form | None = None, contact_which: str = ""):
     school = school_for("casefile.read", school_id)
     s, a = context.db(), context.actor()
     pupil = pupil_service.get_pupil(s, a, school_id, pupil_id, "casefile.read")
@@ -72,7 +76,8 @@ def _render(school_id: int, pupil_id: int, flag_form: Form | None = None, status
         "pupils/pupil.html", school=school, pupil=pupil, years=YEAR_GROUPS, items=items,
         kinds=kinds, chosen=chosen, filter_form=form, panels=panels, flags=flags,
         flag_labels=FLAGS, active_flags=[f for f in flags if f.end_date is None],
-        family=pupil_service.visible_family(s, a, school_id, pupil_id),
+        **family_views.page_data(s, a, school_id, pupil_id, family_form, family_which),
+        **contact_views.page_data(s, a, school_id, pupil_id, contact_form, contact_which),
         history=pupil_service.pupil_history(s, a, school_id, pupil_id),
         field_labels=pupil_service.FIELD_LABELS, shown_value=pupil_service.shown_value,
         can_manage=can(a, "pupil.manage", school_id),
