@@ -116,6 +116,9 @@ def revoke_role(session: Session, membership_id: int) -> None:
                  school_id=m.school_id, trust_id=m.trust_id, detail={"role": m.role})
     session.delete(m)
     session.flush()
+    from core.websessions import end_for_user
+
+    end_for_user(session, m.user_id, "role removed")  # the new roles apply from sign-in
 
 
 # --- login rate limit -----------------------------------------------------------------------
@@ -154,6 +157,28 @@ def authenticate(session: Session, email: str, password: str, ip: str = "",
                  object_id=user.id if user else "", detail={"email": email},
                  user_id=user.id if ok else None)
     return user if ok else None
+
+
+def change_password(session: Session, user_id: int, current: str, new: str,
+                    keep_session: str | None = None) -> None:
+    """A person changes their own password (the current one first). Every other session of
+    theirs ends: whoever else had it is signed out. Audited."""
+    user = session.get(User, user_id)
+    errors: dict[str, list[str]] = {}
+    if user is None or not check_password(user, current or ""):
+        errors["current_password"] = ["is not your current password"]
+    if problem := password_problem(new or ""):
+        errors["new_password"] = [problem]
+    elif current and new == current:
+        errors["new_password"] = ["must differ from the current one"]
+    if errors:
+        raise ValidationError(errors)
+    user.password_hash = hash_password(new)
+    audit.record(session, "password.changed", object_type="user", object_id=user_id,
+                 user_id=user_id)
+    from core.websessions import end_for_user
+
+    end_for_user(session, user_id, "password changed", keep=keep_session)
 
 
 # --- second factor --------------------------------------------------------------------------

@@ -22,7 +22,8 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "safeguarding@localhost"
     smtp_tls: bool = True
-    session_minutes: int = 30
+    session_minutes: int = 30  # idle: signed out after this long without a request
+    session_max_hours: int = 12  # absolute: signed out this long after signing in, however active
     login_attempts_per_15_min: int = 5
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_upload_mb: int = 64  # the whole request body; bigger files go through the CLI
@@ -67,8 +68,10 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
     try:
         port = int(e.get("MAT_SMTP_PORT", "587"))
         minutes = int(e.get("MAT_SESSION_MINUTES", "30"))
+        max_hours = int(e.get("MAT_SESSION_MAX_HOURS", "12"))
     except ValueError as exc:
-        raise RuntimeError(f"MAT_SMTP_PORT / MAT_SESSION_MINUTES must be whole numbers: {exc}")
+        raise RuntimeError("MAT_SMTP_PORT / MAT_SESSION_MINUTES / MAT_SESSION_MAX_HOURS must be "
+                           f"whole numbers: {exc}")
     raw_upload = e.get("MAT_MAX_UPLOAD_MB") or "64"  # set but empty: the default
     try:
         upload_mb = int(raw_upload)
@@ -87,6 +90,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         smtp_from=e.get("MAT_SMTP_FROM", "safeguarding@localhost"),
         smtp_tls=e.get("MAT_SMTP_TLS", "1") not in ("0", "false", "no"),
         session_minutes=minutes,
+        session_max_hours=max_hours,
         max_upload_mb=upload_mb,
         queue_name=e.get("MAT_QUEUE", "mat"),
         audit_key=e.get("MAT_AUDIT_KEY") or None,

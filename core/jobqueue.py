@@ -173,9 +173,20 @@ def maintain() -> dict[str, int]:
     from core.mail import resend_unsent
 
     counts["mail_resent"] = int(resend_unsent() is not None)
+    counts["sessions_pruned"] = _prune_sessions()
     if any(counts.values()):
         log.info("jobs maintained: %s", counts)
     return counts
+
+
+def _prune_sessions() -> int:
+    from core import runtime, websessions
+
+    settings = runtime.settings()
+    limits = websessions.Limits(dt.timedelta(minutes=settings.session_minutes),
+                                dt.timedelta(hours=settings.session_max_hours))
+    with current_database().transaction(SYSTEM) as s:
+        return websessions.prune(s, limits)
 
 
 def retry(job_id: str) -> tuple[JobRun | None, bool]:

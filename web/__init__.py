@@ -13,6 +13,7 @@ from core.db import Database, init_database, use_database
 from core.contributions import BlueprintContribution
 from core.plugins import PluginHost, current_host, use_host
 from web import context
+from web.sessions import DatabaseSessionInterface
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None,
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     init_settings(app, settings)
     init_database_ext(app, settings, db)
+    app.session_interface = DatabaseSessionInterface()  # the cookie is a token, no more
     init_plugins(app, host)
     init_security(app)
     init_login(app)
@@ -79,7 +81,6 @@ def init_security(app: Flask) -> None:
         # record that does not exist, before it reaches the database as an error
         if any(isinstance(v, int) and not 0 <= v < 2**31 for v in (request.view_args or {}).values()):
             abort(404)
-        session.permanent = True
         request_info.set(RequestInfo(ip=request.remote_addr or ""))
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and \
                 not request.path.startswith("/api/"):

@@ -9,7 +9,8 @@ from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, ren
                    request, session, url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from core import accounts
+from core import accounts, websessions
+from core.errors import ValidationError
 from core.db import SYSTEM, Scope
 from core.models import TotpDevice, User
 from core.policy import actor_for
@@ -171,12 +172,20 @@ def enrol():
     return _enrol_view("auth/enrol.html", "done")
 
 
+def _this_session_id() -> str | None:
+    return getattr(session, "row_id", None)
+
+
 @bp.route("/account/security", methods=["GET", "POST"])
 def security():
-    """Add another device or issue new recovery codes (signed in, second factor passed)."""
+    """Add another device, issue new recovery codes, change the password, see where one is
+    signed in and sign out there (signed in, second factor passed)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    if request.method == "POST" and request.form.get("action") == "recovery":
+    action = request.form.get("action") if request.method == "POST" else None
+    if action in ("password", "sign_out_others", "sign_out_one"):
+        return _session_action(action)
+    if request.method == "POST" and action == "recovery":
         with _db().transaction(Scope(current_user.id, None, None, None, "mfa")) as s:
             if not accounts.has_totp(s, current_user.id):
                 abort(400, description="Add an authenticator first.")
@@ -187,7 +196,44 @@ def security():
                                              TotpDevice.confirmed_at.is_not(None)).all()
         names = [(d.name, d.confirmed_at) for d in devices]
     g.mat_devices = names
+    g.mat_sessions = _where_signed_in()
     return _enrol_view("auth/security.html", None)
+
+
+def _where_signed_in() -> list[dict]:
+    from web.sessions import limits_of
+
+    with _db().session(SYSTEM) as s:
+        rows = websessions.live_for_user(s, current_user.id, limits_of(current_app))
+        return [{"id": r.id, "ip": r.ip, "agent": r.user_agent, "since": r.created_at,
+                 "seen": r.last_seen_at, "this": r.id == _this_session_id()} for r in rows]
+
+
+def _session_action(action: str):
+    uid, here = current_user.id, _this_session_id()
+    with _db().transaction(Scope(uid, None, None, None, "own sessions")) as s:
+        if action == "password":
+            try:
+                accounts.change_password(s, uid, request.form.get("current_password", ""),
+                                         request.form.get("new_password", ""), keep_session=here)
+            except ValidationError as exc:
+                s.rollback()
+                for field, msgs in exc.errors.items():
+                    flash(f"{'Current password' if field == 'current_password' else 'New password'}"
+                          f" {'; '.join(msgs)}.", "error")
+                return redirect(url_for("auth.security")), 303
+            flash("Password changed. You are signed out everywhere else.", "success")
+        elif action == "sign_out_others":
+            n = websessions.end_for_user(s, uid, "signed out by its owner", keep=here)
+            flash(f"Signed out of {n} other session{'s' if n != 1 else ''}.", "success")
+        else:
+            target = (request.form.get("session") or "")[:64]
+            if target and target != here:
+                row = s.get(websessions.WebSession, target)
+                if row is not None and row.user_id == uid:
+                    websessions.end(s, target, "signed out by its owner")
+                    flash("That session is signed out.", "success")
+    return redirect(url_for("auth.security")), 303
 
 
 @bp.route("/logout", methods=["POST"])

@@ -11,7 +11,15 @@ from core.models.concerns import (
 from core.models.contacts import AgencyContact
 from core.models.families import FamilySuggestionDismissal
 from core.models.host import AuditEntry, JobRun, MailMessage, PluginSetting
-from core.models.people import ApiToken, LoginAttempt, Membership, RecoveryCode, TotpDevice, User
+from core.models.people import (
+    ApiToken,
+    LoginAttempt,
+    Membership,
+    RecoveryCode,
+    TotpDevice,
+    User,
+    WebSession,
+)
 from core.models.pupils import FamilyLink, Pupil, PupilChange, PupilFlag
 from core.models.tenancy import NonSchoolDay, School, Term, Trust, TrustSetting
 
@@ -20,5 +28,5 @@ __all__ = [
     "ConcernCategory", "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink",
     "FamilySuggestionDismissal", "JobRun", "LoginAttempt", "MailMessage", "Membership",
     "NonSchoolDay", "PluginSetting", "Pupil", "PupilChange", "PupilFlag", "RecoveryCode",
-    "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User",
+    "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User", "WebSession",
 ]

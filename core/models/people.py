@@ -106,3 +106,22 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     success: Mapped[bool] = mapped_column(default=False)
+
+
+class WebSession(Base):
+    """A signed-in browser (or one on its way to signing in). The cookie holds only a random
+    token; this row, found by the token's SHA-256, holds the session. Ended rows are kept a
+    while for the "where you are signed in" history, then pruned."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    data: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[dt.datetime]  # the absolute end, however active
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[dt.datetime | None]
+    ended_reason: Mapped[str] = mapped_column(String(60), default="")

@@ -15,7 +15,7 @@ ROUTES = {
     "api-docs.openapi_json": {"methods": {"GET"}, "allow": EVERYONE | {"anonymous"}},
     # the caller's own actions (an empty list for someone who owns none)
     "api_actions.my_actions": {"methods": {"GET"}, "allow": EVERYONE},
-    "api_actions.action_done": {"methods": {"POST"}, "allow": RECORDERS},
+    "api_actions.action_done": {"methods": {"POST"}, "allow": CASE_WRITERS},  # and its owner
     "api_schools.list_schools": {"methods": {"GET"}, "allow": EVERYONE},
     "api_schools.list_categories": {"methods": {"GET"}, "allow": RECORDERS},
     "api_pupils.list_pupils": {"methods": {"GET"}, "allow": SEARCHERS},

@@ -120,8 +120,10 @@ def _system_dsl(session, school):
 
 
 def _an_entry(session, school, concern) -> int:
+    """An open action (the entry routes that take an id are about actions)."""
     dsl = _system_dsl(session, school)
-    return concerns.add_entry(session, dsl, school.id, concern.id, "note", body="Spoke to mum.").id
+    return concerns.add_entry(session, dsl, school.id, concern.id, "action", body="Call mum.",
+                              due_date=dt.date.today() + dt.timedelta(days=7)).id
 
 
 def _sign_in(client, user_id: int | None) -> None:

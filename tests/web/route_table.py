@@ -38,7 +38,7 @@ ROUTES = {
     "casefile.add_entry": {"methods": {"POST"}, "allow": CASE_WRITERS},
     # actions one owns (every signed-in person has the page; it lists only their own)
     "casefile.my_actions": {"methods": {"GET"}, "allow": EVERYONE},
-    "casefile.action_done": {"methods": {"POST"}, "allow": RECORDERS},
+    "casefile.action_done": {"methods": {"POST"}, "allow": CASE_WRITERS},  # and its owner
     "dashboard.school_dashboard": {"methods": {"GET"}, "allow": CASE_READERS},
     "dashboard.alerts": {"methods": {"GET"}, "allow": CASE_READERS},
     "dashboard.alert": {"methods": {"GET"}, "allow": CASE_READERS},
@@ -68,6 +68,7 @@ ROUTES = {
     "admin.set_plugin": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
     "admin.add_person": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
     "admin.revoke_role": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
+    "admin.sign_out_person": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
     "admin.jobs": {"methods": {"GET"}, "allow": SCHOOL_ADMINS},
     "admin.retry_job": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
     "admin.trust": {"methods": {"GET"}, "allow": TRUST_ADMINS},
@@ -76,4 +77,5 @@ ROUTES = {
     "admin.settings": {"methods": {"POST"}, "allow": TRUST_ADMINS},
     "admin.add_trust_person": {"methods": {"POST"}, "allow": TRUST_ADMINS},
     "admin.revoke_trust_role": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+    "admin.sign_out_trust_person": {"methods": {"POST"}, "allow": TRUST_ADMINS},
 }

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
-from core import accounts
+from core import accounts, websessions
 from core.errors import ValidationError
 from core.policy import CASE_ROLES, can
 from core.models import Membership, User
@@ -102,4 +102,36 @@ def revoke_trust_role(trust_id: int, membership_id: int):
         abort(404)
     m = _revoke(membership_id, school_id=None, trust_id=trust_id)
     flash(f"Role {ROLE_LABELS[m.role]} removed.", "success")
+    return redirect(url_for("admin.trust", trust_id=trust_id) + "#people")
+
+
+def _sign_out(user_id: int, holds_role) -> str:
+    """End every session of a person the admin manages (a lost phone, a leaver): their next
+    request asks them to sign in. Audited with the admin's name."""
+    s = context.db()
+    user = s.get(User, user_id)
+    if user is None or not s.scalar(select(Membership.id).where(
+            Membership.user_id == user_id, holds_role).limit(1)):
+        abort(404)
+    n = websessions.end_for_user(s, user_id, "signed out by an admin",
+                                 by_user_id=context.actor().user_id)
+    flash(f"{user.name} is signed out everywhere ({n} session{'s' if n != 1 else ''} ended).",
+          "success")
+    return user.name
+
+
+@bp.route("/schools/<int:school_id>/people/<int:user_id>/sign-out", methods=["POST"])
+@login_required
+def sign_out_person(school_id: int, user_id: int):
+    school_for("school.admin", school_id)
+    _sign_out(user_id, Membership.school_id == school_id)
+    return redirect(url_for("admin.school", school_id=school_id) + "#people")
+
+
+@bp.route("/trusts/<int:trust_id>/people/<int:user_id>/sign-out", methods=["POST"])
+@login_required
+def sign_out_trust_person(trust_id: int, user_id: int):
+    if trust_id not in admin_trusts():
+        abort(404)
+    _sign_out(user_id, Membership.trust_id == trust_id)
     return redirect(url_for("admin.trust", trust_id=trust_id) + "#people")
