@@ -108,8 +108,22 @@ def raw_copy(db, path: Path) -> float:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("suite", nargs="?", choices=("attendance", "writes", "all"),
+                        default="all", help="which benchmark (default: all of them)")
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     args = parser.parse_args(argv)
+    report = {}
+    if args.suite in ("writes", "all"):
+        from .writes import main as writes
+
+        report["writes"] = writes(args.size)
+    if args.suite in ("attendance", "all"):
+        report["attendance"] = attendance(args.size)
+    return report
+
+
+def attendance(size: str) -> dict:
+    args = argparse.Namespace(size=size)
     pupils = SIZES[args.size]
     today = london_today()
     year = academic_year_start(today)

@@ -106,16 +106,9 @@ def entry_hash(prev_hash: str, *, at, user_id, trust_id, school_id, action, obje
 
 
 def _trust_for(session: Session, school_id: int) -> int | None:
-    """The school's trust, looked up once per session (a school never moves trust)."""
-    known = session.info.setdefault("mat_audit_trusts", {})
-    if school_id not in known:
-        from core.db import system_scope
-        from core.models import School
+    from core.schools import trust_of
 
-        with session.no_autoflush, system_scope(session, "audit trust lookup"):
-            known[school_id] = session.scalar(select(School.trust_id).where(
-                School.id == school_id))
-    return known[school_id]
+    return trust_of(session, school_id)
 
 
 def record(session: Session, action: str, *, object_type: str = "", object_id: object = "",

@@ -25,13 +25,12 @@ from core.models import (
     ConcernPupil,
     Membership,
     Pupil,
-    School,
     User,
 )
 from core.models.concerns import ENTRY_KINDS, REFERRAL_TARGETS, RISK_LEVELS
 from core.plugins import current_host
 from core.policy import Actor, can, require
-from core.schools import trust_setting
+from core.schools import trust_of, trust_setting
 
 ACCUMULATION_DEFAULT = {"count": 3, "days": 30}
 ACTION_OWNER_ROLES = ("staff", "dsl", "deputy_dsl", "headteacher")
@@ -58,7 +57,7 @@ def record_concern(session: Session, actor: Actor | None, school_id: int, *,
     ``body_map``: marks seen on the child's body (see :mod:`core.bodymap`)."""
     if actor is not None:
         require(actor, "concern.record", school_id)
-    trust_id = session.scalar(select(School.trust_id).where(School.id == school_id))
+    trust_id = trust_of(session, school_id)
     pupil_ids = list(dict.fromkeys(pupil_ids or []))
     category_ids = list(dict.fromkeys(category_ids or []))
     marks, map_errors = bodymap.clean(body_map)
@@ -159,7 +158,7 @@ def check_accumulation(session: Session, school_id: int, pupil_id: int) -> bool:
     ``concern_accumulation``): one standing alert per pupil, updated with each further concern
     while open, and resolved when a check finds the pupil below the threshold again (a later
     accumulation then opens a new alert). Returns whether a new alert was raised."""
-    trust_id = session.scalar(select(School.trust_id).where(School.id == school_id))
+    trust_id = trust_of(session, school_id)
     rule = trust_setting(session, trust_id, "concern_accumulation", ACCUMULATION_DEFAULT)
     since = utcnow() - dt.timedelta(days=int(rule["days"]))
     rows = session.execute(

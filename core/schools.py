@@ -17,6 +17,19 @@ from core.plugins import current_host
 URN_RE = re.compile(r"^\d{6}$")
 
 
+def trust_of(session: Session, school_id: int) -> int | None:
+    """The school's trust, looked up once per session (a school never moves trust): every
+    audited write and every concern needs it."""
+    known = session.info.setdefault("mat_trust_of", {})
+    if school_id not in known:
+        from core.db import system_scope
+
+        with session.no_autoflush, system_scope(session, "the trust of a school"):
+            known[school_id] = session.scalar(select(School.trust_id).where(
+                School.id == school_id))
+    return known[school_id]
+
+
 def create_trust(session: Session, name: str) -> Trust:
     """Create a trust with the default KCSIE concern categories (which it may then edit)."""
     name = (name or "").strip()
