@@ -90,3 +90,20 @@ def test_a_bad_mark_is_named_and_what_was_typed_is_kept(client, as_role, world):
     body = r.get_data(as_text=True)
     assert r.status_code == 422 and "Kept text" in body
     assert "must be at most 500 characters" in body
+
+
+def test_staff_record_a_body_map_with_the_concern(client, as_role, world, session):
+    from core.models import Concern
+
+    as_role("staff")
+    page = client.get(f"/schools/{world.school.id}/concerns/new").get_data(as_text=True)
+    assert 'name="mark_region"' in page and "Body map" in page
+    r = client.post(f"/schools/{world.school.id}/concerns/new", data={
+        "csrf_token": CSRF_VALUE, "action": "record", "pupil_ids": str(world.pupil.id),
+        "occurred_at": "2026-10-05T09:00", "fact": "Bruise seen when changing for PE.",
+        "mark_view": ["back", "front", "front"], "mark_region": ["upper_back", "", ""],
+        "mark_note": ["Two round marks", "", ""], "mark_x": ["", "", ""],
+        "mark_y": ["", "", ""]})
+    assert r.status_code == 302
+    c = session.scalars(select(Concern).where(Concern.fact.like("Bruise seen%"))).one()
+    assert c.body_map == [{"view": "back", "region": "upper_back", "note": "Two round marks"}]

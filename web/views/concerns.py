@@ -17,7 +17,7 @@ from flask_login import login_required
 from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
-from core import audit
+from core import audit, bodymap
 from core import concerns as concern_service
 from core.concerns import NewAttachment
 from core.errors import ValidationError
@@ -30,7 +30,7 @@ from web.apis.schemas import LONG_TEXT
 from web.formlimits import keeps_long_text, too_long_message
 from web.pages import school_for
 from web.views import concern_list
-from web.views.forms import Form, local_input
+from web.views.forms import Form, body_map_from, local_input
 
 bp = Blueprint("concerns", __name__)
 TEXTS = ("fact", "child_words", "opinion")  # each up to LONG_TEXT characters, as in the API
@@ -63,6 +63,7 @@ def _render(school, form: Form, status: int = 200):
         values["form_token"] = secrets.token_urlsafe(18)
     return render_template(
         "concerns/record.html", school=school, form=form, values=values, long_text=LONG_TEXT,
+        regions=bodymap.REGIONS, views=bodymap.VIEWS,
         errors=form.errors, chosen=_pupil_rows(chosen), results=_pupil_rows(results), q=q,
         categories=concern_service.categories(s, school.trust_id),
         chosen_categories=set(form.integers("category_ids")),
@@ -109,7 +110,7 @@ def record(school_id: int):
                 pupil_ids=form.integers("pupil_ids"), fact=form.text("fact"),
                 location=form.text("location"), category_ids=form.integers("category_ids"),
                 child_words=form.text("child_words"), opinion=form.text("opinion"),
-                attachments=attachments,
+                attachments=attachments, body_map=body_map_from(request.form),
                 max_attachment_bytes=current_app.config["MAT_SETTINGS"].max_attachment_bytes)
     except ValidationError as exc:
         form.absorb(exc, keep_own=True)
