@@ -38,7 +38,7 @@ def _pupil(session: Session, school_id: int, years: tuple[int, ...], taken: set[
 
 def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int) -> None:
     """Seed a few transfers (accepted, sent awaiting receipt, overdue to a school outside the
-    trust) and one "no file yet"."""
+    trust, a pupil about to leave) and one "no file yet"."""
     if len(school_ids) < 3:
         return
     rng = random.Random(seed)
@@ -80,7 +80,14 @@ def seed_demo(session: Session, trust_id: int, school_ids: list[int], seed: int)
     pupils.mark_left(session, dsls[secondary], secondary, p.id, today - dt.timedelta(days=21),
                      "Moved out of area", OUTSIDE_URN)
 
-    # 4. a new pupil whose previous school is not on the platform: no file yet
+    # 4. about to leave: moving to the other primary in a fortnight; the transfer is open
+    #    (pending) and its deadline counted, so the DSL can prepare the file before the day
+    p = _pupil(session, primary, (2, 3, 4, 5), taken)
+    pupils.mark_left(session, dsls[primary], primary, p.id, today + dt.timedelta(days=14),
+                     "Family moving to be nearer grandparents", urn[other_primary],
+                     require_destination=True)
+
+    # 5. a new pupil whose previous school is not on the platform: no file yet
     p = _pupil(session, secondary, (7,), taken)
     service.expect_incoming(session, dsls[secondary], secondary, p.id,
                             "St Aidan's Church of England Academy (Leeds)")
