@@ -20,6 +20,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser, _chunk_iter
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 KB = 1024
 
@@ -114,6 +116,16 @@ class _KeepingFormDataParser(FormDataParser):
         return stream, form, files
 
 
+class _CappedStream(LimitedStream):
+    """A body read up to a maximum that refuses (413) a body going on past it."""
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._stream.read(1):
+            raise RequestEntityTooLarge()
+        return data
+
+
 class FormRequest(Request):
     """Flask's request, whose form parser keeps over-long text fields (see the module)."""
 
@@ -123,6 +135,17 @@ class FormRequest(Request):
     def make_form_data_parser(self) -> FormDataParser:
         self._parser = super().make_form_data_parser()
         return self._parser
+
+    @cached_property
+    def stream(self) -> t.IO[bytes]:
+        # a body without a Content-Length (chunked) is counted against MAX_CONTENT_LENGTH as
+        # it is read; Werkzeug's stream stops reading there without saying the body went
+        # on, so a form or JSON body would be taken cut short: this one answers 413
+        limit = self.max_content_length
+        if self.content_length is None and limit is not None \
+                and "wsgi.input_terminated" in self.environ:
+            return _CappedStream(self.environ["wsgi.input"], limit, is_max=True)
+        return super().stream
 
     @property
     def too_long(self) -> dict[str, int]:

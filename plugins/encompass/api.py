@@ -9,6 +9,8 @@ version's new details were recorded), 401 for wrong credentials, 413 for an over
 """
 from __future__ import annotations
 
+import json
+
 from flask import abort, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -60,12 +62,35 @@ def post_notification():
     if client is None:
         abort(401, description="Send this system's Encompass key id and secret as HTTP "
                                "Basic credentials")
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        abort(413, description=f"a notification must be under {MAX_BODY // 1024} KB")
-    payload = request.get_json(silent=True)
+    payload = _read_capped_json()
     result = service.post_from_system(session, client, payload)
     status = "created" if result.created else "updated" if result.updated else "duplicate"
     n = result.notification
     return {"id": n.id, "urn": payload["urn"], "status": status, "due_at": n.due_at,
             "deadline": "set" if n.due_at is not None else service.CALENDAR_MISSING}, \
         201 if result.created else 200
+
+
+def _read_capped_json():
+    """The body as JSON (None when it is not JSON), read only after the credentials were
+    checked and never past ``MAX_BODY``: a chunked body carries no Content-Length, so the cap
+    is counted on the bytes themselves (at most ``MAX_BODY + 1`` are read)."""
+    too_large = f"a notification must be under {MAX_BODY // 1024} KB"
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        abort(413, description=too_large)
+    raw, stream = b"", request.stream
+    while len(raw) <= MAX_BODY:
+        chunk = stream.read(MAX_BODY + 1 - len(raw))
+        if not chunk:
+            break
+        raw += chunk
+    if len(raw) > MAX_BODY:
+        abort(413, description=too_large)
+    if not request.is_json:
+        return None
+    try:
+        return json.loads(raw)
+    except RecursionError:  # the parser recurses: nesting thousands deep is not a 500
+        abort(400, description="The JSON body is nested too deeply.")
+    except ValueError:
+        return None
