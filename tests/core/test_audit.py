@@ -19,8 +19,9 @@ def _fill(session, n=5, school_id=None, action="test.event"):
     session.flush()
 
 
-def _chain(session, chain="platform"):
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.chain == chain)
+def _chain(session, owner="platform"):
+    """The entries of ``owner``'s chain this test wrote to (a session keeps to one stripe)."""
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.chain.like(f"{owner}/%"))
                                 .order_by(AuditEntry.seq)))
 
 
@@ -58,6 +59,20 @@ def test_chain_verifies_when_untouched(session):
     _fill(session)
     result = audit.verify(session)
     assert result.ok and result.checked >= 5
+
+
+def test_a_transaction_keeps_to_one_stripe_and_stripes_spread_over_sessions(db):
+    from core.db import SYSTEM
+
+    stripes = set()
+    for _ in range(12):
+        with db.session(SYSTEM) as s:
+            first = audit.record(s, "test.event")
+            second = audit.record(s, "test.event")
+            assert first.chain == second.chain and second.seq == first.seq + 1
+            stripes.add(first.chain)
+            s.rollback()
+    assert len(stripes) > 1 and all(c.startswith("platform/") for c in stripes)
 
 
 def test_schools_have_their_own_chains_and_reads_their_own(session, make_school):
@@ -149,9 +164,10 @@ def test_a_whole_chain_deleted_is_found_and_a_forged_checkpoint_is_refused(sessi
     _fill(session, 2, school.id)
     path = tmp_path / "checkpoints.jsonl"
     audit.checkpoint(session, path)
-    _tamper(session, "DELETE FROM audit_entries WHERE chain = :c", {"c": f"school:{school.id}"})
+    _tamper(session, "DELETE FROM audit_entries WHERE chain LIKE :c", {"c": f"school:{school.id}/%"})
     result = audit.verify(session, audit.read_checkpoints(path))
-    assert not result.ok and f"chain school:{school.id} was checkpointed" in result.problem
+    assert not result.ok and f"chain school:{school.id}/" in result.problem
+    assert "was checkpointed" in result.problem
     forged = [json.loads(line) for line in path.read_text().splitlines()]
     forged[0]["seq"] = 1
     path.write_text("\n".join(json.dumps(f) for f in forged) + "\n")
@@ -198,8 +214,8 @@ def test_the_daily_job_checkpoints_its_schools_chains(db, session, make_school, 
     settings = Settings(instance_path=tmp_path, database_url="sqlite://")
     monkeypatch.setattr(runtime, "_settings", settings)
     audit.daily_checkpoint(school.id)
-    chains = {c.chain for c in audit.read_checkpoints(settings.checkpoint_file)}
-    assert f"school:{school.id}" in chains and f"school:{other.id}" not in chains
+    owners = {audit.owner_of(c.chain) for c in audit.read_checkpoints(settings.checkpoint_file)}
+    assert f"school:{school.id}" in owners and f"school:{other.id}" not in owners
 
 
 def test_cli_verify_and_checkpoint(db, session, tmp_path):
