@@ -22,6 +22,7 @@ from core.contributions import Action, ObjectCheck
 from core.db import Scope, system_scope
 from core.default_actions import CASE_ROLES, TRUST_CASE_ROLES
 from core.errors import NotFound
+from core.models import invitations as _role_requests  # noqa: F401  (its tables are policy's)
 
 __all__ = ["CASE_ROLES", "TRUST_CASE_ROLES", "Actor", "ActionRegistry", "actor_for",
            "build_registry", "can", "registry_for", "require", "schools_where"]
@@ -107,10 +108,17 @@ class Actor:
 
     @property
     def needs_mfa(self) -> bool:
-        """True when some role of theirs reads case files, so sign-in asks a second factor."""
-        roles = set().union(*self.school_roles.values(), *self.trust_roles.values()) \
-            if (self.school_roles or self.trust_roles) else set()
-        return bool(roles & (CASE_ROLES | TRUST_CASE_ROLES))
+        """True when some role of theirs grants an action that needs a second factor (core's
+        or any plugin's). Object checks (an Encompass key adult) need the data: see
+        :func:`mfa_reasons`, which sign-in uses."""
+        registry = _registry()
+        return any(self._roles_grant(rule) for rule in registry.actions.values() if rule.mfa)
+
+    def _roles_grant(self, rule: Action) -> bool:
+        if any(roles & rule.trust_roles for roles in self.trust_roles.values()):
+            return True
+        return not rule.trust_level and any(roles & rule.school_roles
+                                            for roles in self.school_roles.values())
 
     def scope(self) -> Scope:
         schools = frozenset(self.school_trust)
@@ -163,6 +171,55 @@ def require(actor: Actor, action: str, school_id: int | None = None,
 def schools_where(actor: Actor, action: str, *, session: Session | None = None) -> list[int]:
     """Every school in which ``actor`` may do ``action``."""
     return sorted(s for s in actor.school_trust if can(actor, action, s, session=session))
+
+
+CASE_FILE_REASON = "Your role reads child protection records."
+
+
+def mfa_reasons(session: Session, actor: Actor) -> list[str]:
+    """Why this person must give a second factor, in words for the sign-in pages: one line
+    per reason, empty when nothing they hold needs one. A role granting a second-factor action
+    counts, and so does an object check granting one (a member of staff who is a key adult for
+    Operation Encompass), whatever plugin declared it."""
+    from core.plugins import current_host
+
+    registry = _registry()
+    host = current_host()
+    probe = Actor(actor.user_id, actor.name, actor.school_roles, actor.trust_roles,
+                  actor.school_trust, mfa=True)
+    reasons: list[str] = []
+
+    def add(text: str) -> None:
+        if text not in reasons:
+            reasons.append(text)
+
+    for rule in registry.actions.values():
+        if not rule.mfa:
+            continue
+        if actor._roles_grant(rule):
+            if rule.plugin == "core":
+                add(CASE_FILE_REASON)
+            else:
+                add(f"Your role uses {_label(host, rule.plugin)}, which holds information "
+                    f"about children.")
+            continue
+        if rule.trust_level:
+            continue
+        for check in registry.checks.get(rule.name, ()):
+            if any(check.check(session, probe, sid, None) for sid in sorted(actor.school_trust)):
+                what = check.description[:1].lower() + check.description[1:]
+                add(f"Your place in {_label(host, rule.plugin)} ({what or rule.name}) "
+                    f"reads information about children.")
+    if CASE_FILE_REASON in reasons:  # a case-file reader's plugins go without saying
+        reasons = [r for r in reasons if not r.startswith("Your role uses ")]
+    return reasons
+
+
+def _label(host: Any, plugin: str) -> str:
+    try:
+        return host.info(plugin).label
+    except NotFound:  # a plugin without its info still names itself
+        return plugin
 
 
 def actor_for(session: Session, user_id: int, mfa: bool = False) -> Actor:

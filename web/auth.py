@@ -9,11 +9,11 @@ from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, ren
                    request, session, url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from core import accounts, websessions
+from core import accounts, invitations, websessions
 from core.errors import ValidationError
 from core.db import SYSTEM, Scope
 from core.models import TotpDevice, User
-from core.policy import actor_for
+from core.policy import actor_for, mfa_reasons
 
 bp = Blueprint("auth", __name__)
 
@@ -67,7 +67,7 @@ def init_login_manager(app: Flask) -> None:
         # a password alone does not reach case files when a second factor is owed
         if current_user.is_authenticated and not getattr(g, "mat_token_auth", False) \
                 and session.get("mfa_pending") and request.endpoint not in (
-                    "auth.second_factor", "auth.enrol", "auth.logout", "static"):
+                    "auth.second_factor", "auth.enrol", "auth.logout", "auth.invite", "static"):
             return redirect(url_for("auth.second_factor"))
         return None
 
@@ -90,7 +90,7 @@ def login():
             user = accounts.authenticate(s, email, password, ip,
                                          settings.login_attempts_per_15_min) if allowed else None
             if user is not None:
-                needs = actor_for(s, user.id).needs_mfa
+                reasons = mfa_reasons(s, actor_for(s, user.id))
                 has = accounts.has_totp(s, user.id)
                 login_data = (user.id, user.name, user.email)
         if not allowed:
@@ -99,14 +99,54 @@ def login():
         if user is None:
             flash("That email and password do not match an active account.", "error")
             return render_template("auth/login.html", email=email), 401
-        session.clear()
-        login_user(LoginUser(*login_data))
-        session["next"] = _safe_next(request.args.get("next"))
-        if needs or has:
-            session["mfa_pending"] = True
-            return redirect(url_for("auth.second_factor" if has else "auth.enrol"))
-        return redirect(session.pop("next"))
+        return _signed_in(login_data, reasons, has, _safe_next(request.args.get("next")))
     return render_template("auth/login.html", email="")
+
+
+def _signed_in(login_data: tuple, reasons: list[str], has_factor: bool, next_url: str):
+    """Start the session of someone whose password was just checked (or just set): on to the
+    second factor, or to enrol one, when what they hold needs it."""
+    session.clear()
+    login_user(LoginUser(*login_data))
+    session["next"] = next_url
+    if reasons or has_factor:
+        session["mfa_pending"] = True
+        session["mfa_reasons"] = reasons
+        return redirect(url_for("auth.second_factor" if has_factor else "auth.enrol"))
+    return redirect(session.pop("next"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite(token: str):
+    """An invitee sets their own password with the link they were sent, once, and is signed
+    in (then enrols a second factor if what they hold needs one)."""
+    token = token[:100]
+    with _db().transaction(SYSTEM) as s:
+        try:
+            _inv, user = invitations.open_invitation(s, token)
+            name, email = user.name, user.email
+        except ValidationError as exc:
+            return render_template("auth/invite.html", problem=exc.errors["token"][0]), 410
+    if request.method == "POST":
+        errors: dict[str, list[str]] = {}
+        with _db().transaction(SYSTEM) as s:
+            try:
+                user = invitations.accept(s, token, request.form.get("password", ""),
+                                          request.form.get("confirm", ""))
+                reasons = mfa_reasons(s, actor_for(s, user.id))
+                has = accounts.has_totp(s, user.id)
+                login_data = (user.id, user.name, user.email)
+            except ValidationError as exc:
+                s.rollback()
+                errors = exc.errors
+        if errors:
+            if "token" in errors:
+                return render_template("auth/invite.html", problem=errors["token"][0]), 410
+            return render_template("auth/invite.html", name=name, email=email,
+                                   errors=errors), 422
+        flash("Your password is set.", "success")
+        return _signed_in(login_data, reasons, has, url_for("pages.home"))
+    return render_template("auth/invite.html", name=name, email=email, errors={})
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
@@ -121,12 +161,14 @@ def second_factor():
                 accounts.note_login(s, current_user.email, request.remote_addr or "", False)
         if ok:
             session.pop("mfa_pending", None)
+            session.pop("mfa_reasons", None)
             session["mfa_ok"] = True
             return redirect(session.pop("next", None) or url_for("pages.home"))
         flash("That code is not right. Use the 6-digit code from your authenticator app, "
               "or one of your recovery codes.", "error")
-        return render_template("auth/second_factor.html"), 401
-    return render_template("auth/second_factor.html")
+        return render_template("auth/second_factor.html",
+                               reasons=session.get("mfa_reasons") or []), 401
+    return render_template("auth/second_factor.html", reasons=session.get("mfa_reasons") or [])
 
 
 def _qr_data_uri(uri: str) -> str:
@@ -153,13 +195,15 @@ def _enrol_view(template: str, done_endpoint: str | None):
                     TotpDevice.confirmed_at.is_not(None)).count() else None
                 if done_endpoint:
                     session.pop("mfa_pending", None)
+                    session.pop("mfa_reasons", None)
                     session["mfa_ok"] = True
                 return render_template("auth/enrolled.html", codes=codes,
                                        next=session.pop("next", None) or url_for("pages.home"))
             flash("That code did not match. Check the time on your phone and try again.", "error")
         uri = accounts.provisioning_uri(device, current_user.email)
         secret = device.secret
-    return render_template(template, qr=_qr_data_uri(uri), secret=secret)
+    return render_template(template, qr=_qr_data_uri(uri), secret=secret,
+                           reasons=session.get("mfa_reasons") or [])
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])

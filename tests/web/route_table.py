@@ -26,6 +26,8 @@ ROUTES = {
     "auth.enrol": {"methods": {"GET", "POST"}, "allow": EVERYONE},
     "auth.logout": {"methods": {"POST"}, "allow": EVERYONE},
     "auth.security": {"methods": {"GET", "POST"}, "allow": EVERYONE},
+    # an invitation link: anyone holding it (the walk's made-up token gets "no longer works")
+    "auth.invite": {"methods": {"GET", "POST"}, "allow": EVERYONE | {"anonymous"}},
     # recording a concern
     "concerns.record": {"methods": {"GET", "POST"}, "allow": RECORDERS},
     "concerns.pupil_search": {"methods": {"GET"}, "allow": RECORDERS},
@@ -52,6 +54,13 @@ ROUTES = {
     "family.dismiss": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "contacts.add": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "contacts.end": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # retention (the due list, legal holds, the trust's years) and subject access
+    "retention.due": {"methods": {"GET"}, "allow": CASE_READERS},
+    "retention.rules": {"methods": {"POST"}, "allow": {"trust_lead"}},
+    "retention.pupil": {"methods": {"GET"}, "allow": CASE_READERS},
+    "retention.hold": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "retention.lift": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "retention.sar": {"methods": {"GET", "POST"}, "allow": CASE_READERS},
     # keeping the roll: details and leaving (names and dates, never the case file)
     "pupils.roll": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
     "pupils.details": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
@@ -78,4 +87,10 @@ ROUTES = {
     "admin.add_trust_person": {"methods": {"POST"}, "allow": TRUST_ADMINS},
     "admin.revoke_trust_role": {"methods": {"POST"}, "allow": TRUST_ADMINS},
     "admin.sign_out_trust_person": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+    "admin.reinvite_person": {"methods": {"POST"}, "allow": SCHOOL_ADMINS},
+    "admin.reinvite_trust_person": {"methods": {"POST"}, "allow": TRUST_ADMINS},
+    # case-file roles: given or confirmed by the trust safeguarding lead
+    "admin.role_requests": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "admin.decide_role_request": {"methods": {"POST"}, "allow": {"trust_lead"}},
+    "admin.lead_give_role": {"methods": {"POST"}, "allow": {"trust_lead"}},
 }

@@ -1,16 +1,20 @@
 """Admin: people and their roles. A school admin adds people to their school and grants or
 revokes school roles; a trust admin also grants the trust-wide roles. Nobody changes their own
-roles here, so an admin cannot hand themselves a case-file role."""
+roles here, and nobody chooses another person's password: a new person is invited and sets
+their own. A case-file role given by a trust admin waits for the trust safeguarding lead, who
+confirms it on the role requests page (and may give DSL and deputy roles directly there)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
-from core import accounts, websessions
+from core import accounts, invitations, websessions
 from core.errors import ValidationError
 from core.policy import CASE_ROLES, can
-from core.models import Membership, User
+from core.models import Membership, School, User
+from core.models.invitations import RoleRequest
 from core.models.people import ROLE_LABELS, SCHOOL_ROLES, TRUST_ROLES
 from web import context
 from web.pages import school_for
@@ -20,9 +24,26 @@ from web.views.admin.schools import admin_trusts, render_school
 from web.views.forms import Form
 
 
+def _invite_link(raw: str) -> str:
+    return url_for("auth.invite", token=raw, _external=True)
+
+
+def _send_invitation(user_id: int, name: str) -> None:
+    """Invite (again): the old link stops working. Without mail the link is shown once, here."""
+    link = invitations.invite(context.db(), user_id, _invite_link,
+                              by_user_id=context.actor().user_id)
+    if current_app.config["MAT_SETTINGS"].smtp_host:
+        flash(f"{name} has been emailed a link to set their password.", "info")
+    else:
+        flash(Markup("Mail is not set up, so send {} this link yourself (it is shown only "
+                     "once, works once and ends in {} days): <code class=\"invite-link\">{}"
+                     "</code>").format(name, invitations.INVITE_DAYS, link), "info")
+
+
 def _grant(form: Form, roles: tuple[str, ...], *, school_id: int | None = None,
-           trust_id: int | None = None) -> str | None:
-    """Create the person if the email is new, then grant the role. Returns their name."""
+           trust_id: int | None = None, lead_only: bool = False) -> str | None:
+    """Invite the person if the email is new, then grant the role, or ask the trust lead to
+    confirm it (a case-file role given by an admin). Returns their name."""
     s = context.db()
     email = form.text("email", required=True).lower()
     role = form.choice("role", roles, required=True)
@@ -32,22 +53,35 @@ def _grant(form: Form, roles: tuple[str, ...], *, school_id: int | None = None,
     if user is not None and user.id == context.actor().user_id:
         form.add_error("email", "you cannot change your own roles: ask another admin")
         return None
-    if role in CASE_ROLES and not can(context.actor(), "trust.admin", school_id=school_id,
-                                       trust_id=trust_id):
-        # a school admin who could make a DSL (an account whose first password they chose)
-        # could read every case file through it: admins never reach case files
-        form.add_error("role", "only a trust admin can give the DSL or deputy DSL role")
+    if role in CASE_ROLES and not lead_only and not can(
+            context.actor(), "trust.admin", school_id=school_id, trust_id=trust_id):
+        form.add_error("role", "only a trust admin (with the trust safeguarding lead's "
+                               "confirmation) can give the DSL or deputy DSL role")
         return None
+    new = user is None
     try:
         with s.begin_nested():
-            if user is None:
-                user = accounts.create_user(s, email, form.text("name"),
-                                            form.data.get("password") or "")
-            accounts.grant_role(s, user.id, role, school_id=school_id, trust_id=trust_id)
+            if new:
+                user = accounts.create_user(s, email, form.text("name"), None)
+            result = invitations.grant_or_request(
+                s, context.actor(), user.id, role, school_id=school_id, trust_id=trust_id,
+                requests_link=url_for("admin.role_requests", trust_id=trust_id or
+                                      s.get(School, school_id).trust_id, _external=True))
     except ValidationError as exc:
         form.absorb(exc, {"school": "role", "trust": "role"})
         return None
+    if new:
+        _send_invitation(user.id, user.name)
+    if isinstance(result, RoleRequest):
+        flash(f"{user.name}'s role {ROLE_LABELS[role]} waits for the trust safeguarding lead "
+              f"to confirm it.", "info")
+        form.pending = True  # type: ignore[attr-defined]
     return user.name
+
+
+def _done(form: Form, name: str, where: str) -> None:
+    if not getattr(form, "pending", False):
+        flash(f"{name} is now {ROLE_LABELS[form.data['role']]} {where}.", "success")
 
 
 @bp.route("/schools/<int:school_id>/people", methods=["POST"])
@@ -58,7 +92,7 @@ def add_person(school_id: int):
     name = _grant(form, SCHOOL_ROLES, school_id=school_id)
     if name is None:
         return render_school(school_id, "person", form, 422)
-    flash(f"{name} is now {ROLE_LABELS[form.data['role']]} here.", "success")
+    _done(form, name, "here")
     return redirect(url_for("admin.school", school_id=school_id) + "#people")
 
 
@@ -91,7 +125,7 @@ def add_trust_person(trust_id: int):
     name = _grant(form, TRUST_ROLES, trust_id=trust_id)
     if name is None:
         return render_trust(trust_id, "person", form, 422)
-    flash(f"{name} is now {ROLE_LABELS[form.data['role']]} across the trust.", "success")
+    _done(form, name, "across the trust")
     return redirect(url_for("admin.trust", trust_id=trust_id) + "#people")
 
 
@@ -135,3 +169,92 @@ def sign_out_trust_person(trust_id: int, user_id: int):
         abort(404)
     _sign_out(user_id, Membership.trust_id == trust_id)
     return redirect(url_for("admin.trust", trust_id=trust_id) + "#people")
+
+
+def _reinvite(user_id: int, holds_role) -> None:
+    s = context.db()
+    user = s.get(User, user_id)
+    if user is None or user.password_hash or not s.scalar(select(Membership.id).where(
+            Membership.user_id == user_id, holds_role).limit(1)):
+        abort(404)  # only someone still waiting to set a password is invited again
+    _send_invitation(user.id, user.name)
+
+
+@bp.route("/schools/<int:school_id>/people/<int:user_id>/invite", methods=["POST"])
+@login_required
+def reinvite_person(school_id: int, user_id: int):
+    school_for("school.admin", school_id)
+    _reinvite(user_id, Membership.school_id == school_id)
+    return redirect(url_for("admin.school", school_id=school_id) + "#people")
+
+
+@bp.route("/trusts/<int:trust_id>/people/<int:user_id>/invite", methods=["POST"])
+@login_required
+def reinvite_trust_person(trust_id: int, user_id: int):
+    if trust_id not in admin_trusts():
+        abort(404)
+    _reinvite(user_id, Membership.trust_id == trust_id)
+    return redirect(url_for("admin.trust", trust_id=trust_id) + "#people")
+
+
+# --- the trust safeguarding lead: role requests ---------------------------------------------
+
+LEAD_GIVES = ("dsl", "deputy_dsl")
+
+
+def _render_requests(trust_id: int, form: Form | None = None, status: int = 200):
+    s = context.db()
+    rows = invitations.pending(s, context.actor(), trust_id)
+    schools = s.scalars(select(School).where(School.trust_id == trust_id)
+                        .order_by(School.name)).all()
+    return render_template(
+        "admin/role_requests.html", trust_id=trust_id, rows=rows, role_labels=ROLE_LABELS,
+        schools=[(str(sc.id), sc.name) for sc in schools],
+        roles=[(r, ROLE_LABELS[r]) for r in LEAD_GIVES], me=context.actor().user_id,
+        values=form.data if form else {}, errors=form.errors if form else {}), status
+
+
+@bp.route("/trusts/<int:trust_id>/role-requests")
+@login_required
+def role_requests(trust_id: int):
+    """The trust lead's list of case-file roles waiting for them, and a form to give one."""
+    context.require("roles.confirm", trust_id=trust_id)
+    return _render_requests(trust_id)
+
+
+@bp.route("/trusts/<int:trust_id>/role-requests/<int:request_id>", methods=["POST"])
+@login_required
+def decide_role_request(trust_id: int, request_id: int):
+    context.require("roles.confirm", trust_id=trust_id)
+    confirm = request.form.get("decision") == "confirm"
+    try:
+        req = invitations.decide(context.db(), context.actor(), trust_id, request_id, confirm)
+    except ValidationError as exc:
+        context.db().rollback()
+        flash(" ".join(m[:1].upper() + m[1:] + "." for m in exc.errors.get("request", [])),
+              "error")
+        return redirect(url_for("admin.role_requests", trust_id=trust_id)), 303
+    user = context.db().get(User, req.user_id)
+    flash(f"{ROLE_LABELS[req.role]} for {user.name} {req.outcome}.", "success")
+    return redirect(url_for("admin.role_requests", trust_id=trust_id)), 303
+
+
+@bp.route("/trusts/<int:trust_id>/role-requests/give", methods=["POST"])
+@login_required
+def lead_give_role(trust_id: int):
+    """The trust lead gives a DSL or deputy role in one of the trust's schools directly."""
+    context.require("roles.confirm", trust_id=trust_id)
+    form = Form(request.form)
+    school_id = form.choice("school", [str(i) for i in _trust_school_ids(trust_id)],
+                            required=True)
+    if form.errors:
+        return _render_requests(trust_id, form, 422)
+    name = _grant(form, LEAD_GIVES, school_id=int(school_id), lead_only=True)
+    if name is None:
+        return _render_requests(trust_id, form, 422)
+    _done(form, name, "at that school")
+    return redirect(url_for("admin.role_requests", trust_id=trust_id)), 303
+
+
+def _trust_school_ids(trust_id: int) -> list[int]:
+    return list(context.db().scalars(select(School.id).where(School.trust_id == trust_id)))
