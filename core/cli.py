@@ -69,7 +69,9 @@ def user() -> None:
 @click.option("--trust", "trust_name", help="trust name, for trust roles")
 @_fail_on_validation
 def user_create(email, name, password, role, school_urn, trust_name) -> None:
-    """Create a person and optionally grant a role."""
+    """Create a person with a password and optionally grant a role: the operator's own first
+    account and test deployments. Everyone else is invited (``mat user invite``) and sets
+    their own password."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with current_database().transaction(SYSTEM) as s:
@@ -86,6 +88,43 @@ def user_create(email, name, password, role, school_urn, trust_name) -> None:
                     raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
             accounts.grant_role(s, u.id, role, school_id=school_id, trust_id=trust_id)
     click.echo(f"created {email}" + (f" as {role}" if role else ""))
+
+
+@user.command("invite")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--site", required=True, help="the address people open, e.g. https://safeguarding.example.org")
+@click.option("--role", type=click.Choice(["staff", "dsl", "deputy_dsl", "headteacher",
+                                           "school_admin", "trust_lead", "trust_admin"]))
+@click.option("--school", "school_urn", help="school URN, for school roles")
+@click.option("--trust", "trust_name", help="trust name, for trust roles")
+@_fail_on_validation
+def user_invite(email, name, site, role, school_urn, trust_name) -> None:
+    """Invite a person (or invite again: the old link stops working): they set their own
+    password with a single-use link that ends in 7 days, emailed and printed here once."""
+    from core import invitations
+
+    with current_database().transaction(SYSTEM) as s:
+        u = s.scalar(select(User).where(User.email == email.strip().lower()))
+        if u is None:
+            u = accounts.create_user(s, email, name, None)
+        elif u.password_hash:
+            raise ValidationError({"email": [f"{u.email} has already set a password"]})
+        if role:
+            school_id = trust_id = None
+            if school_urn:
+                school_id = s.scalar(select(School.id).where(School.urn == school_urn))
+                if school_id is None:
+                    raise ValidationError({"school": [f"no school with URN {school_urn}"]})
+            if trust_name:
+                trust_id = s.scalar(select(Trust.id).where(Trust.name == trust_name))
+                if trust_id is None:
+                    raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
+            accounts.grant_role(s, u.id, role, school_id=school_id, trust_id=trust_id)
+        link = invitations.invite(s, u.id, lambda raw: f"{site.rstrip('/')}/invite/{raw}")
+    click.echo(f"invited {u.email}" + (f" as {role}" if role else "")
+               + f"; the link (shown once, works once, ends in {invitations.INVITE_DAYS} days):")
+    click.echo(link)
 
 
 @cli.group()

@@ -101,3 +101,22 @@ def test_a_database_that_cannot_be_reached_is_said_plainly_not_a_traceback(tmp_p
     assert out.returncode == 3
     assert "error: the database could not be reached" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_user_invite_prints_a_single_use_link_and_sets_no_password(db, make_school, session):
+    school = make_school()
+    session.commit()
+    out = run("user", "invite", "--email", "Kay@Example.org", "--name", "Kay Adult",
+              "--site", "https://mat.example.org/", "--role", "staff", "--school", school.urn)
+    assert out.exit_code == 0, out.output
+    link = out.output.strip().splitlines()[-1]
+    assert link.startswith("https://mat.example.org/invite/")
+    from core.invitations import accept
+
+    with db.transaction(SYSTEM) as s:
+        u = s.scalar(select(User).where(User.email == "kay@example.org"))
+        assert u.password_hash is None
+        accept(s, link.rsplit("/", 1)[1], "kay's own long passphrase")
+    out = run("user", "invite", "--email", "kay@example.org", "--name", "Kay Adult",
+              "--site", "https://mat.example.org")
+    assert out.exit_code == 2 and "email: kay@example.org has already set a password" in out.output
