@@ -158,21 +158,26 @@ def _source(item: ChronologyItem) -> str:
 
 
 def chronology_pdf(items: list[ChronologyItem], pupil: Pupil, school_name: str,
-                   produced_by: str) -> bytes:
-    """A chronology as a PDF for a referral or review, oldest first, marked confidential."""
+                   produced_by: str, heading: tuple[str, str] | None = None) -> bytes:
+    """A chronology as a PDF for a referral or review, oldest first, marked confidential.
+    ``heading`` (a title and a note under it) replaces the chronology's own, for another
+    document printed the same way (a subject access copy)."""
+    title = f"Safeguarding chronology: {pupil.first_name} {pupil.last_name}"
+    if heading:
+        title = heading[0]
     pdf = FPDF(format="A4")
-    pdf.set_title(_latin1(f"Chronology: {pupil.display_name}"))
+    pdf.set_title(_latin1(title))
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _latin1(f"Safeguarding chronology: {pupil.first_name} {pupil.last_name}"),
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
     now = dt.datetime.now(LONDON)
     pdf.multi_cell(0, 5, _latin1(
         f"{school_name}. Date of birth {uk_date(pupil.date_of_birth)}. "
         f"UPN {pupil.upn or 'not held'}.\n"
-        f"Produced {uk_datetime(now)} by {produced_by}. CONFIDENTIAL: child protection record."),
+        f"Produced {uk_datetime(now)} by {produced_by}. CONFIDENTIAL: child protection record."
+        + (f"\n{heading[1]}" if heading else "")),
         new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     for item in sorted(items, key=lambda i: i.at):

@@ -44,6 +44,15 @@ CORE_ACTIONS: tuple[Action, ...] = (
            trust_level=True, description="Read the audit log"),
     Action(CORE, "roles.confirm", trust_roles={"trust_lead"}, mfa=True, trust_level=True,
            description="Give case-file roles, and confirm those a trust admin gave"),
+    # retention and subject access (core.retention, core.sar)
+    Action(CORE, "retention.review", CASE_ROLES, TRUST_CASE_ROLES, mfa=True,
+           description="See whose records are due for review at the end of their retention"),
+    Action(CORE, "retention.hold", CASE_ROLES, mfa=True,
+           description="Place and lift a legal hold on a pupil's records"),
+    Action(CORE, "retention.rules", trust_roles={"trust_lead"}, mfa=True, trust_level=True,
+           description="Set the trust's retention periods"),
+    Action(CORE, "sar.export", CASE_ROLES, TRUST_CASE_ROLES, mfa=True,
+           description="Export a pupil's records for a subject access request, redacted"),
     Action(CORE, "family.link", trust_roles={"trust_lead"}, trust_level=True,
            description="Link the families of children across schools"),
 )

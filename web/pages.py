@@ -75,6 +75,7 @@ def school_nav(school_id: int) -> list[dict]:
         ("casefile.concerns", "Concerns", "casefile.read"),
         ("pupils.index", "Pupils", "casefile.read"),
         ("dashboard.alerts", "Alerts", "dashboard.view"),
+        ("retention.due", "Retention", "retention.review"),
         ("admin.school", "Manage school", "school.admin"),
     ]
     items = [{"label": label, "url": url_for(endpoint, school_id=school_id), "plugin": None}

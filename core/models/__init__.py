@@ -21,12 +21,13 @@ from core.models.people import (
     WebSession,
 )
 from core.models.pupils import FamilyLink, Pupil, PupilChange, PupilFlag
+from core.models.retention import LegalHold
 from core.models.tenancy import NonSchoolDay, School, Term, Trust, TrustSetting
 
 __all__ = [
     "AgencyContact", "Alert", "ApiToken", "Attachment", "AuditEntry", "Concern",
     "ConcernCategory", "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink",
-    "FamilySuggestionDismissal", "JobRun", "LoginAttempt", "MailMessage", "Membership",
-    "NonSchoolDay", "PluginSetting", "Pupil", "PupilChange", "PupilFlag", "RecoveryCode",
-    "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User", "WebSession",
+    "FamilySuggestionDismissal", "JobRun", "LegalHold", "LoginAttempt", "MailMessage",
+    "Membership", "NonSchoolDay", "PluginSetting", "Pupil", "PupilChange", "PupilFlag",
+    "RecoveryCode", "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User", "WebSession",
 ]

@@ -40,6 +40,14 @@ ROUTES = {
     "api_contacts.list_contacts": {"methods": {"GET"}, "allow": CASE_READERS},
     "api_contacts.add_contact": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "api_contacts.end_contact": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # retention: the due list, legal holds, the trust's years; subject access exports
+    "api_retention.due": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_retention.pupil_retention": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_retention.set_hold": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "api_retention.lift_hold": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "api_retention.set_rules": {"methods": {"PUT"}, "allow": {"trust_lead"}},
+    "api_retention.subject_access_items": {"methods": {"GET"}, "allow": CASE_READERS},
+    "api_retention.subject_access_export": {"methods": {"POST"}, "allow": CASE_READERS},
     # the member of staff who recorded a concern also reads their own (tests/api)
     "api_concerns.list_concerns": {"methods": {"GET"}, "allow": CASE_READERS},
     "api_concerns.record_concern": {"methods": {"POST"}, "allow": RECORDERS},

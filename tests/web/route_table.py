@@ -54,6 +54,13 @@ ROUTES = {
     "family.dismiss": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "contacts.add": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "contacts.end": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # retention (the due list, legal holds, the trust's years) and subject access
+    "retention.due": {"methods": {"GET"}, "allow": CASE_READERS},
+    "retention.rules": {"methods": {"POST"}, "allow": {"trust_lead"}},
+    "retention.pupil": {"methods": {"GET"}, "allow": CASE_READERS},
+    "retention.hold": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "retention.lift": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "retention.sar": {"methods": {"GET", "POST"}, "allow": CASE_READERS},
     # keeping the roll: details and leaving (names and dates, never the case file)
     "pupils.roll": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
     "pupils.details": {"methods": {"GET"}, "allow": ROLL_KEEPERS},

@@ -1,0 +1,178 @@
+"""Retention and subject access: ``/api/v1/schools/{school_id}/retention/due`` (pupils whose
+records have passed their retention date, and those kept by a legal hold), a pupil's retention
+and legal holds, the trust's retention years, and the subject access export with third
+parties withheld. The DSL team and the trust lead read (audited); the DSL team sets and lifts
+holds; the trust safeguarding lead sets the years."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from marshmallow.validate import Length, OneOf
+
+from core import retention, sar
+from core.models import School
+from core.pupils import get_pupil
+from web import context
+from web.apis import allowed, refusals
+from web.apis.schemas import StrictSchema, Text, UtcDateTime
+from web.pages import download
+
+blp = Blueprint("api_retention", __name__, url_prefix="/api/v1",
+                description="Retention of records, legal holds and subject access")
+PUPIL = "/schools/<int:school_id>/pupils/<int:pupil_id>"
+
+
+class HoldSchema(Schema):
+    id = fields.Int()
+    pupil_id = fields.Int()
+    reason = fields.Str()
+    set_by_id = fields.Int(allow_none=True)
+    set_at = UtcDateTime()
+    lifted_at = UtcDateTime(allow_none=True)
+    lifted_by_id = fields.Int(allow_none=True)
+    lift_reason = fields.Str()
+
+
+class PupilRetentionSchema(Schema):
+    pupil_id = fields.Function(lambda r: r.pupil.id)
+    name = fields.Function(lambda r: r.pupil.display_name)
+    date_of_birth = fields.Function(lambda r: r.pupil.date_of_birth.isoformat())
+    review_dates = fields.Dict(keys=fields.Str(), values=fields.Date(), metadata={
+        "description": "Record type -> the day its retention ends"})
+    due = fields.List(fields.Str(), metadata={"description": "Record types due for review"})
+    hold = fields.Nested(HoldSchema, allow_none=True)
+
+
+class RuleSchema(Schema):
+    key = fields.Str()
+    label = fields.Str()
+    covers = fields.Str()
+    years = fields.Int(metadata={"description": "The trust's years from the date of birth"})
+    default_years = fields.Int()
+    floor = fields.Int(metadata={"description": "The fewest years a trust may set"})
+    source = fields.Str(metadata={"description": "Where the default comes from"})
+
+
+class DueSchema(Schema):
+    due = fields.List(fields.Nested(PupilRetentionSchema))
+    held = fields.List(fields.Nested(PupilRetentionSchema))
+    rules = fields.List(fields.Nested(RuleSchema))
+
+
+class PupilStatusSchema(PupilRetentionSchema):
+    holds = fields.List(fields.Nested(HoldSchema), metadata={"description": "Newest first"})
+
+
+class ReasonSchema(StrictSchema):
+    reason = Text(required=True, validate=Length(1, retention.REASON_LIMIT))
+
+
+class YearsSchema(StrictSchema):
+    child_protection = fields.Int(strict=True)
+    pupil_record = fields.Int(strict=True)
+
+
+class SarQuerySchema(StrictSchema):
+    format = Text(load_default="json", validate=OneOf(["json", "pdf"]))
+    redact = fields.List(Text(), load_default=list, metadata={
+        "description": "Keys from GET .../subject-access to withhold (concern:, entry:, "
+                       "pupil:, staff:, contact:)"})
+
+
+def _rules(trust_id: int) -> list[dict]:
+    years = retention.years_for(context.db(), trust_id)
+    return [{"key": r.key, "label": r.label, "covers": r.covers, "years": years[r.key],
+             "default_years": r.years, "floor": r.floor, "source": r.source}
+            for r in retention.RULES.values()]
+
+
+@blp.route("/schools/<int:school_id>/retention/due", methods=["GET"])
+@refusals(blp)
+@allowed("retention.review")
+@blp.response(200, DueSchema)
+def due(school_id: int):
+    """Pupils whose records have passed their retention date (``due``), oldest first, and
+    those past it but kept by a legal hold (``held``), with the trust's rules (audited)."""
+    due_rows, held = retention.due_for_review(context.db(), context.actor(), school_id)
+    trust_id = context.db().get(School, school_id).trust_id
+    return {"due": due_rows, "held": held, "rules": _rules(trust_id)}
+
+
+@blp.route(PUPIL + "/retention", methods=["GET"])
+@refusals(blp)
+@allowed("retention.review")
+@blp.response(200, PupilStatusSchema)
+def pupil_retention(school_id: int, pupil_id: int):
+    """One pupil's review dates, the hold in force and every hold ever set (audited)."""
+    state, holds = retention.pupil_retention(context.db(), context.actor(), school_id, pupil_id)
+    return SimpleNamespace(pupil=state.pupil, review_dates=state.review_dates,
+                           due=list(state.due), hold=state.hold, holds=holds)
+
+
+@blp.route(PUPIL + "/legal-hold", methods=["POST"])
+@refusals(blp)
+@allowed("retention.hold")
+@blp.arguments(ReasonSchema)
+@blp.response(201, HoldSchema)
+def set_hold(data, school_id: int, pupil_id: int):
+    """Place the pupil's records under a legal hold (the DSL team), with a reason; a second
+    hold while one is in force is refused naming ``reason``. Audited."""
+    return retention.set_hold(context.db(), context.actor(), school_id, pupil_id,
+                              data["reason"])
+
+
+@blp.route(PUPIL + "/legal-hold/lift", methods=["POST"])
+@refusals(blp)
+@allowed("retention.hold")
+@blp.arguments(ReasonSchema)
+@blp.response(200, HoldSchema)
+def lift_hold(data, school_id: int, pupil_id: int):
+    """Lift the hold in force, with a reason; the hold is kept as lifted. With none in force
+    the answer is 422 naming ``hold``. Audited."""
+    return retention.lift_hold(context.db(), context.actor(), school_id, pupil_id,
+                               data["reason"])
+
+
+@blp.route("/trusts/<int:trust_id>/retention-rules", methods=["PUT"])
+@refusals(blp)
+@blp.arguments(YearsSchema)
+@blp.response(200, RuleSchema(many=True))
+def set_rules(data, trust_id: int):
+    """Set the trust's retention years per record type (the trust safeguarding lead). Years
+    below a rule's floor (25 for a child-protection file) or above 120 are refused naming the
+    type. Audited with the old and new years."""
+    context.require("retention.rules", trust_id=trust_id)
+    retention.set_years(context.db(), context.actor(), trust_id, data)
+    return _rules(trust_id)
+
+
+@blp.route(PUPIL + "/subject-access", methods=["GET"])
+@refusals(blp)
+@allowed("sar.export")
+@blp.response(200)
+def subject_access_items(school_id: int, pupil_id: int):
+    """What an export would hold: the pupil, flags, every concern and entry and every third
+    party named, each with the ``key`` to withhold it by (audited)."""
+    return sar.items(context.db(), context.actor(), school_id, pupil_id)
+
+
+@blp.route(PUPIL + "/subject-access/export", methods=["POST"])
+@refusals(blp)
+@allowed("sar.export")
+@blp.arguments(SarQuerySchema)
+@blp.response(200)
+@blp.alt_response(200, success=True, content_type="application/pdf",
+                  schema={"type": "string", "format": "binary"},
+                  description="With format pdf: the same copy printed")
+def subject_access_export(data, school_id: int, pupil_id: int):
+    """The pupil's records with the chosen keys withheld, as JSON or PDF. A key not in this
+    pupil's records is refused naming ``redact``. Audited with what was withheld."""
+    s, a = context.db(), context.actor()
+    out = sar.export(s, a, school_id, pupil_id, data["redact"], data["format"])
+    if data["format"] == "json":
+        return out
+    pupil = get_pupil(s, a, school_id, pupil_id, "sar.export")
+    pdf = sar.export_pdf(out, pupil, s.get(School, school_id).name, a.name)
+    return download(pdf, f"subject-access-{pupil_id}.pdf", "application/pdf")
