@@ -16,6 +16,8 @@ from typing import IO, Callable, Iterator
 
 from defusedxml.ElementTree import iterparse
 
+from core import date_limits
+
 from plugins.attendance.parsing import ErrorLog, RawMark
 
 UNMARKED = {"-", " ", "#", "*"}
@@ -50,10 +52,11 @@ def read_ctf(stream: IO[bytes], errors: ErrorLog,
                 start_raw = _child_text(block, "AttendanceStartDate")
                 marks = _child_text(block, "AttendanceMarks")
                 try:
-                    start = dt.date.fromisoformat(start_raw)
+                    start = date_limits.parse_date(start_raw)
                 except ValueError:
                     errors.add(n, "AttendSessions/AttendanceStartDate",
-                               f"{start_raw!r} is not a date (yyyy-MM-dd)")
+                               f"{start_raw!r} is not a date between 1900 and 2100 "
+                               "(yyyy-MM-dd)")
                     continue
                 for i, ch in enumerate(marks):
                     day = start + dt.timedelta(days=i // 2)

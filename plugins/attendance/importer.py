@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from core import date_limits
 from core.calendar import calendar_for, london_today
 from core.models import Pupil
 
@@ -39,17 +40,20 @@ SESSIONS = {"AM": "AM", "PM": "PM", "A": "AM", "P": "PM"}
 
 
 def parse_date(raw: str) -> dt.date | None:
-    """A register date written as YYYY-MM-DD or DD/MM/YYYY (as UK MIS exports do)."""
+    """A register date written as YYYY-MM-DD or DD/MM/YYYY (as UK MIS exports do), inside
+    the dates the platform accepts (:mod:`core.date_limits`); None for anything else."""
     raw = raw.strip()
     try:
         if "/" in raw:
             d, m, y = raw.split("/")
             if len(y) != 4:
                 return None
-            return dt.date(int(y), int(m), int(d))
-        return dt.date.fromisoformat(raw) if len(raw) == 10 else None
+            day = dt.date(int(y), int(m), int(d))
+        else:
+            day = dt.date.fromisoformat(raw) if len(raw) == 10 else None
     except ValueError:
         return None
+    return day if day is None or date_limits.within(day) else None
 
 
 def _lit(value: str) -> str:
@@ -125,7 +129,8 @@ class Checker:
     def date(self, raw: str) -> tuple[dt.date, tuple[str, ...]] | str:
         day = parse_date(raw)
         if day is None:
-            return f"{raw.strip()!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY"
+            return (f"{raw.strip()!r} is not a date between 1900 and 2100: use YYYY-MM-DD or "
+                    "DD/MM/YYYY")
         if day > self.today:
             return f"{day.isoformat()} is in the future"
         sessions = self.calendar.sessions_on(day)

@@ -1,10 +1,12 @@
 """Marshmallow schemas of the attendance API."""
 from marshmallow import Schema, fields
 
+from core.date_limits import Date
+
 
 class RangeQuery(Schema):
-    start = fields.Date(metadata={"description": "first day (default 1 September)"})
-    end = fields.Date(metadata={"description": "last day (default today)"})
+    start = Date(metadata={"description": "first day (default 1 September)"})
+    end = Date(metadata={"description": "last day (default today)"})
 
 
 class BatchSchema(Schema):
@@ -16,8 +18,8 @@ class BatchSchema(Schema):
     marks_imported = fields.Int()
     error_count = fields.Int()
     errors = fields.List(fields.Dict(), metadata={"description": "{line, field, problem}"})
-    first_date = fields.Date(allow_none=True)
-    last_date = fields.Date(allow_none=True)
+    first_date = Date(allow_none=True)
+    last_date = Date(allow_none=True)
     job_id = fields.Str(allow_none=True)
     job_state = fields.Str(allow_none=True, metadata={
         "description": "the import job: waiting for the queue, queued, running, retrying, "
@@ -27,7 +29,7 @@ class BatchSchema(Schema):
 
 
 class MarkSchema(Schema):
-    date = fields.Date()
+    date = Date()
     session = fields.Str()
     code = fields.Str()
 
@@ -51,15 +53,15 @@ class CountsSchema(Schema):
 
 class PupilAttendanceSchema(Schema):
     pupil_id = fields.Int()
-    start = fields.Date()
-    end = fields.Date()
+    start = Date()
+    end = Date()
     measures = fields.Nested(CountsSchema)
     marks = fields.List(fields.Nested(MarkSchema))
 
 
 class SummarySchema(CountsSchema):
-    start = fields.Date()
-    end = fields.Date()
+    start = Date()
+    end = Date()
     pupils = fields.Int()
     persistent_absence_pupils = fields.Int()
     pa_pct = fields.Float(allow_none=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from core import audit
+from core import audit, date_limits
 from core.errors import ValidationError
 from core.models.pupils import YEAR_GROUPS
 from web import context
@@ -24,13 +24,16 @@ bp = Blueprint(NAME, __name__, template_folder="templates",
 
 def _range() -> tuple[dt.date, dt.date]:
     start, end = service.year_to_date()
-    try:
-        if request.args.get("start"):
-            start = dt.date.fromisoformat(request.args["start"])
-        if request.args.get("end"):
-            end = dt.date.fromisoformat(request.args["end"])
-    except ValueError:
-        raise ValidationError({"start": ["dates are written YYYY-MM-DD"]}) from None
+    for name in ("start", "end"):
+        if not request.args.get(name):
+            continue
+        try:
+            day = date_limits.parse_date(request.args[name])
+        except date_limits.OutOfRange:
+            raise ValidationError({name: [date_limits.OUT_OF_RANGE]}) from None
+        except ValueError:
+            raise ValidationError({name: ["dates are written YYYY-MM-DD"]}) from None
+        start, end = (day, end) if name == "start" else (start, day)
     if end < start:
         raise ValidationError({"end": ["must be on or after the start"]})
     return start, end

@@ -13,6 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError as MmValidationError, fie
     validates_schema
 
 from core.calendar import LONDON
+from core.date_limits import AwareDateTime, Date
 from core.errors import ValidationError
 
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript:", re.IGNORECASE)
@@ -39,7 +40,7 @@ class ChildSchema(Schema):
 
     first_name = fields.Str(required=True, validate=[validate.Length(min=1, max=100), plain_text])
     last_name = fields.Str(required=True, validate=[validate.Length(min=1, max=100), plain_text])
-    date_of_birth = fields.Date(allow_none=True)
+    date_of_birth = Date(allow_none=True)
     address = text(300)
 
     @validates_schema
@@ -58,10 +59,10 @@ class NotificationSchema(Schema):
 
     force = text(100)
     police_reference = text(60)
-    incident_date = fields.Date(required=True)
+    incident_date = Date(required=True)
     incident_time = fields.Time(allow_none=True)
     incident_place = text(300)
-    received_at = fields.AwareDateTime(allow_none=True, default_timezone=LONDON)
+    received_at = AwareDateTime(allow_none=True, default_timezone=LONDON)
     children = fields.List(fields.Nested(ChildSchema), required=True,
                            validate=validate.Length(min=1, max=12))
     child_present = fields.Bool(allow_none=True)

@@ -9,6 +9,7 @@ from io import BytesIO
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from core import date_limits
 from core.calendar import LONDON
 from core.errors import ValidationError
 from core.models import School
@@ -157,7 +158,9 @@ def _search_args(source) -> tuple[str | None, dt.date | None, int | None, dict]:
     born = None
     if raw := (source.get("dob") or "").strip():
         try:
-            born = dt.date.fromisoformat(raw)
+            born = date_limits.parse_date(raw)
+        except date_limits.OutOfRange:
+            errors["dob"] = [date_limits.OUT_OF_RANGE]
         except ValueError:
             errors["dob"] = ["is not a date (use the date picker or YYYY-MM-DD)"]
     year = None

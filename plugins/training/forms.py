@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import date_limits
 from core.errors import ValidationError
 
 
@@ -15,7 +16,9 @@ def form_date(form, name: str, required: bool = True) -> dt.date | None:
             raise ValidationError({name: ["is required (a date)"]})
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return date_limits.parse_date(value)
+    except date_limits.OutOfRange:
+        raise ValidationError({name: [date_limits.OUT_OF_RANGE]}) from None
     except ValueError:
         raise ValidationError({name: [f"{value!r} is not a date (YYYY-MM-DD)"]}) from None
 

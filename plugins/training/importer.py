@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, date_limits
 from core.calendar import london_today
 from core.errors import ValidationError
 from core.models import School
@@ -52,13 +52,15 @@ class ImportResult:
 
 
 def parse_date(text: str) -> dt.date:
-    """ISO ``2025-09-01`` or UK ``01/09/2025``; ``ValueError`` otherwise."""
+    """ISO ``2025-09-01`` or UK ``01/09/2025`` between 1900 and 2100
+    (:mod:`core.date_limits`); ``ValueError`` otherwise."""
     text = text.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            day = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return date_limits.check(day)
     raise ValueError(text)
 
 
@@ -136,8 +138,8 @@ def check_csv(session: Session, school_id: int, data: bytes, today: dt.date | No
                 completed = check_completed_on(parse_date(row["completed_on"]), today)
             except ValueError:
                 errors.append(RowError(line, "completed_on",
-                                       f"{row['completed_on']!r} is not a date "
-                                       "(use YYYY-MM-DD or DD/MM/YYYY)"))
+                                       f"{row['completed_on']!r} is not a date between "
+                                       "1900 and 2100 (use YYYY-MM-DD or DD/MM/YYYY)"))
             except ValidationError as exc:
                 errors.append(RowError(line, "completed_on", exc.errors["completed_on"][0]))
         if len(row.get("provider", "")) > 200:

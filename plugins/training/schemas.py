@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.date_limits import Date
+
 from plugins.training.models import JOB_ROLES, SAFEGUARDING_ROLES
 
 
@@ -14,14 +16,14 @@ class PersonSchema(Schema):
     safeguarding_role = fields.Str(load_default="",
                                    validate=validate.OneOf(list(SAFEGUARDING_ROLES)))
     recruits = fields.Bool(load_default=False)
-    started_on = fields.Date(allow_none=True, load_default=None)
-    left_on = fields.Date(allow_none=True, load_default=None)
+    started_on = Date(allow_none=True, load_default=None)
+    left_on = Date(allow_none=True, load_default=None)
 
 
 class RecordInSchema(Schema):
     staff_id = fields.Int(required=True)
     course_id = fields.Int(required=True)
-    completed_on = fields.Date(required=True)
+    completed_on = Date(required=True)
     provider = fields.Str(load_default="", validate=validate.Length(max=200))
     notes = fields.Str(load_default="")
 
@@ -34,8 +36,8 @@ class RecordSchema(RecordInSchema):
 class CellSchema(Schema):
     course = fields.Str(metadata={"description": "course code"})
     status = fields.Str(metadata={"description": "compliant, due, expired or missing"})
-    completed_on = fields.Date(allow_none=True)
-    due_on = fields.Date(allow_none=True, metadata={"description": "last valid day"})
+    completed_on = Date(allow_none=True)
+    due_on = Date(allow_none=True, metadata={"description": "last valid day"})
 
 
 class PersonRowSchema(Schema):
@@ -47,7 +49,7 @@ class PersonRowSchema(Schema):
 
 class ComplianceSchema(Schema):
     school_id = fields.Int()
-    on = fields.Date()
+    on = Date()
     compliance_pct = fields.Float(allow_none=True)
     dsl_in_date = fields.Bool()
     people = fields.List(fields.Nested(PersonRowSchema))

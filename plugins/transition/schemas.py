@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.date_limits import Date
+
 from plugins.transition.models import STATUSES
 
 
@@ -21,8 +23,8 @@ class TransferSchema(Schema):
     destination_urn = fields.Str()
     destination_school_id = fields.Int(allow_none=True)
     destination_name = fields.Str()
-    leaving_date = fields.Date()
-    due_date = fields.Date(allow_none=True)
+    leaving_date = Date()
+    due_date = Date(allow_none=True)
     due_rule = fields.Str(metadata={"description": "in_year, new_term (school days), "
                                                    "in_year_days, new_term_days (calendar "
                                                    "days) or no_calendar"})

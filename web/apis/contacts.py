@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
 from core import contacts
+from core.date_limits import Date
 from core.models.contacts import CONTACT_ROLES
 from web import context
 from web.apis import allowed, refusals
@@ -28,8 +29,8 @@ class ContactSchema(Schema):
     phone = fields.Str()
     email = fields.Str()
     notes = fields.Str()
-    start_date = fields.Date()
-    end_date = fields.Date(allow_none=True)
+    start_date = Date()
+    end_date = Date(allow_none=True)
     recorded_at = UtcDateTime()
 
 
@@ -47,12 +48,12 @@ class ContactCreateSchema(StrictSchema):
     email = Text(load_default="", validate=Length(max=contacts.LIMITS["email"]),
                  metadata={"description": "Checked to be an email address"})
     notes = Text(load_default="", validate=Length(max=contacts.LIMITS["notes"]))
-    start_date = fields.Date(load_default=None, metadata={"description": "Today when not sent"})
-    end_date = fields.Date(load_default=None, metadata={"description": "Only if already known"})
+    start_date = Date(load_default=None, metadata={"description": "Today when not sent"})
+    end_date = Date(load_default=None, metadata={"description": "Only if already known"})
 
 
 class ContactEndSchema(StrictSchema):
-    end_date = fields.Date(load_default=None, metadata={
+    end_date = Date(load_default=None, metadata={
         "description": "Their last day with the pupil; today when not sent"})
 
 

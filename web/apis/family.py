@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
 from core import families
+from core.date_limits import Date
 from core.pupils import get_pupil
 from web import context
 from web.apis import allowed, refusals
@@ -36,7 +37,7 @@ class FamilyLinkSchema(RelativeSchema):
     relation_label = fields.Str()
     same_school = fields.Bool()
     recorded_at = UtcDateTime()
-    ended_on = fields.Date(allow_none=True)
+    ended_on = Date(allow_none=True)
     end_reason = fields.Str(allow_none=True)
     current = fields.Bool()
 
@@ -67,7 +68,7 @@ class LinkCreateSchema(StrictSchema):
 
 
 class LinkEndSchema(StrictSchema):
-    ended_on = fields.Date(load_default=None, metadata={"description": "Today when not sent"})
+    ended_on = Date(load_default=None, metadata={"description": "Today when not sent"})
     reason = Text(load_default="", validate=Length(max=families.MAX_REASON))
 
 

@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Length, OneOf, Range
 
 from core.calendar import LONDON
+from core.date_limits import AwareDateTime, Date
 from core.concern_search import MAX_PER_PAGE, MAX_QUERY, PER_PAGE, STATUSES
 from core.models.concerns import ENTRY_KINDS, RISK_LEVELS
 from core.models.pupils import FLAGS
@@ -97,11 +98,11 @@ class PupilSchema(Schema):
     last_name = fields.Str()
     preferred_name = fields.Str(allow_none=True)
     display_name = fields.Str()
-    date_of_birth = fields.Date()
+    date_of_birth = Date()
     gender = fields.Str()
     year_group = fields.Int(metadata={"description": "-1 nursery, 0 reception, 1 to 14"})
-    on_roll_from = fields.Date()
-    on_roll_to = fields.Date(allow_none=True)
+    on_roll_from = Date()
+    on_roll_to = Date(allow_none=True)
 
 
 class PupilQuerySchema(StrictSchema):
@@ -125,10 +126,10 @@ class PupilCreateSchema(StrictSchema):
     first_name = Text(required=True, validate=Length(1, 100))
     last_name = Text(required=True, validate=Length(1, 100))
     preferred_name = Text(allow_none=True, validate=Length(max=100))
-    date_of_birth = fields.Date(required=True)
+    date_of_birth = Date(required=True)
     gender = Text(load_default="U", validate=OneOf(["F", "M", "X", "U"]))
     year_group = fields.Int(strict=True, required=True, validate=Range(-1, 14))
-    on_roll_from = fields.Date(required=True)
+    on_roll_from = Date(required=True)
     address = Text(allow_none=True, validate=Length(max=300))
 
 
@@ -137,7 +138,7 @@ class PupilUpdateSchema(StrictSchema):
     first_name = Text(validate=Length(1, 100))
     last_name = Text(validate=Length(1, 100))
     preferred_name = Text(allow_none=True, validate=Length(max=100))
-    date_of_birth = fields.Date()
+    date_of_birth = Date()
     gender = Text(validate=OneOf(["F", "M", "X", "U"]))
     year_group = fields.Int(strict=True, validate=Range(-1, 14))
     upn = Text(allow_none=True, validate=Length(max=13),
@@ -156,7 +157,7 @@ class PupilChangeSchema(Schema):
 
 
 class LeaveSchema(StrictSchema):
-    date = fields.Date(required=True, metadata={
+    date = Date(required=True, metadata={
         "description": "The last day on roll: not before the pupil joined, at most 13 weeks "
                        "ahead"})
     reason = Text(required=True, validate=Length(1, 200))
@@ -188,19 +189,19 @@ class FlagSchema(Schema):
     id = fields.Int()
     flag = fields.Str()
     label = fields.Function(lambda f: FLAGS.get(f.flag, f.flag))
-    start_date = fields.Date()
-    end_date = fields.Date(allow_none=True)
+    start_date = Date()
+    end_date = Date(allow_none=True)
     note = fields.Str()
 
 
 class FlagCreateSchema(StrictSchema):
     flag = Text(required=True, validate=OneOf(list(FLAGS)))
-    start_date = fields.Date(required=True)
+    start_date = Date(required=True)
     note = Text(load_default="", validate=Length(max=300))
 
 
 class FlagEndSchema(StrictSchema):
-    end_date = fields.Date(required=True)
+    end_date = Date(required=True)
 
 
 # --- concerns -------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ class AttachmentUploadSchema(StrictSchema):
 
 class ConcernCreateSchema(StrictSchema):
     pupil_ids = fields.List(Id(), required=True, validate=Length(1, 50))
-    occurred_at = fields.AwareDateTime(required=True, default_timezone=LONDON, metadata={
+    occurred_at = AwareDateTime(required=True, default_timezone=LONDON, metadata={
         "description": "ISO 8601; without an offset it is read as UK time"})
     location = Text(load_default="", validate=Length(max=200))
     category_ids = fields.List(Id(), load_default=list, validate=Length(max=30))
@@ -236,8 +237,8 @@ class ConcernQuerySchema(StrictSchema):
         "description": "repeat for several (DSL team only)"})
     category_id = QueryId(metadata={"description": "recorded in it, or put in it by a DSL "
                                                    "entry since (ids from /categories)"})
-    occurred_from = fields.Date(metadata={"description": "happened on or after (UK date)"})
-    occurred_to = fields.Date(metadata={"description": "happened on or before (UK date)"})
+    occurred_from = Date(metadata={"description": "happened on or after (UK date)"})
+    occurred_to = Date(metadata={"description": "happened on or before (UK date)"})
     risk = Text(validate=OneOf(RISK_LEVELS),
                 metadata={"description": "the latest triage's risk (DSL team only)"})
     recorded_by = QueryId(metadata={"description": "the user id of who recorded it"})
@@ -312,7 +313,7 @@ class EntrySchema(Schema):
     body = fields.Str()
     risk_level = fields.Str(allow_none=True)
     category_id = fields.Int(allow_none=True)
-    due_date = fields.Date(allow_none=True)
+    due_date = Date(allow_none=True)
     referral_to = fields.Str(allow_none=True)
     refers_to_id = fields.Int(allow_none=True)
     owner_id = fields.Int(allow_none=True)
@@ -345,7 +346,7 @@ class EntryCreateSchema(StrictSchema):
     body = Text(load_default="", validate=Length(max=LONG_TEXT))
     risk_level = Text(allow_none=True, validate=Length(max=20))
     category_id = Id(allow_none=True)
-    due_date = fields.Date(allow_none=True)
+    due_date = Date(allow_none=True)
     referral_to = Text(allow_none=True, validate=Length(max=40))
     refers_to_id = Id(allow_none=True)
     owner_id = Id(allow_none=True, metadata={
@@ -373,7 +374,7 @@ class ActionSchema(Schema):
     concern_id = fields.Int()
     entry_id = fields.Int()
     body = fields.Str()
-    due_date = fields.Date()
+    due_date = Date()
     pupils = fields.List(fields.Str())
     owner_id = fields.Int(allow_none=True)
     owner_name = fields.Str()
@@ -395,8 +396,8 @@ class ActionDoneSchema(StrictSchema):
 class ChronologyQuerySchema(StrictSchema):
     kind = fields.List(Text(validate=Length(max=60)), load_default=list, metadata={
         "description": "repeat to filter by several: concern, entry, flag, roll, a plugin..."})
-    start = fields.Date()
-    end = fields.Date()
+    start = Date()
+    end = Date()
 
     @validates_schema
     def _period(self, data, **kwargs):
@@ -448,8 +449,8 @@ class PluginSwitchSchema(StrictSchema):
 
 class OverviewQuerySchema(StrictSchema):
     trust_id = QueryId(metadata={"description": "needed only by a lead of several trusts"})
-    start = fields.Date(metadata={"description": "default: 1 September of this school year"})
-    end = fields.Date(metadata={"description": "default: today"})
+    start = Date(metadata={"description": "default: 1 September of this school year"})
+    end = Date(metadata={"description": "default: today"})
 
     @validates_schema
     def _period(self, data, **kwargs):
@@ -475,7 +476,7 @@ class OverviewSchoolSchema(Schema):
 
 class OverviewSchema(Schema):
     trust_id = fields.Int()
-    start = fields.Date()
-    end = fields.Date()
+    start = Date()
+    end = Date()
     columns = fields.List(fields.Nested(MetricColumnSchema))
     schools = fields.List(fields.Nested(OverviewSchoolSchema))

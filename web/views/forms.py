@@ -11,6 +11,7 @@ import datetime as dt
 
 from werkzeug.datastructures import MultiDict
 
+from core import date_limits
 from core.calendar import LONDON
 from core.errors import ValidationError
 
@@ -44,10 +45,14 @@ class Form:
                 self.add_error(name, "is required (a date)")
             return None
         try:
-            return dt.date.fromisoformat(raw)
+            day = dt.date.fromisoformat(raw)
         except ValueError:
             self.add_error(name, "is not a date: use the date picker or YYYY-MM-DD")
             return None
+        if not date_limits.within(day):
+            self.add_error(name, date_limits.OUT_OF_RANGE)
+            return None
+        return day
 
     def local_datetime(self, name: str, *, required: bool = False) -> dt.datetime | None:
         """A ``datetime-local`` field, read as UK time (Europe/London)."""
@@ -60,6 +65,9 @@ class Form:
             value = dt.datetime.fromisoformat(raw)
         except ValueError:
             self.add_error(name, "is not a date and time: use YYYY-MM-DD HH:MM")
+            return None
+        if not date_limits.within(value):
+            self.add_error(name, date_limits.OUT_OF_RANGE)
             return None
         return value.replace(tzinfo=LONDON) if value.tzinfo is None else value
 
