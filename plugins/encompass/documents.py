@@ -16,9 +16,10 @@ import re
 
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, filetypes
 from core.db import get_in_school
 from core.errors import ValidationError
+from core.filetypes import content_problem
 from core.policy import Actor, require
 
 from plugins.encompass.models import EncompassDocument
@@ -121,8 +122,10 @@ def store_upload(session: Session, actor: Actor, school_id: int, filename: str,
         raise ValidationError({"file": ["the file is empty"]})
     if len(data) > MAX_BYTES:
         raise ValidationError({"file": [f"is larger than {MAX_BYTES // (1024 * 1024)} MB"]})
-    if ext == ".pdf" and not data.startswith(b"%PDF-"):
-        raise ValidationError({"file": ["is not a PDF"]})
+    # the bytes, not the name: an executable renamed .pdf or .txt is refused
+    problem = content_problem(filetypes.PDF if ext == ".pdf" else filetypes.TEXT, data)
+    if problem:
+        raise ValidationError({"file": [f"{name} {problem}"]})
     parsed: dict = {}
     if ext == ".eml":
         try:
