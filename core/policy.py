@@ -198,7 +198,9 @@ def mfa_reasons(session: Session, actor: Actor) -> list[str]:
             continue
         if actor._roles_grant(rule):
             if rule.plugin == "core":
-                add(CASE_FILE_REASON)
+                held = set().union(*actor.school_roles.values(), *actor.trust_roles.values())
+                add(CASE_FILE_REASON if held & (CASE_ROLES | TRUST_CASE_ROLES) else
+                    f"Your role lets you {_lower(rule.description or rule.name)}.")
             else:
                 add(f"Your role uses {_label(host, rule.plugin)}, which holds information "
                     f"about children.")
@@ -207,12 +209,16 @@ def mfa_reasons(session: Session, actor: Actor) -> list[str]:
             continue
         for check in registry.checks.get(rule.name, ()):
             if any(check.check(session, probe, sid, None) for sid in sorted(actor.school_trust)):
-                what = check.description[:1].lower() + check.description[1:]
+                what = _lower(check.description)
                 add(f"Your place in {_label(host, rule.plugin)} ({what or rule.name}) "
                     f"reads information about children.")
-    if CASE_FILE_REASON in reasons:  # a case-file reader's plugins go without saying
-        reasons = [r for r in reasons if not r.startswith("Your role uses ")]
+    if CASE_FILE_REASON in reasons:  # the case file says it all: the rest goes without saying
+        reasons = [r for r in reasons if r == CASE_FILE_REASON or r.startswith("Your place")]
     return reasons
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _label(host: Any, plugin: str) -> str:

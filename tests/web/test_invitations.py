@@ -40,6 +40,7 @@ def _invite_staff(client, as_role, world, email="nia@example.org"):
     resp = _post(client, f"/admin/schools/{world.school.id}/people", email=email,
                  role="staff", name="Nia Teacher", password="chosen by the admin 1")
     assert resp.status_code == 302
+    assert "#" not in resp.headers["Location"]  # the page opens at the top, where the link is
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     links = LINK.findall(page)
     assert len(links) == 1, "without mail the link is shown to the admin"
@@ -166,7 +167,7 @@ def test_nobody_confirms_their_own_request(client, world, session, make_user):
     with system_scope(session, "test"):
         req = session.scalars(select(RoleRequest)).one()
     page = client.get(f"/admin/trusts/{world.trust.id}/role-requests").text
-    assert "your own request" in page
+    assert "Your own request" in page
     resp = _post(client, f"/admin/trusts/{world.trust.id}/role-requests/{req.id}",
                  decision="confirm")
     assert resp.status_code == 303

@@ -5,9 +5,8 @@ their own. A case-file role given by a trust admin waits for the trust safeguard
 confirms it on the role requests page (and may give DSL and deputy roles directly there)."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
-from markupsafe import Markup
 from sqlalchemy import select
 
 from core import accounts, invitations, websessions
@@ -35,9 +34,9 @@ def _send_invitation(user_id: int, name: str) -> None:
     if current_app.config["MAT_SETTINGS"].smtp_host:
         flash(f"{name} has been emailed a link to set their password.", "info")
     else:
-        flash(Markup("Mail is not set up, so send {} this link yourself (it is shown only "
-                     "once, works once and ends in {} days): <code class=\"invite-link\">{}"
-                     "</code>").format(name, invitations.INVITE_DAYS, link), "info")
+        g.mat_link_shown = True  # the page opens at its top, where the link is
+        flash(f"Mail is not set up, so send {name} this link yourself (it is shown only "
+              f"once, works once and ends in {invitations.INVITE_DAYS} days): {link}", "info")
 
 
 def _grant(form: Form, roles: tuple[str, ...], *, school_id: int | None = None,
@@ -79,6 +78,11 @@ def _grant(form: Form, roles: tuple[str, ...], *, school_id: int | None = None,
     return user.name
 
 
+def _people() -> str:
+    """Where to land after adding someone: their list, or the top when a link is shown."""
+    return "" if g.get("mat_link_shown") else "#people"
+
+
 def _done(form: Form, name: str, where: str) -> None:
     if not getattr(form, "pending", False):
         flash(f"{name} is now {ROLE_LABELS[form.data['role']]} {where}.", "success")
@@ -93,7 +97,7 @@ def add_person(school_id: int):
     if name is None:
         return render_school(school_id, "person", form, 422)
     _done(form, name, "here")
-    return redirect(url_for("admin.school", school_id=school_id) + "#people")
+    return redirect(url_for("admin.school", school_id=school_id) + _people())
 
 
 def _revoke(membership_id: int, *, school_id: int | None, trust_id: int) -> Membership:
@@ -126,7 +130,7 @@ def add_trust_person(trust_id: int):
     if name is None:
         return render_trust(trust_id, "person", form, 422)
     _done(form, name, "across the trust")
-    return redirect(url_for("admin.trust", trust_id=trust_id) + "#people")
+    return redirect(url_for("admin.trust", trust_id=trust_id) + _people())
 
 
 @bp.route("/trusts/<int:trust_id>/roles/<int:membership_id>/revoke", methods=["POST"])
@@ -185,7 +189,7 @@ def _reinvite(user_id: int, holds_role) -> None:
 def reinvite_person(school_id: int, user_id: int):
     school_for("school.admin", school_id)
     _reinvite(user_id, Membership.school_id == school_id)
-    return redirect(url_for("admin.school", school_id=school_id) + "#people")
+    return redirect(url_for("admin.school", school_id=school_id) + _people())
 
 
 @bp.route("/trusts/<int:trust_id>/people/<int:user_id>/invite", methods=["POST"])
@@ -194,7 +198,7 @@ def reinvite_trust_person(trust_id: int, user_id: int):
     if trust_id not in admin_trusts():
         abort(404)
     _reinvite(user_id, Membership.trust_id == trust_id)
-    return redirect(url_for("admin.trust", trust_id=trust_id) + "#people")
+    return redirect(url_for("admin.trust", trust_id=trust_id) + _people())
 
 
 # --- the trust safeguarding lead: role requests ---------------------------------------------
