@@ -3,6 +3,7 @@ for everyone whose role reads case files; sign-out; API bearer tokens; rate-limi
 from __future__ import annotations
 
 import base64
+import io
 
 import segno
 from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template,
@@ -172,8 +173,10 @@ def second_factor():
 
 
 def _qr_data_uri(uri: str) -> str:
-    svg = segno.make(uri, error="m").svg_inline(scale=5)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    # svg_inline leaves out the SVG namespace, without which an <img> draws nothing
+    buf = io.BytesIO()
+    segno.make(uri, error="m").save(buf, kind="svg", scale=5, xmldecl=False)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def _enrol_view(template: str, done_endpoint: str | None):
@@ -201,7 +204,7 @@ def _enrol_view(template: str, done_endpoint: str | None):
                                        next=session.pop("next", None) or url_for("pages.home"))
             flash("That code did not match. Check the time on your phone and try again.", "error")
         uri = accounts.provisioning_uri(device, current_user.email)
-        secret = device.secret
+        secret = accounts.plain_secret(device)
     return render_template(template, qr=_qr_data_uri(uri), secret=secret,
                            reasons=session.get("mfa_reasons") or [])
 

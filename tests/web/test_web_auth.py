@@ -89,6 +89,10 @@ def test_a_dsl_enrols_an_authenticator_by_qr_code_then_gets_recovery_codes(clien
         "/login/second-factor")
     page = client.get("/login/enrol").get_data(as_text=True)
     assert 'src="data:image/svg+xml;base64,' in page
+    import base64
+    import re
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', page).group(1))
+    assert b'xmlns="http://www.w3.org/2000/svg"' in svg  # without it an <img> draws nothing
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     done = client.post("/login/enrol", data={"csrf_token": token, "name": "My phone",
