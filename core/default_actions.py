@@ -49,6 +49,8 @@ CORE_ACTIONS: tuple[Action, ...] = (
            description="See whose records are due for review at the end of their retention"),
     Action(CORE, "retention.hold", CASE_ROLES, mfa=True,
            description="Place and lift a legal hold on a pupil's records"),
+    Action(CORE, "retention.destroy", {"dsl"}, mfa=True,
+           description="Destroy a file's content once its retention has ended"),
     Action(CORE, "retention.rules", trust_roles={"trust_lead"}, mfa=True, trust_level=True,
            description="Set the trust's retention periods"),
     Action(CORE, "sar.export", CASE_ROLES, TRUST_CASE_ROLES, mfa=True,

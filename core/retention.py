@@ -14,14 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, null, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.calendar import london_today, uk_date
 from core.db import utcnow
 from core.errors import ValidationError
-from core.models import AgencyContact, ConcernPupil, LegalHold, Pupil, PupilFlag, School
+from core.models import (AgencyContact, Attachment, Concern, ConcernEntry, ConcernPupil,
+                         LegalHold, Pupil, PupilFlag, School)
+from core.models.retention import DestroyedConcern, Destruction
 from core.policy import Actor, require
 from core.pupils import get_pupil
 from core.schools import set_trust_setting, trust_setting
@@ -111,8 +113,11 @@ def review_date(date_of_birth: dt.date, years: int) -> dt.date:
 
 
 def _has_casefile(pupil_id):
-    return (exists().where(ConcernPupil.pupil_id == pupil_id)
-            | exists().where(PupilFlag.pupil_id == pupil_id)
+    """Whether the pupil still holds child-protection content: a concern not destroyed, a
+    flag with a note, an agency contact."""
+    return (exists().where(ConcernPupil.pupil_id == pupil_id, ConcernPupil.concern_id.not_in(
+                select(DestroyedConcern.concern_id)))
+            | exists().where(PupilFlag.pupil_id == pupil_id, PupilFlag.note != "")
             | exists().where(AgencyContact.pupil_id == pupil_id))
 
 
@@ -220,3 +225,93 @@ def lift_hold(session: Session, actor: Actor, school_id: int, pupil_id: int,
                  object_id=pupil.id, school_id=school_id,
                  detail={"hold_id": hold.id, "reason": reason})
     return hold
+
+
+def destroy(session: Session, actor: Actor, school_id: int, pupil_id: int, reason: str,
+            today: dt.date | None = None) -> Destruction:
+    """Destroy the content of the pupil's child-protection file once its retention has ended
+    and no legal hold is in force (the DSL). Concerns naming only this pupil lose their
+    account, the child's words, opinion and location, their entries' bodies and their files'
+    names and bytes; flags lose their notes; agency contacts go. What stays: the rows with
+    their dates and kinds (append-only, and the database allows only this blanking, for a
+    concern named in ``destroyed_concerns``), the pupil's roll record, and a tombstone (what,
+    when, who, under which rule). A concern that also names another pupil is kept (it is
+    part of their file too) and listed in the tombstone. Audited."""
+    pupil = get_pupil(session, actor, school_id, pupil_id, "retention.destroy")
+    reason = _reason(reason)
+    state = _status(pupil, bool(session.scalar(select(_has_casefile(pupil.id)))),
+                    years_for(session, pupil.trust_id), None, today or london_today())
+    if "child_protection" not in state.review_dates:
+        raise ValidationError({"pupil": ["there is no child-protection content left to destroy"]})
+    if "child_protection" not in state.due:
+        raise ValidationError({"pupil": [
+            f"retention runs until {uk_date(state.review_dates['child_protection'])}"]})
+    if _active_holds(session, [pupil.id]):
+        raise ValidationError({"hold": ["a legal hold is in force: lift it first, with a reason"]})
+    concern_ids, shared = _destroyable_concerns(session, pupil.id)
+    if not concern_ids and not session.scalar(select(
+            exists().where(PupilFlag.pupil_id == pupil.id, PupilFlag.note != "")
+            | exists().where(AgencyContact.pupil_id == pupil.id))):
+        raise ValidationError({"pupil": [
+            "only concerns shared with another pupil's file remain: they go with that file"]})
+    tomb = Destruction(school_id=school_id, pupil_id=pupil.id, rule="child_protection",
+                       rule_years=years_for(session, pupil.trust_id)["child_protection"],
+                       review_date=state.review_dates["child_protection"], reason=reason,
+                       destroyed_by_id=actor.user_id)
+    session.add(tomb)
+    session.flush()
+    session.add_all(DestroyedConcern(school_id=school_id, destruction_id=tomb.id, concern_id=c)
+                    for c in concern_ids)
+    session.flush()
+    tomb.summary = _blank(session, pupil.id, concern_ids) | {"kept_shared": shared}
+    session.flush()
+    audit.record(session, "retention.destroyed", actor=actor, object_type="pupil",
+                 object_id=pupil.id, school_id=school_id,
+                 detail={"destruction_id": tomb.id, "rule": tomb.rule,
+                         "years": tomb.rule_years, "review_date": tomb.review_date,
+                         "reason": reason, **tomb.summary})
+    return tomb
+
+
+def _destroyable_concerns(session: Session, pupil_id: int) -> tuple[list[int], list[int]]:
+    """(the pupil's concerns not yet destroyed that name only them, those shared with another
+    pupil)."""
+    mine = set(session.scalars(select(ConcernPupil.concern_id).where(
+        ConcernPupil.pupil_id == pupil_id, ConcernPupil.concern_id.not_in(
+            select(DestroyedConcern.concern_id)))))
+    shared = set(session.scalars(select(ConcernPupil.concern_id).where(
+        ConcernPupil.concern_id.in_(mine), ConcernPupil.pupil_id != pupil_id)))
+    return sorted(mine - shared), sorted(shared)
+
+
+def _blank(session: Session, pupil_id: int, concern_ids: list[int]) -> dict:
+    """Remove the content; the counts of what went."""
+    entries = session.scalars(select(ConcernEntry.id).where(
+        ConcernEntry.concern_id.in_(concern_ids))).all()
+    files = session.scalars(select(Attachment.id).where(
+        Attachment.concern_id.in_(concern_ids))).all()
+    quiet = {"synchronize_session": False}
+    session.execute(update(Concern).where(Concern.id.in_(concern_ids)).values(
+        fact="", child_words="", opinion="", location="", body_map=null()),
+        execution_options=quiet)
+    session.execute(update(ConcernEntry).where(ConcernEntry.concern_id.in_(concern_ids))
+                    .values(body="", body_map=null()), execution_options=quiet)
+    session.execute(update(Attachment).where(Attachment.concern_id.in_(concern_ids))
+                    .values(filename="", data=b""), execution_options=quiet)
+    notes = session.execute(update(PupilFlag).where(PupilFlag.pupil_id == pupil_id,
+                                                    PupilFlag.note != "")
+                            .values(note=""), execution_options=quiet).rowcount
+    gone = session.execute(delete(AgencyContact).where(AgencyContact.pupil_id == pupil_id),
+                           execution_options=quiet).rowcount
+    session.expire_all()
+    return {"concerns": concern_ids, "entries": len(entries), "attachments": len(files),
+            "flag_notes": notes, "agency_contacts": gone}
+
+
+def destructions(session: Session, actor: Actor, school_id: int,
+                 pupil_id: int) -> list[Destruction]:
+    """The tombstones of the pupil's destroyed content, newest first (the DSL team and the
+    trust lead; the caller's read of the pupil's retention is audited)."""
+    pupil = get_pupil(session, actor, school_id, pupil_id, "retention.review")
+    return list(session.scalars(select(Destruction).where(Destruction.pupil_id == pupil.id)
+                                .order_by(Destruction.destroyed_at.desc())))

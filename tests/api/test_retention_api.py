@@ -55,3 +55,23 @@ def test_subject_access_through_the_api(caller, make_school, make_pupil, make_co
     assert bad.status_code == 422
     assert caller("headteacher", school).get(base).status_code == 404
     assert caller("dsl", make_school()).get(base).status_code == 404
+
+
+def test_destroy_through_the_api(caller, make_school, make_pupil, make_concern):
+    school = make_school()
+    pupil = make_pupil(school)
+    concern = make_concern(school, [pupil], fact="Seen crying at the gate.")
+    base = f"/api/v1/schools/{school.id}/pupils/{pupil.id}"
+    dsl = caller("dsl", school)
+    early = dsl.post(base + "/destroy", json={"reason": "Ended"})
+    assert early.status_code == 422 and "pupil" in early.get_json()["errors"]["json"]
+    pupil.date_of_birth = dt.date(1990, 5, 5)
+    assert caller("deputy_dsl", school).post(base + "/destroy",
+                                             json={"reason": "Ended"}).status_code == 404
+    resp = dsl.post(base + "/destroy", json={"reason": "Ended"})
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["summary"]["concerns"] == [concern.id]
+    status = dsl.get(base + "/retention").get_json()
+    assert status["destructions"][0]["review_date"] == "2015-05-05"
+    got = dsl.get(f"/api/v1/schools/{school.id}/concerns/{concern.id}").get_json()
+    assert got["fact"] == ""

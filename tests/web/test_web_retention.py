@@ -86,3 +86,23 @@ def test_staff_and_a_headteacher_get_404(client, as_role, world):
         for url in (f"/schools/{world.school.id}/retention",
                     f"/schools/{world.school.id}/pupils/{world.pupil.id}/subject-access"):
             assert client.get(url).status_code == 404, (role, url)
+
+
+def test_the_dsl_destroys_a_due_file_after_confirming_and_the_tombstone_shows(
+        client, as_role, world, session):
+    _past_retention(session, world)
+    page = f"/schools/{world.school.id}/pupils/{world.pupil.id}/retention"
+    as_role("deputy_dsl")
+    assert "Destroy the content" not in client.get(page).get_data(as_text=True)
+    assert _post(client, page + "/destroy", destroy_reason="x", confirm="yes").status_code == 404
+    as_role("dsl")
+    assert "Destroy the content" in client.get(page).get_data(as_text=True)
+    resp = _post(client, page + "/destroy", destroy_reason="Reviewed with the DPO")
+    assert resp.status_code == 422 and "Tick to confirm" in resp.get_data(as_text=True)
+    resp = _post(client, page + "/destroy", destroy_reason="Reviewed with the DPO",
+                 confirm="yes")
+    assert resp.status_code == 302
+    body = client.get(page).get_data(as_text=True)
+    assert "1 concern(s)" in body and "Reason: Reviewed with the DPO" in body
+    concern = client.get(f"/schools/{world.school.id}/concerns/{world.concern.id}")
+    assert "Arrived without a coat" not in concern.get_data(as_text=True)

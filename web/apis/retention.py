@@ -61,8 +61,22 @@ class DueSchema(Schema):
     rules = fields.List(fields.Nested(RuleSchema))
 
 
+class DestructionSchema(Schema):
+    id = fields.Int()
+    pupil_id = fields.Int()
+    rule = fields.Str()
+    rule_years = fields.Int()
+    review_date = fields.Date()
+    reason = fields.Str()
+    destroyed_by_id = fields.Int(allow_none=True)
+    destroyed_at = UtcDateTime()
+    summary = fields.Dict(metadata={"description": "concerns (ids), entries, attachments, "
+                                                   "flag_notes, agency_contacts, kept_shared"})
+
+
 class PupilStatusSchema(PupilRetentionSchema):
     holds = fields.List(fields.Nested(HoldSchema), metadata={"description": "Newest first"})
+    destructions = fields.List(fields.Nested(DestructionSchema))
 
 
 class ReasonSchema(StrictSchema):
@@ -107,8 +121,23 @@ def due(school_id: int):
 def pupil_retention(school_id: int, pupil_id: int):
     """One pupil's review dates, the hold in force and every hold ever set (audited)."""
     state, holds = retention.pupil_retention(context.db(), context.actor(), school_id, pupil_id)
+    tombs = retention.destructions(context.db(), context.actor(), school_id, pupil_id)
     return SimpleNamespace(pupil=state.pupil, review_dates=state.review_dates,
-                           due=list(state.due), hold=state.hold, holds=holds)
+                           due=list(state.due), hold=state.hold, holds=holds,
+                           destructions=tombs)
+
+
+@blp.route(PUPIL + "/destroy", methods=["POST"])
+@refusals(blp)
+@allowed("retention.destroy")
+@blp.arguments(ReasonSchema)
+@blp.response(201, DestructionSchema)
+def destroy(data, school_id: int, pupil_id: int):
+    """Destroy the content of the pupil's child-protection file (the DSL) once its retention
+    has ended and no legal hold is in force; answers the tombstone. Before the end, under a
+    hold, or with nothing left: 422 naming ``pupil`` or ``hold``. Audited."""
+    return retention.destroy(context.db(), context.actor(), school_id, pupil_id,
+                             data["reason"])
 
 
 @blp.route(PUPIL + "/legal-hold", methods=["POST"])

@@ -70,6 +70,8 @@ def _pupil_page(school_id: int, pupil_id: int, status: int = 200, form: Form | N
     state, holds = retention.pupil_retention(s, a, school_id, pupil_id)
     return render_template(
         "retention/pupil.html", school=school, pupil=state.pupil, state=state, holds=holds,
+        tombs=retention.destructions(s, a, school_id, pupil_id),
+        can_destroy=can(a, "retention.destroy", school_id),
         rules=retention.RULES, can_hold=can(a, "retention.hold", school_id),
         can_export=can(a, "sar.export", school_id), values=form.values if form else {},
         errors=form.errors if form else {}, which=which), status
@@ -112,6 +114,28 @@ def lift(school_id: int, pupil_id: int):
     """Lift the legal hold in force, with a reason (the hold is kept as lifted)."""
     return _hold_change(school_id, pupil_id, retention.lift_hold, "lift",
                         "Legal hold lifted. It stays on record with your reason.")
+
+
+@bp.route(PUPIL + "/retention/destroy", methods=["POST"], endpoint="destroy")
+@login_required
+def destroy(school_id: int, pupil_id: int):
+    """Destroy the file's content once retention has ended (the DSL; a tombstone stays)."""
+    context.require("retention.destroy", school_id)
+    form = Form(request.form)
+    reason = form.text("destroy_reason", required=True, max_len=retention.REASON_LIMIT)
+    if form.values.get("confirm") != "yes":
+        form.add_error("confirm", "tick to confirm: the content cannot be brought back")
+    if not form.errors:
+        try:
+            with context.db().begin_nested():
+                retention.destroy(context.db(), context.actor(), school_id, pupil_id, reason)
+        except ValidationError as exc:
+            form.absorb(exc, {"reason": "destroy_reason", "hold": "destroy_reason",
+                              "pupil": "destroy_reason"})
+    if form.errors:
+        return _pupil_page(school_id, pupil_id, 422, form, "destroy")
+    flash("The file's content is destroyed. The record of its destruction stays.", "success")
+    return redirect(url_for("retention.pupil", school_id=school_id, pupil_id=pupil_id))
 
 
 def _sar_page(school_id: int, pupil_id: int, status: int = 200, form: Form | None = None):
