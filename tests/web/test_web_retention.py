@@ -104,5 +104,6 @@ def test_the_dsl_destroys_a_due_file_after_confirming_and_the_tombstone_shows(
     assert resp.status_code == 302
     body = client.get(page).get_data(as_text=True)
     assert "1 concern(s)" in body and "Reason: Reviewed with the DPO" in body
+    assert "content has been destroyed" in body
     concern = client.get(f"/schools/{world.school.id}/concerns/{world.concern.id}")
     assert "Arrived without a coat" not in concern.get_data(as_text=True)
