@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
 from core import retention, sar
+from core.date_limits import Date
 from core.models import School
 from core.pupils import get_pupil
 from web import context
@@ -39,7 +40,7 @@ class PupilRetentionSchema(Schema):
     pupil_id = fields.Function(lambda r: r.pupil.id)
     name = fields.Function(lambda r: r.pupil.display_name)
     date_of_birth = fields.Function(lambda r: r.pupil.date_of_birth.isoformat())
-    review_dates = fields.Dict(keys=fields.Str(), values=fields.Date(), metadata={
+    review_dates = fields.Dict(keys=fields.Str(), values=Date(), metadata={
         "description": "Record type -> the day its retention ends"})
     due = fields.List(fields.Str(), metadata={"description": "Record types due for review"})
     hold = fields.Nested(HoldSchema, allow_none=True)
@@ -66,7 +67,7 @@ class DestructionSchema(Schema):
     pupil_id = fields.Int()
     rule = fields.Str()
     rule_years = fields.Int()
-    review_date = fields.Date()
+    review_date = Date()
     reason = fields.Str()
     destroyed_by_id = fields.Int(allow_none=True)
     destroyed_at = UtcDateTime()
