@@ -56,3 +56,19 @@ def test_any_text_is_a_date_in_range_or_a_validation_error(text):
         assert list(exc.messages) == ["start"]
     else:
         assert date_limits.within(day)
+
+
+def test_every_schema_uses_the_limited_date_fields():
+    """A new schema reaching for marshmallow's own date fields would let 9999-12-31 through."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    plain = re.compile(r"\bfields\.(Date|DateTime|AwareDateTime|NaiveDateTime)\(")
+    found = [f"{path.relative_to(root)}:{n}" for folder in ("core", "plugins", "web")
+             for path in sorted((root / folder).rglob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if plain.search(line)]
+    # answers only (a transfer's event times, a receipt's due time): never read from a client
+    outputs = {"plugins/transition/schemas.py", "plugins/encompass/api.py"}
+    assert [f for f in found if f.split(":")[0] not in outputs] == []
