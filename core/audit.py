@@ -135,6 +135,20 @@ def record(session: Session, action: str, *, object_type: str = "", object_id: o
         user_id = info.user_id if info.user_id is not None else get_scope(session).user_id
     if trust_id is None and school_id is not None:
         trust_id = _trust_for(session, school_id)
+    scope = session.info.get("mat_scope")
+    if scope is not None and not scope.is_system and (
+            (school_id is not None and school_id not in scope.read_schools)
+            or (school_id is None and trust_id is not None
+                and trust_id not in (scope.trusts or ()))):
+        # an entry about a tenant outside the scope (a transfer's sending school): the chain's
+        # head is not visible to the scope's database role (core.rls), so append as the system
+        session.flush()  # the caller's own rows, under the caller's scope
+        from core.db import system_scope
+
+        with system_scope(session, "audit: entry outside the scope"):
+            return record(session, action, object_type=object_type, object_id=object_id,
+                          school_id=school_id, trust_id=trust_id, detail=detail,
+                          user_id=user_id)
     stripe = session.info.setdefault("mat_audit_stripe", secrets.randbelow(STRIPES))
     chain = chain_of(action, school_id, trust_id, stripe)
     if session.get_bind().dialect.name == "postgresql":  # this chain only: other schools go on

@@ -231,8 +231,23 @@ def _database_scope_on_begin(session: Session, transaction, connection) -> None:
         rls.enter_scope(connection, scope)
 
 
+def _keep_database_scope(session: Session) -> None:
+    """Re-apply the session's scope when another session sharing its connection (a test's
+    outer transaction) changed the connection's role since this one began. A dictionary
+    look-up, no SQL, when nothing changed."""
+    scope = session.info.get("mat_scope")
+    if scope is None or not session.in_transaction():
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql" and conn.info.get("mat_scope") is not scope:
+        from core import rls
+
+        rls.enter_scope(conn, scope)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    _keep_database_scope(state.session)
     if not (state.is_select or state.is_update or state.is_delete):
         return
     scope = get_scope(state.session)
@@ -260,6 +275,7 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_flush")
 def _check_writes(session: Session, flush_context, instances) -> None:
     scope = get_scope(session)
+    _keep_database_scope(session)
     from core.models.tenancy import School
 
     for obj in session.deleted:

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.db import SYSTEM, current_database, utcnow
+from core.db import SYSTEM, current_database, system_scope, utcnow
 from core.models import MailMessage
 
 _smtp: dict = {}
@@ -25,15 +25,21 @@ def queue_mail(session: Session, to: str, subject: str, body: str,
     """Add a message to the outbox in the caller's transaction; with a ``dedupe_key`` a
     second call for the same event adds nothing (reminders sent once). :func:`send_pending`
     is queued for when that transaction commits (once, however many messages)."""
-    if dedupe_key and session.scalar(select(MailMessage.id).where(
-            MailMessage.dedupe_key == dedupe_key)):
-        return None
-    msg = MailMessage(to=to, subject=subject[:200], body=body, dedupe_key=dedupe_key)
-    session.add(msg)
+    # the outbox is the platform's, not a school's: a scoped request's database role sees
+    # none of it (core.rls), so the dedupe check and the write work in the system scope
+    # (the caller's own pending rows are flushed first, under the caller's scope)
     session.flush()
-    from core.jobs import enqueue_after_commit
+    with system_scope(session, "mail outbox"):
+        if dedupe_key and session.scalar(select(MailMessage.id).where(
+                MailMessage.dedupe_key == dedupe_key)):
+            return None
+        msg = MailMessage(to=to, subject=subject[:200], body=body, dedupe_key=dedupe_key)
+        session.add(msg)
+        session.flush()
+        from core.jobs import enqueue_after_commit
 
-    enqueue_after_commit(session, send_pending, on_failure=sending_failed)
+        enqueue_after_commit(session, send_pending, on_failure=sending_failed)
+        session.flush()
     return msg
 
 

@@ -127,11 +127,13 @@ def test_dump_restore_and_the_restored_chain_verifies(tmp_path, host):
 
         # the guide's restore: roles and an empty database first (as a superuser) ...
         with admin.connect() as conn:
-            conn.execute(text("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
-                              "rolname = 'mat_tenant') THEN CREATE ROLE mat_tenant NOLOGIN; "
-                              "END IF; END $$"))
+            for role in ("mat_tenant", "mat_system"):
+                conn.execute(text(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
+                                  f"rolname = '{role}') THEN CREATE ROLE {role} NOLOGIN; "
+                                  "END IF; END $$"))
             conn.execute(text(f'CREATE ROLE "{app_role}" LOGIN'))
             conn.execute(text(f'GRANT mat_tenant TO "{app_role}" WITH ADMIN OPTION'))
+            conn.execute(text(f'GRANT mat_system TO "{app_role}" WITH ADMIN OPTION'))
             conn.execute(text(f'CREATE DATABASE "{restored}" OWNER "{app_role}"'))
         # ... then the dump, as the app's role, so the app owns what it restores
         app_url = _url(restored, user=app_role)
