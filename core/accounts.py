@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, secretbox
 from core.db import utcnow
 from core.errors import ValidationError
 from core.models import (
@@ -188,14 +188,21 @@ def start_totp(session: Session, user_id: int, name: str) -> TotpDevice:
     """Create an unconfirmed authenticator; it counts once :func:`confirm_totp` succeeds."""
     if not (name or "").strip():
         raise ValidationError({"name": ["give the device a name, e.g. 'my phone'"]})
-    device = TotpDevice(user_id=user_id, name=name.strip(), secret=pyotp.random_base32())
+    device = TotpDevice(user_id=user_id, name=name.strip(),
+                        secret=secretbox.seal(pyotp.random_base32()))
     session.add(device)
     session.flush()
     return device
 
 
+def plain_secret(device: TotpDevice) -> str:
+    """The device's base32 secret, opened with the key held outside the database (shown once,
+    while enrolling, for typing into an app)."""
+    return secretbox.open_(device.secret)
+
+
 def provisioning_uri(device: TotpDevice, email: str, issuer: str = "MAT Safeguarding") -> str:
-    return pyotp.TOTP(device.secret).provisioning_uri(name=email, issuer_name=issuer)
+    return pyotp.TOTP(plain_secret(device)).provisioning_uri(name=email, issuer_name=issuer)
 
 
 def _match_step(secret: str, code: str, at: dt.datetime) -> int | None:
@@ -211,7 +218,7 @@ def confirm_totp(session: Session, device_id: int, code: str) -> bool:
     device = session.get(TotpDevice, device_id)
     if device is None or device.confirmed_at is not None:
         return False
-    step = _match_step(device.secret, (code or "").strip(), utcnow())
+    step = _match_step(plain_secret(device), (code or "").strip(), utcnow())
     if step is None:
         return False
     device.confirmed_at = utcnow()
@@ -220,6 +227,21 @@ def confirm_totp(session: Session, device_id: int, code: str) -> bool:
     audit.record(session, "mfa.device_added", object_type="user", object_id=device.user_id,
                  detail={"device": device.name}, user_id=device.user_id)
     return True
+
+
+def reseal_totp_secrets(session: Session, old_key: bytes | None, new_key: bytes) -> int:
+    """Encrypt every authenticator secret under ``new_key``: those under ``old_key`` (None:
+    the configured key) and those still plain. Returns how many were rewritten; raises
+    :class:`core.secretbox.SecretKeyError`, changing nothing, if one opens under neither."""
+    devices = list(session.scalars(select(TotpDevice).order_by(TotpDevice.id)))
+    sealed = [secretbox.reseal(d.secret, old_key or secretbox.the_key(), new_key)
+              for d in devices]
+    for device, secret in zip(devices, sealed):
+        device.secret = secret
+    session.flush()
+    if devices:
+        audit.record(session, "mfa.secrets_resealed", detail={"devices": len(devices)})
+    return len(devices)
 
 
 def has_totp(session: Session, user_id: int) -> bool:
@@ -235,10 +257,12 @@ def verify_second_factor(session: Session, user_id: int, code: str) -> bool:
     if code.isdigit() and len(code) == 6:
         for device in session.scalars(select(TotpDevice).where(
                 TotpDevice.user_id == user_id, TotpDevice.confirmed_at.is_not(None))):
-            step = _match_step(device.secret, code, now)
+            step = _match_step(plain_secret(device), code, now)
             if step is not None and (device.last_used_step is None
                                      or step > device.last_used_step):
                 device.last_used_step = step
+                if not secretbox.is_encrypted(device.secret):  # written before encryption
+                    device.secret = secretbox.seal(device.secret)
                 session.flush()
                 return True
         return False

@@ -191,6 +191,46 @@ def audit_checkpoint(out: Path | None) -> None:
 
 
 @cli.group()
+def totp() -> None:
+    """Authenticator secrets, encrypted at rest under MAT_TOTP_KEY."""
+
+
+def _reseal(old: str | None, new: str | None) -> None:
+    from core import secretbox
+
+    old_key = secretbox.derive(old) if old else secretbox.the_key()
+    new_key = secretbox.derive(new) if new else secretbox.the_key()
+    try:
+        with current_database().transaction(SYSTEM) as s:
+            n = accounts.reseal_totp_secrets(s, old_key, new_key)
+    except secretbox.SecretKeyError as exc:
+        raise click.ClickException(f"{exc}: nothing was changed") from None
+    click.echo(f"{n} authenticator secrets encrypted under the "
+               f"{'new' if new else 'current'} key")
+
+
+@totp.command("rotate-key")
+@click.option("--old", envvar="MAT_TOTP_OLD_KEY", default=None,
+              help="the key the secrets are under now (default: MAT_TOTP_KEY); prefer the "
+                   "environment variable MAT_TOTP_OLD_KEY to the command line")
+@click.option("--new", envvar="MAT_TOTP_NEW_KEY", required=True,
+              help="the key to encrypt them under (at least 32 characters); prefer "
+                   "MAT_TOTP_NEW_KEY")
+def totp_rotate_key(old: str | None, new: str) -> None:
+    """Re-encrypt every authenticator secret under a new key (plain ones too), in one
+    transaction; then set MAT_TOTP_KEY to the new key and restart."""
+    if len(new) < 32:
+        raise click.UsageError("--new: give a key of at least 32 characters")
+    _reseal(old, new)
+
+
+@totp.command("encrypt")
+def totp_encrypt() -> None:
+    """Encrypt secrets still stored plain (written before encryption) under MAT_TOTP_KEY."""
+    _reseal(None, None)
+
+
+@cli.group()
 def trust() -> None:
     """Trusts."""
 

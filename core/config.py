@@ -30,6 +30,7 @@ class Settings:
     queue_name: str = "mat"
     audit_key: str | None = None  # MAT_AUDIT_KEY; without it, <instance>/audit.key
     audit_checkpoints: Path | None = None  # MAT_AUDIT_CHECKPOINTS; default <instance>/...
+    totp_key: str | None = None  # MAT_TOTP_KEY; without it, <instance>/totp.key
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -57,6 +58,10 @@ class Settings:
             raise RuntimeError(
                 "MAT_AUDIT_KEY: production mode needs an audit key of at least 32 characters, "
                 "kept outside the database (it keys the audit log's hash chains)")
+        if self.production and (not self.totp_key or len(self.totp_key) < 32):
+            raise RuntimeError(
+                "MAT_TOTP_KEY: production mode needs a key of at least 32 characters, kept "
+                "outside the database (it encrypts the authenticator secrets)")
         if isinstance(self.max_upload_mb, bool) or not isinstance(self.max_upload_mb, int) \
                 or self.max_upload_mb < 1:
             raise RuntimeError(UPLOAD_LIMIT_ERROR.format(self.max_upload_mb))
@@ -94,6 +99,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         max_upload_mb=upload_mb,
         queue_name=e.get("MAT_QUEUE", "mat"),
         audit_key=e.get("MAT_AUDIT_KEY") or None,
+        totp_key=e.get("MAT_TOTP_KEY") or None,
         audit_checkpoints=Path(e["MAT_AUDIT_CHECKPOINTS"]) if e.get("MAT_AUDIT_CHECKPOINTS")
         else None,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from core import audit, jobs, mail
+from core import audit, jobs, mail, secretbox
 from core.config import Settings, from_env
 from core.db import Database, init_database
 
@@ -19,6 +19,7 @@ def start(settings: Settings | None = None) -> tuple[Settings, Database]:
     jobs.configure(settings.redis_url, settings.queue_name)
     mail.configure(settings)
     audit.configure(settings)
+    secretbox.configure(settings)
     _settings = settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return settings, db

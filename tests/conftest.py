@@ -29,6 +29,7 @@ PG_ADMIN_URL = os.environ.get("MAT_TEST_PG_URL",
 # one audit key for every process of the test run (apps, workers, commands): entries written
 # by one part verify in another
 os.environ.setdefault("MAT_AUDIT_KEY", "test-audit-key-held-outside-the-database-0123456789")
+os.environ.setdefault("MAT_TOTP_KEY", "test-totp-key-held-outside-the-database-0123456789")
 BACKENDS = [b for b in os.environ.get("MAT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 _counter = itertools.count(1)
 

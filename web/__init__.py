@@ -6,7 +6,7 @@ import secrets
 
 from flask import Flask, abort, g, request, session
 
-from core import audit, jobs, mail
+from core import audit, jobs, mail, secretbox
 from core.audit import RequestInfo, request_info
 from core.config import Settings, from_env
 from core.db import Database, init_database, use_database
@@ -61,6 +61,7 @@ def init_database_ext(app: Flask, settings: Settings, db: Database | None) -> No
     jobs.configure(settings.redis_url, settings.queue_name)
     mail.configure(settings)
     audit.configure(settings)
+    secretbox.configure(settings)
     app.extensions["mat_db"] = db
     app.after_request(context.commit_if_ok)
     app.teardown_appcontext(context.close_db)

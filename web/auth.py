@@ -204,7 +204,7 @@ def _enrol_view(template: str, done_endpoint: str | None):
                                        next=session.pop("next", None) or url_for("pages.home"))
             flash("That code did not match. Check the time on your phone and try again.", "error")
         uri = accounts.provisioning_uri(device, current_user.email)
-        secret = device.secret
+        secret = accounts.plain_secret(device)
     return render_template(template, qr=_qr_data_uri(uri), secret=secret,
                            reasons=session.get("mfa_reasons") or [])
 

@@ -11,9 +11,14 @@ def test_production_refuses_the_development_secret():
     with pytest.raises(RuntimeError, match="MAT_AUDIT_KEY"):  # the audit log's key too
         from_env({"MAT_ENV": "production", "MAT_SECRET_KEY": "k" * 40,
                   "MAT_DATABASE_URL": "postgresql://x@h/db"})
-    s = from_env({"MAT_ENV": "production", "MAT_SECRET_KEY": "k" * 40,
+    with pytest.raises(RuntimeError, match="MAT_TOTP_KEY"):  # and the authenticators' key
+        from_env({"MAT_ENV": "production", "MAT_SECRET_KEY": "k" * 40,
                   "MAT_AUDIT_KEY": "a" * 40, "MAT_DATABASE_URL": "postgresql://x@h/db"})
+    s = from_env({"MAT_ENV": "production", "MAT_SECRET_KEY": "k" * 40,
+                  "MAT_AUDIT_KEY": "a" * 40, "MAT_TOTP_KEY": "t" * 40,
+                  "MAT_DATABASE_URL": "postgresql://x@h/db"})
     assert s.production and s.secret_key != DEV_SECRET and s.audit_key == "a" * 40
+    assert s.totp_key == "t" * 40
 
 
 def test_defaults_need_no_redis_and_use_sqlite(tmp_path):

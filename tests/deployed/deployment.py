@@ -153,6 +153,7 @@ class Deployment:
             MAT_ENV="production", MAT_DATABASE_URL=self.database_url,
             MAT_REDIS_URL=self.redis_url, MAT_QUEUE=f"mat-deployed-{uuid.uuid4().hex[:10]}",
             MAT_SECRET_KEY=secrets.token_urlsafe(48), MAT_AUDIT_KEY=secrets.token_urlsafe(48),
+            MAT_TOTP_KEY=secrets.token_urlsafe(48),
             MAT_INSTANCE_PATH=str(self.tmp / "instance"),
             MAT_SMTP_HOST="127.0.0.1", MAT_SMTP_PORT=str(self.smtp_port), MAT_SMTP_TLS="0",
             MAT_SMTP_FROM="safeguarding@deployed.test", PYTHONUNBUFFERED="1", **self.knobs)

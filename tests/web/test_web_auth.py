@@ -47,7 +47,7 @@ def test_the_sign_in_page_hints_at_the_demo_only_in_development(client, tmp_path
     from web import create_app
 
     prod = create_app(Settings(env="production", instance_path=tmp_path, secret_key="p" * 40,
-                               audit_key="a" * 40),
+                               audit_key="a" * 40, totp_key="t" * 40),
                       db=db, host=host)
     body = prod.test_client().get("/login").get_data(as_text=True)
     assert "Sign in" in body and "README" not in body
