@@ -166,8 +166,12 @@ def test_dump_restore_and_the_restored_chain_verifies(tmp_path, host):
         engines.append(superuser)
         with superuser.connect() as conn:
             conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER ALL"))
-            conn.execute(text("DELETE FROM audit_entries WHERE id = (SELECT id FROM "
-                              "audit_entries ORDER BY id OFFSET 2 LIMIT 1)"))
+            # the second entry of a chain with an entry after it
+            deleted = conn.execute(text(
+                "DELETE FROM audit_entries WHERE id = (SELECT id FROM audit_entries WHERE "
+                "seq = 2 AND chain IN (SELECT chain FROM audit_entries GROUP BY chain "
+                "HAVING count(*) >= 3) ORDER BY id LIMIT 1)")).rowcount
+            assert deleted == 1
             conn.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER ALL"))
         broken = _mat(app_url, "audit", "verify", tmp=tmp_path)
         assert broken.returncode != 0
