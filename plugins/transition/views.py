@@ -17,6 +17,7 @@ import uuid
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from core import date_limits
 from core.calendar import london_today
 from core.errors import ValidationError
 from core.models import School
@@ -50,14 +51,16 @@ def _date(field: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        return date_limits.parse_date(raw)
+    except date_limits.OutOfRange as exc:
+        raise ValidationError({field: [str(exc)]}) from None
     except ValueError:
         raise ValidationError({field: ["must be a date (YYYY-MM-DD)"]}) from None
 
 
 def _render(name: str, **kw):
-    return render_template(f"transition/{name}", labels=STATUS_LABELS, new_key=uuid.uuid4().hex,
     # ``read_document`` only presents a frozen package (no rules), so it is not in service
+    return render_template(f"transition/{name}", labels=STATUS_LABELS, new_key=uuid.uuid4().hex,
                            rule_labels=service.RULE_LABELS, today=london_today(),
                            read_document=document.read, **kw)
 
