@@ -178,10 +178,20 @@ def set_rules(data, trust_id: int):
     return _rules(trust_id)
 
 
+class SarItemsSchema(Schema):
+    """What a subject access export would hold (each concern, entry and third party has the
+    ``key`` to withhold it by)."""
+
+    pupil = fields.Dict()
+    flags = fields.List(fields.Dict())
+    concerns = fields.List(fields.Dict())
+    third_parties = fields.List(fields.Dict())
+
+
 @blp.route(PUPIL + "/subject-access", methods=["GET"])
 @refusals(blp)
 @allowed("sar.export")
-@blp.response(200)
+@blp.response(200, SarItemsSchema)
 def subject_access_items(school_id: int, pupil_id: int):
     """What an export would hold: the pupil, flags, every concern and entry and every third
     party named, each with the ``key`` to withhold it by (audited)."""
