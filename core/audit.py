@@ -318,4 +318,4 @@ def daily_checkpoint(school_id: int) -> dict:
     with current_database().transaction(SYSTEM) as s:
         trust = s.scalar(select(School.trust_id).where(School.id == school_id))
         owners = {f"school:{school_id}", f"trust:{trust}", "platform"}
-        return {"chains": checkpoint(s, runtime.settings().checkpoint_file, owners)}
+        return {"chains": checkpoint(s, runtime.configured().checkpoint_file, owners)}

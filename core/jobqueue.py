@@ -182,7 +182,7 @@ def maintain() -> dict[str, int]:
 def _prune_sessions() -> int:
     from core import runtime, websessions
 
-    settings = runtime.settings()
+    settings = runtime.configured()
     limits = websessions.Limits(dt.timedelta(minutes=settings.session_minutes),
                                 dt.timedelta(hours=settings.session_max_hours))
     with current_database().transaction(SYSTEM) as s:

@@ -25,6 +25,12 @@ def start(settings: Settings | None = None) -> tuple[Settings, Database]:
     return settings, db
 
 
+def configured() -> Settings:
+    """This process's settings without starting anything: those :func:`start` was given, or
+    else the environment's (a job run under another runtime keeps its database)."""
+    return _settings if _settings is not None else from_env()
+
+
 def settings() -> Settings:
     if _settings is None:
         start()

@@ -92,7 +92,9 @@ def test_the_installed_plugins_own_their_actions(host):
     assert owners["training.manage"] == "training"
     assert owners["transfer.handle"] == "transition"
     assert owners["encompass.read"] == "encompass"
-    core_src = "\n".join(p.read_text() for p in (Path(__file__).parents[2] / "core").rglob("*.py"))
+    # hookspecs.py is left out: its docstrings carry plugins' code as examples (docs/hooks.md)
+    core_src = "\n".join(p.read_text() for p in (Path(__file__).parents[2] / "core").rglob("*.py")
+                         if p.name != "hookspecs.py")
     for name, plugin in owners.items():
         if plugin != "core":
             assert f'"{name}"' not in core_src, f"core names {plugin}'s action {name}"
