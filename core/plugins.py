@@ -81,7 +81,8 @@ class PluginHost:
         return {r for r in rows if r in self._info}
 
     def is_enabled(self, session: Session, school_id: int, name: str) -> bool:
-        return name in self.enabled(session, school_id)
+        """Whether ``name`` is on for the school; the core is on in every school."""
+        return name == CORE or name in self.enabled(session, school_id)
 
     def set_enabled(self, session: Session, school_id: int, name: str, enabled: bool,
                     user_id: int | None = None) -> bool:

@@ -37,7 +37,8 @@ def test_concern_recorded_by_staff_is_stored_and_reaches_the_dsl(app):
     listed = app.api("GET", f"/api/v1/schools/{app.school_id}/concerns?pupil_id={pupil['id']}",
                      dsl)
     assert listed.status == 200, listed
-    assert [(c["id"], c["status"]) for c in listed.json()] == [(body["id"], "awaiting_triage")]
+    assert [(c["id"], c["status"]) for c in listed.json()["items"]] == [
+        (body["id"], "awaiting_triage")]
     assert app.sql("SELECT c.fact, c.school_id, u.email FROM concerns c JOIN users u "
                    "ON u.id = c.recorded_by_id WHERE c.id = %s", (body["id"],)) == [
         (fact, app.school_id, staff_email)]
@@ -72,7 +73,7 @@ def test_police_notification_email_is_delivered_by_the_worker(app, smtp_sink):
                       "AND status = 'done'") >= 1
     # the notification opened a concern the DSL triages with everything else
     listed = app.api("GET", f"/api/v1/schools/{app.school_id}/concerns?pupil_id={pupil['id']}",
-                     dsl).json()
+                     dsl).json()["items"]
     assert [(c["source"], c["status"]) for c in listed] == [("encompass", "awaiting_triage")]
 
 
@@ -153,8 +154,15 @@ def test_every_recurring_job_fires_once_per_school_and_tick_with_two_schedulers(
             done = {r for (r,) in app.sql(
                 "SELECT DISTINCT recurring FROM job_runs WHERE school_id = %s AND "
                 "enqueued_at >= %s AND status = 'done'", (app.school_id, since))}
+            fired_and_done.missing = sorted(set(declared) - done)
             return done >= set(declared)
-        wait_until(fired_and_done, 90, "every recurring job to run for Alder Primary")
+        try:
+            wait_until(fired_and_done, 90, "every recurring job to run for Alder Primary")
+        except AssertionError:
+            raise AssertionError(f"never done: {fired_and_done.missing}; runs: " + repr(app.sql(
+                "SELECT recurring, status, error FROM job_runs WHERE school_id = %s AND "
+                "enqueued_at >= %s ORDER BY enqueued_at DESC LIMIT 12",
+                (app.school_id, since)))) from None
         time.sleep(max(0.0, 5 * every - (time.monotonic() - started)))
     finally:
         app.stop("recurring-a")
