@@ -243,5 +243,12 @@ def list_jobs(session, *, status: str | None = None, school_ids: list[int] | Non
     if school_ids is not None:
         cond = JobRun.school_id.in_(school_ids)
         stmt = stmt.where(or_(cond, JobRun.school_id.is_(None)) if include_unscoped else cond)
-    return list(session.scalars(stmt.order_by(JobRun.enqueued_at.desc(), JobRun.id)
-                                .limit(limit)))
+    stmt = stmt.order_by(JobRun.enqueued_at.desc(), JobRun.id).limit(limit)
+    if school_ids is not None and include_unscoped:
+        # trust-wide jobs (mail, say) belong to no school, so a school scope's row-level
+        # security hides them: read them as the system, the schools still filtered above
+        from core.db import system_scope
+
+        with system_scope(session, "jobs of these schools and the trust-wide ones"):
+            return list(session.scalars(stmt))
+    return list(session.scalars(stmt))

@@ -80,7 +80,11 @@ def end_for_user(session: Session, user_id: int, reason: str, *, keep: str | Non
                                     WebSession.ended_at.is_(None))
     if keep is not None:
         stmt = stmt.where(WebSession.id != keep)
-    ended = session.execute(stmt.values(ended_at=utcnow(), ended_reason=reason)).rowcount
+    from core.db import system_scope
+
+    # an admin ends another person's sessions: rows the admin's own scope cannot see
+    with system_scope(session, "end a person's sessions"):
+        ended = session.execute(stmt.values(ended_at=utcnow(), ended_reason=reason)).rowcount
     if ended:
         audit.record(session, "sessions.ended", object_type="user", object_id=user_id,
                      user_id=by_user_id if by_user_id is not None else user_id,
