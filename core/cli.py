@@ -77,17 +77,22 @@ def user_create(email, name, password, role, school_urn, trust_name) -> None:
     with current_database().transaction(SYSTEM) as s:
         u = accounts.create_user(s, email, name, password)
         if role:
-            school_id = trust_id = None
-            if school_urn:
-                school_id = s.scalar(select(School.id).where(School.urn == school_urn))
-                if school_id is None:
-                    raise ValidationError({"school": [f"no school with URN {school_urn}"]})
-            if trust_name:
-                trust_id = s.scalar(select(Trust.id).where(Trust.name == trust_name))
-                if trust_id is None:
-                    raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
-            accounts.grant_role(s, u.id, role, school_id=school_id, trust_id=trust_id)
+            _grant(s, u.id, role, school_urn, trust_name)
     click.echo(f"created {email}" + (f" as {role}" if role else ""))
+
+
+def _grant(s, user_id: int, role: str, school_urn: str | None, trust_name: str | None) -> None:
+    """Give a role named on the command line (a school by URN, a trust by name)."""
+    school_id = trust_id = None
+    if school_urn:
+        school_id = s.scalar(select(School.id).where(School.urn == school_urn))
+        if school_id is None:
+            raise ValidationError({"school": [f"no school with URN {school_urn}"]})
+    if trust_name:
+        trust_id = s.scalar(select(Trust.id).where(Trust.name == trust_name))
+        if trust_id is None:
+            raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
+    accounts.grant_role(s, user_id, role, school_id=school_id, trust_id=trust_id)
 
 
 @user.command("invite")
@@ -111,16 +116,7 @@ def user_invite(email, name, site, role, school_urn, trust_name) -> None:
         elif u.password_hash:
             raise ValidationError({"email": [f"{u.email} has already set a password"]})
         if role:
-            school_id = trust_id = None
-            if school_urn:
-                school_id = s.scalar(select(School.id).where(School.urn == school_urn))
-                if school_id is None:
-                    raise ValidationError({"school": [f"no school with URN {school_urn}"]})
-            if trust_name:
-                trust_id = s.scalar(select(Trust.id).where(Trust.name == trust_name))
-                if trust_id is None:
-                    raise ValidationError({"trust": [f"no trust called {trust_name!r}"]})
-            accounts.grant_role(s, u.id, role, school_id=school_id, trust_id=trust_id)
+            _grant(s, u.id, role, school_urn, trust_name)
         link = invitations.invite(s, u.id, lambda raw: f"{site.rstrip('/')}/invite/{raw}")
     click.echo(f"invited {u.email}" + (f" as {role}" if role else "")
                + f"; the link (shown once, works once, ends in {invitations.INVITE_DAYS} days):")

@@ -83,7 +83,7 @@ def mat_register_actions() -> list[Action | ObjectCheck]:
 
 
         def _key_adult_of_school(session, actor, school_id, obj) -> bool:
-            from plugins.encompass.key_adults import is_key_adult
+            from .key_adults import is_key_adult
 
             return is_key_adult(session, actor, school_id, obj)
 
@@ -130,8 +130,8 @@ def mat_blueprints() -> list[BlueprintContribution]:
 
         @hookimpl
         def mat_blueprints():
-            from plugins.encompass.api import blp
-            from plugins.encompass.views import bp
+            from .api import blp
+            from .views import bp
 
             return [BlueprintContribution(NAME, bp),
                     BlueprintContribution(NAME, blp, api=True, checks_school_itself=True,
@@ -151,7 +151,7 @@ def mat_cli_commands(cli: click.Group) -> None:
 
         @hookimpl
         def mat_cli_commands(cli):
-            from plugins.attendance.cli import attendance
+            from .cli import attendance
 
             cli.add_command(attendance)
     """
@@ -170,7 +170,7 @@ def mat_recurring_jobs() -> list[RecurringJob]:
 
         @hookimpl
         def mat_recurring_jobs():
-            from plugins.attendance.jobs import nightly_analysis
+            from .jobs import nightly_analysis
 
             return [RecurringJob(NAME, "nightly_analysis", nightly_analysis, cron="30 1 * * *")]
     """
@@ -213,7 +213,7 @@ def mat_dashboard_panels(session: Session, school_id: int, actor: Actor) -> list
 
         @hookimpl
         def mat_dashboard_panels(session, school_id, actor):
-            from plugins.attendance.panels import dashboard_panel
+            from .panels import dashboard_panel
 
             panel = dashboard_panel(session, school_id, actor)
             return [panel] if panel else []
@@ -242,7 +242,7 @@ def mat_pupil_panels(session: Session, school_id: int, pupil_id: int,
 
         @hookimpl
         def mat_pupil_panels(session, school_id, pupil_id, actor):
-            from plugins.attendance.panels import pupil_panel
+            from .panels import pupil_panel
 
             panel = pupil_panel(session, school_id, pupil_id, actor)  # None unless casefile.read
             return [panel] if panel else []
@@ -262,7 +262,7 @@ def mat_chronology_entries(session: Session, school_id: int, pupil_id: int,
 
         @hookimpl
         def mat_chronology_entries(session, school_id, pupil_id, start, end):
-            from plugins.attendance import service
+            from . import service
 
             return service.chronology(session, school_id, pupil_id, start, end)
 
@@ -310,7 +310,7 @@ def mat_concern_entry_added(session: Session, school_id: int, concern_id: int,
 
         @hookimpl
         def mat_concern_entry_added(session, school_id, concern_id, entry_id):
-            from plugins.transition import service
+            from . import service
 
             service.refuse_entries_after_handover(session, school_id, concern_id)
     """
@@ -330,7 +330,7 @@ def mat_pupil_event(session: Session, school_id: int, pupil_id: int, event: str,
         @hookimpl
         def mat_pupil_event(session, school_id, pupil_id, event, data):
             if event == "left":
-                from plugins.attendance import service
+                from . import service
 
                 service.pupil_left(session, school_id, pupil_id)
 
@@ -356,7 +356,7 @@ def mat_calendar_changed(session: Session, school_id: int) -> None:
 
         @hookimpl
         def mat_calendar_changed(session, school_id):
-            from plugins.encompass import deadlines
+            from . import deadlines
 
             deadlines.recount_deadlines(session, school_id)
     """
@@ -376,7 +376,7 @@ def mat_transfer_sections(session: Session, school_id: int,
 
         @hookimpl
         def mat_transfer_sections(session, school_id, pupil_id):
-            from plugins.attendance import service
+            from . import service
 
             return [service.transfer_section(session, school_id, pupil_id)]
 
@@ -399,7 +399,7 @@ def mat_metric_definitions() -> list[MetricDefinition]:
 
         @hookimpl
         def mat_metric_definitions():
-            from plugins.attendance import service
+            from . import service
 
             return service.metric_definitions()
 
@@ -430,7 +430,7 @@ def mat_trust_metrics(session: Session, school_id: int, start: dt.date,
 
         @hookimpl
         def mat_trust_metrics(session, school_id, start, end):
-            from plugins.attendance import service
+            from . import service
 
             return service.trust_metrics(session, school_id, start, end)
 
@@ -456,7 +456,7 @@ def mat_demo_data(session: Session, trust_id: int, school_ids: list[int], seed: 
 
         @hookimpl
         def mat_demo_data(session, trust_id, school_ids, seed):
-            from plugins.attendance.demo import seed_demo
+            from .demo import seed_demo
 
             seed_demo(session, trust_id, school_ids, seed)  # random.Random(seed) inside
     """
