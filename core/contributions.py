@@ -125,7 +125,9 @@ class MetricDefinition:
     label: str
     unit: str = ""  # "%", "per 100", "hours", "" (count)
     national: float | None = None  # England's published figure, where there is one
-    higher_is_better: bool | None = None
+    higher_is_better: bool | None = None  # the direction; None where neither way is better
+    yes_no: bool = False  # a value of 1 means yes and 0 no: pages show the word
+    base: str | None = None  # "plugin.key" of the row's figure a % is taken over ("core.pupils")
 
 
 @dataclass(frozen=True)

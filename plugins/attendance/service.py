@@ -367,10 +367,11 @@ def metric_definitions() -> list[MetricDefinition]:
     nat = national_figures()
     return [
         MetricDefinition(NAME, "attendance_pct", "Attendance", "%",
-                         nat.get("attendance_pct", (None,))[0], True),
+                         nat.get("attendance_pct", (None,))[0], True, base="core.pupils"),
         MetricDefinition(NAME, "pa_pct", "Persistent absence", "%",
-                         nat.get("pa_pct", (None,))[0], False),
-        MetricDefinition(NAME, "sa_pct", "Severe absence", "%", None, False),
+                         nat.get("pa_pct", (None,))[0], False, base="core.pupils"),
+        MetricDefinition(NAME, "sa_pct", "Severe absence", "%", None, False,
+                         base="core.pupils"),
         MetricDefinition(NAME, "open_signals", "Open attendance signals", "", None, False),
     ]
 

@@ -114,7 +114,7 @@ __all__ = [
 
 METRIC_DEFINITIONS = (
     MetricDefinition(NAME, "compliance_pct", "Staff training compliance", "%", None, True),
-    MetricDefinition(NAME, "dsl_in_date", "DSL training in date (1 yes, 0 no)", "", None, True),
+    MetricDefinition(NAME, "dsl_in_date", "DSL training in date", "", None, True, yes_no=True),
     MetricDefinition(NAME, "expiring_30", "Staff with training due in 30 days", "", None, False),
 )
 
