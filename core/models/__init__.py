@@ -11,6 +11,8 @@ from core.models.concerns import (
 from core.models.contacts import AgencyContact
 from core.models.families import FamilySuggestionDismissal
 from core.models.host import AuditEntry, JobRun, MailMessage, PluginSetting
+from core.models.mis import (MisImport, MisLayout, MisLeaverCheck, MisReviewItem, PupilCarer,
+                             PupilMisRecord)
 from core.models.people import (
     ApiToken,
     LoginAttempt,
@@ -28,6 +30,7 @@ __all__ = [
     "AgencyContact", "Alert", "ApiToken", "Attachment", "AuditEntry", "Concern",
     "ConcernCategory", "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink",
     "FamilySuggestionDismissal", "JobRun", "LegalHold", "LoginAttempt", "MailMessage",
-    "Membership", "NonSchoolDay", "PluginSetting", "Pupil", "PupilChange", "PupilFlag",
+    "Membership", "MisImport", "MisLayout", "MisLeaverCheck", "MisReviewItem", "NonSchoolDay",
+    "PluginSetting", "Pupil", "PupilCarer", "PupilChange", "PupilFlag", "PupilMisRecord",
     "RecoveryCode", "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User", "WebSession",
 ]
