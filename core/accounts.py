@@ -11,10 +11,10 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core import audit, secretbox
-from core.db import utcnow
+from core.db import system_scope, utcnow
 from core.errors import ValidationError
 from core.models import (
     ApiToken,
@@ -38,14 +38,36 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _stored_hash(user: User) -> str | None:
+    """The person's hash, read as the system: the tenant database role may not read the
+    column (core.rls.SECRET_COLUMNS), whatever the session's scope."""
+    session = object_session(user)
+    if session is None or "password_hash" in user.__dict__:
+        return user.__dict__.get("password_hash")
+    with system_scope(session, "check a password"):
+        return session.scalar(select(User.password_hash).where(User.id == user.id))
+
+
 def check_password(user: User, password: str) -> bool:
-    if not user.password_hash:
+    stored = _stored_hash(user)
+    if not stored:
         _hasher.hash(password)  # same cost whether or not the account has a password
         return False
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def waiting_for_password(session: Session, user_ids) -> set[int]:
+    """Of ``user_ids``, those who have not set a password yet (invited, link not used): all an
+    admin page needs to know of the hashes, read as the system."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    with system_scope(session, "who has not set a password yet"):
+        return set(session.scalars(select(User.id).where(User.id.in_(ids),
+                                                         User.password_hash.is_(None))))
 
 
 def password_problem(password: str) -> str | None:
@@ -195,10 +217,20 @@ def start_totp(session: Session, user_id: int, name: str) -> TotpDevice:
     return device
 
 
+def _sealed_secret(device: TotpDevice) -> str:
+    """The stored (sealed) secret, read as the system: the tenant database role may not read
+    the column, even of the person's own device (core.rls.SECRET_COLUMNS)."""
+    session = object_session(device)
+    if session is None or "secret" in device.__dict__:
+        return device.__dict__["secret"]
+    with system_scope(session, "open an authenticator"):
+        return session.scalar(select(TotpDevice.secret).where(TotpDevice.id == device.id))
+
+
 def plain_secret(device: TotpDevice) -> str:
     """The device's base32 secret, opened with the key held outside the database (shown once,
     while enrolling, for typing into an app)."""
-    return secretbox.open_(device.secret)
+    return secretbox.open_(_sealed_secret(device))
 
 
 def provisioning_uri(device: TotpDevice, email: str, issuer: str = "MAT Safeguarding") -> str:
@@ -234,7 +266,7 @@ def reseal_totp_secrets(session: Session, old_key: bytes | None, new_key: bytes)
     the configured key) and those still plain. Returns how many were rewritten; raises
     :class:`core.secretbox.SecretKeyError`, changing nothing, if one opens under neither."""
     devices = list(session.scalars(select(TotpDevice).order_by(TotpDevice.id)))
-    sealed = [secretbox.reseal(d.secret, old_key or secretbox.the_key(), new_key)
+    sealed = [secretbox.reseal(_sealed_secret(d), old_key or secretbox.the_key(), new_key)
               for d in devices]
     for device, secret in zip(devices, sealed):
         device.secret = secret
@@ -261,8 +293,9 @@ def verify_second_factor(session: Session, user_id: int, code: str) -> bool:
             if step is not None and (device.last_used_step is None
                                      or step > device.last_used_step):
                 device.last_used_step = step
-                if not secretbox.is_encrypted(device.secret):  # written before encryption
-                    device.secret = secretbox.seal(device.secret)
+                sealed = _sealed_secret(device)
+                if not secretbox.is_encrypted(sealed):  # written before encryption
+                    device.secret = secretbox.seal(sealed)
                 session.flush()
                 return True
         return False

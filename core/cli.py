@@ -46,12 +46,51 @@ def init() -> None:
     from core.migrate import upgrade
     from core.runtime import settings
 
-    url = settings().database_url
-    click.echo(f"migrating {current_database().engine.url.render_as_string(hide_password=True)}")
+    from sqlalchemy.engine import make_url
+
+    url = settings().migration_url  # the owner's, when MAT_DATABASE_OWNER_URL is set
+    click.echo(f"migrating {make_url(url).render_as_string(hide_password=True)}")
     with click.progressbar(length=1, label="applying migrations") as bar:
         upgrade(url)
         bar.update(1)
     click.echo("database is up to date")
+
+
+@cli.group("db")
+def db_group() -> None:
+    """The database itself: its PostgreSQL roles."""
+
+
+@db_group.command("roles")
+@click.option("--print-sql", "print_sql", is_flag=True, required=True,
+              help="print the SQL (the roles are created by a superuser running it)")
+@click.option("--database", default=None,
+              help="the database name (default: the one in MAT_DATABASE_URL)")
+@click.option("--owner", default="mat_owner", show_default=True,
+              help="the role that owns the tables and migrates")
+@click.option("--login", default="mat", show_default=True,
+              help="the role the web app, workers and scheduler log in as")
+def db_roles(print_sql, database, owner, login) -> None:
+    """Print the SQL that creates the database's roles: an owner for migrations, a login
+    role for the app (neither superuser nor BYPASSRLS), mat_tenant and mat_system. New
+    passwords are made each time and appear in the SQL and the URLs it names."""
+    from sqlalchemy.engine import make_url
+
+    from core import dbroles
+    from core.runtime import configured
+
+    url = make_url(configured().database_url)
+    if database is None and url.get_backend_name() != "postgresql":
+        click.echo("error: database: MAT_DATABASE_URL is not PostgreSQL; name the database "
+                   "with --database", err=True)
+        sys.exit(2)
+    try:
+        roles = dbroles.Roles.with_new_passwords(database or url.database, owner, login)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    host = url.host if url.get_backend_name() == "postgresql" and url.host else "localhost"
+    click.echo(dbroles.script(roles, host, url.port or 5432), nl=False)
 
 
 @cli.group()
@@ -300,6 +339,15 @@ def pupils_leave(urn, pupil_ref, day, reason, destination_urn, destination_unkno
         name, left = p.display_name, p.on_roll_to
     click.echo(f"{name} is off roll after {uk_date(left)}: " + (
         f"destination URN {destination_urn}" if destination_urn else "destination not known"))
+
+
+def _add_pupils_import() -> None:
+    from core.mis.cli import pupils_import
+
+    pupils.add_command(pupils_import)
+
+
+_add_pupils_import()
 
 
 @cli.group()

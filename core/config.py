@@ -13,7 +13,10 @@ UPLOAD_LIMIT_ERROR = "MAT_MAX_UPLOAD_MB must be a whole number of megabytes, at 
 class Settings:
     env: str = "development"
     instance_path: Path = Path("instance")
-    database_url: str = ""
+    database_url: str = ""  # MAT_DATABASE_URL: what the app, workers and scheduler log in as
+    # MAT_DATABASE_OWNER_URL: the role that owns the tables, for migrations (mat init) only;
+    # unset: migrations use database_url (one role for both, e.g. SQLite or a first run)
+    database_owner_url: str | None = None
     redis_url: str | None = None
     secret_key: str = DEV_SECRET
     smtp_host: str | None = None
@@ -37,6 +40,11 @@ class Settings:
         if not self.database_url:
             self.instance_path.mkdir(parents=True, exist_ok=True)
             self.database_url = f"sqlite:///{(self.instance_path / 'mat.sqlite3').resolve()}"
+
+    @property
+    def migration_url(self) -> str:
+        """Where ``mat init`` migrates: the owner's URL when one is set."""
+        return self.database_owner_url or self.database_url
 
     @property
     def checkpoint_file(self) -> Path:
@@ -86,6 +94,7 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         env=e.get("MAT_ENV", "development"),
         instance_path=Path(e.get("MAT_INSTANCE_PATH", "instance")),
         database_url=e.get("MAT_DATABASE_URL", ""),
+        database_owner_url=e.get("MAT_DATABASE_OWNER_URL") or None,
         redis_url=e.get("MAT_REDIS_URL") or None,
         secret_key=e.get("MAT_SECRET_KEY", DEV_SECRET),
         smtp_host=e.get("MAT_SMTP_HOST") or None,

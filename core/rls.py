@@ -11,11 +11,14 @@ What a scoped request may see of the tables that belong to no school:
 
 - ``users``: the person asking, and the people holding a role in a school or trust of the scope
   (names on concerns, owners of actions, the people page), and one added in this very
-  transaction who holds no role yet (an admin adding a person, before the role). Their argon2 ``password_hash`` is
-  still readable by that role (see :data:`SECRET_COLUMNS`); no one else's is;
+  transaction who holds no role yet (an admin adding a person, before the role). No one's
+  argon2 ``password_hash`` is readable by the role at all (:data:`SECRET_COLUMNS`): pages ask
+  ``has_password``, and checking a password reads the hash as the system;
 - ``memberships``: the person's own, and those in the scope's schools (trust-level ones of the
   scope's trusts);
-- ``totp_devices``, ``recovery_codes``, ``api_tokens``, ``web_sessions``: the person's own only;
+- ``totp_devices``, ``recovery_codes``, ``api_tokens``, ``web_sessions``: the person's own only,
+  and of ``totp_devices`` never the ``secret`` column, even one's own (checking a code opens it
+  as the system);
 - ``invitations``: those inviting the person, and those the person sent;
 - ``audit_entries``: entries of the scope's schools, of its trusts (trust chain) and of the
   platform chain (no school, no trust), so an audited read can append to its chain;
@@ -25,7 +28,9 @@ What a scoped request may see of the tables that belong to no school:
   outbox and migrations work in the system scope).
 
 System code (jobs, CLI, the audited trust-wide opt-out) works as ``mat_system``, which has a
-policy showing every row; the role that runs ``mat init`` is made a member of it.
+policy showing every row; the role that runs ``mat init`` is made a member of it. Neither role
+may UPDATE, DELETE or TRUNCATE ``audit_entries`` (:data:`APPEND_ONLY`): below the trigger, the
+privilege is not there. Which login roles hold these roles is :mod:`core.dbroles`.
 ``apply_policies`` is idempotent and runs after every ``upgrade``, so plugin tables added later
 get their policy too.
 """
@@ -80,10 +85,11 @@ RULES: dict[str, tuple[str, str]] = {
     "mail_messages": ("false",) * 2,
     "alembic_version": ("false",) * 2,
 }
-#: columns the tenant role may never read, of anyone: the table's other columns are granted.
-#: Empty for now: ``users.password_hash`` is still read by the school page ("invited: no
-#: password yet"); it moves here once that page asks a ``has_password`` column instead.
-SECRET_COLUMNS: dict[str, set[str]] = {}
+#: columns the tenant role may never read, of anyone: the table's other columns are granted
+#: (the ORM defers them, so loading a person or an authenticator does not ask for them)
+SECRET_COLUMNS: dict[str, set[str]] = {"users": {"password_hash"}, "totp_devices": {"secret"}}
+#: tables no role of the running platform may change or empty, only add to
+APPEND_ONLY = ("audit_entries",)
 
 
 def tables(conn: Connection) -> list[str]:
@@ -121,7 +127,9 @@ def apply_policies(conn: Connection) -> list[str]:
     if not (_ensure_role(conn, ROLE) and _ensure_role(conn, SYSTEM_ROLE)):
         return []  # an operator creates the roles; until then the ORM wall stands alone
     for role in (ROLE, SYSTEM_ROLE):
-        conn.execute(text(f"GRANT {role} TO current_user"))
+        if not conn.execute(text("SELECT pg_has_role(current_user, :r, 'MEMBER')"),
+                            {"r": role}).scalar():
+            conn.execute(text(f"GRANT {role} TO current_user"))
     for stmt in FUNCTIONS:
         conn.exec_driver_sql(stmt)
     for role in (ROLE, SYSTEM_ROLE):
@@ -134,6 +142,10 @@ def apply_policies(conn: Connection) -> list[str]:
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = 'public'")).all():
         cols.setdefault(table, set()).add(column)
+    for table in APPEND_ONLY:
+        if table in cols:
+            conn.execute(text(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" '
+                              f"FROM {ROLE}, {SYSTEM_ROLE}"))
     for table, secret in SECRET_COLUMNS.items():
         if table in cols:
             visible = ", ".join(f'"{c}"' for c in sorted(cols[table] - secret))

@@ -37,7 +37,7 @@ def demo(ctx, do_serve, host, port, pupils, seed) -> None:
     from core.models import Trust
     from core.runtime import settings
 
-    upgrade(settings().database_url)
+    upgrade(settings().migration_url)
     db = current_database()
     with db.session(SYSTEM) as s:
         exists = s.scalar(select(Trust.id).where(Trust.name == TRUST_NAME)) is not None

@@ -27,7 +27,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # deferred: the tenant database role may not read it (core.rls.SECRET_COLUMNS); pages ask
+    # accounts.waiting_for_password, and accounts.check_password reads it as the system
+    password_hash: Mapped[str | None] = mapped_column(String(200), deferred=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -68,7 +70,8 @@ class TotpDevice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
-    secret: Mapped[str] = mapped_column(String(64))
+    # sealed (core.secretbox); deferred because the tenant role may not read it, even its own
+    secret: Mapped[str] = mapped_column(String(64), deferred=True)
     confirmed_at: Mapped[dt.datetime | None]
     last_used_step: Mapped[int | None]  # refuses a code replayed within its 30 s window
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

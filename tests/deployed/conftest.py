@@ -73,9 +73,30 @@ def _create_database(admin_url: str) -> tuple[str, str]:
     return name, admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+def _create_roles(admin_url: str, name: str) -> dict:
+    """The roles an operator makes with ``mat db roles --print-sql`` (run by a superuser in
+    the new database): the processes then log in as a role that is neither superuser nor
+    BYPASSRLS nor owner, and ``mat init`` migrates as the owner. Names of this deployment's
+    own, since roles belong to the whole server."""
+    from core.dbroles import Roles, statements
+
+    tag = name.rsplit("_", 1)[-1]
+    roles = Roles(name, owner=f"mat_owner_{tag}", login=f"mat_app_{tag}")
+    server = admin_url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/{name}", autocommit=True) as conn:
+        for stmt in statements(roles):
+            conn.execute(stmt)
+    as_role = lambda role: server.replace("postgres@", f"{role}@", 1) + "/" + name  # noqa: E731
+    return {"login_url": as_role(roles.login), "owner_url": as_role(roles.owner),
+            "roles": (roles.login, roles.owner)}
+
+
 def _drop_database(admin_url: str, name: str) -> None:
+    tag = name.rsplit("_", 1)[-1]
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for role in (f"mat_app_{tag}", f"mat_owner_{tag}"):
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def plugin_names() -> list[str]:
@@ -166,9 +187,11 @@ def deployment(deployed_tmp, redis_server, smtp_sink):
     """The main deployment on the shared PostgreSQL server: gunicorn -w 2, one worker, one
     scheduler, and Alder Primary with every plugin on."""
     name, url = _create_database(PG_ADMIN_URL)
+    roles = _create_roles(PG_ADMIN_URL, name)
     tmp = deployed_tmp / "main"
     tmp.mkdir()
-    dep = Deployment("main", tmp, url, redis_server.url, smtp_sink.port, dict(KNOBS))
+    dep = Deployment("main", tmp, url, redis_server.url, smtp_sink.port, dict(KNOBS),
+                     login_url=roles["login_url"], owner_url=roles["owner_url"])
     _live.append(dep)
     try:
         dep.cli("init")
@@ -222,9 +245,11 @@ def pg_cluster():
 def pg_deployment(deployed_tmp, pg_cluster, redis_server, smtp_sink):
     """gunicorn alone against the test's own PostgreSQL cluster (for restarting it)."""
     name, url = _create_database(pg_cluster.url())
+    roles = _create_roles(pg_cluster.url(), name)
     tmp = deployed_tmp / "own-cluster"
     tmp.mkdir()
-    dep = Deployment("own-cluster", tmp, url, redis_server.url, smtp_sink.port, dict(KNOBS))
+    dep = Deployment("own-cluster", tmp, url, redis_server.url, smtp_sink.port, dict(KNOBS),
+                     login_url=roles["login_url"], owner_url=roles["owner_url"])
     _live.append(dep)
     try:
         dep.cli("init")

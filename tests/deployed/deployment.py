@@ -143,6 +143,10 @@ class Deployment:
     baseline: tuple = ()  # what runs between tests: set once the deployment is up
     pupils_made: int = 0
     people: dict = field(default_factory=dict)
+    # the roles of `mat db roles --print-sql`: the processes log in as the login role, `mat init`
+    # migrates as the owner; ``database_url`` stays the superuser's, for the tests' own look
+    login_url: str | None = None
+    owner_url: str | None = None
 
     def __post_init__(self):
         self.web_port = free_port()
@@ -150,13 +154,15 @@ class Deployment:
         (self.tmp / "instance").mkdir(exist_ok=True)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MAT_")}
         self.env.update(
-            MAT_ENV="production", MAT_DATABASE_URL=self.database_url,
+            MAT_ENV="production", MAT_DATABASE_URL=self.login_url or self.database_url,
             MAT_REDIS_URL=self.redis_url, MAT_QUEUE=f"mat-deployed-{uuid.uuid4().hex[:10]}",
             MAT_SECRET_KEY=secrets.token_urlsafe(48), MAT_AUDIT_KEY=secrets.token_urlsafe(48),
             MAT_TOTP_KEY=secrets.token_urlsafe(48),
             MAT_INSTANCE_PATH=str(self.tmp / "instance"),
             MAT_SMTP_HOST="127.0.0.1", MAT_SMTP_PORT=str(self.smtp_port), MAT_SMTP_TLS="0",
             MAT_SMTP_FROM="safeguarding@deployed.test", PYTHONUNBUFFERED="1", **self.knobs)
+        if self.owner_url:
+            self.env["MAT_DATABASE_OWNER_URL"] = self.owner_url
         self._db: psycopg.Connection | None = None
 
     # -- the mat command

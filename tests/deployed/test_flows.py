@@ -192,3 +192,28 @@ def test_every_recurring_job_fires_once_per_school_and_tick_with_two_schedulers(
     for name, row in schedule.items():
         assert row["cron"] == f"every {every} s" and row["next_run"], row
         assert row["last_run"] and "done" in row["last_outcome"], row
+
+
+def test_every_process_logs_in_as_the_non_superuser_login_role(app):
+    """gunicorn, the worker and the scheduler hold their database connections as the login
+    role ``mat db roles --print-sql`` made (``mat init`` migrated as the owner): no connection
+    of theirs is a superuser, BYPASSRLS or the tables' owner."""
+    from urllib.parse import urlsplit
+
+    login, owner = urlsplit(app.login_url).username, urlsplit(app.owner_url).username
+    dsl = app.people["dsl"][1]
+    assert app.api("GET", "/api/v1/schools", dsl).status == 200  # the web holds a connection
+
+    def sessions():
+        rows = app.sql("SELECT usename, count(*) FROM pg_stat_activity WHERE datname = "
+                       "current_database() AND pid <> pg_backend_pid() AND backend_type = "
+                       "'client backend' GROUP BY usename")
+        return dict(rows) if sum(n for _, n in rows) >= 3 else None
+
+    held = wait_until(sessions, 30, "connections from the web, the worker and the scheduler")
+    assert set(held) == {login}, held
+    assert app.sql("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s",
+                   (login,)) == [(False, False)]
+    assert app.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                      "c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' AND "
+                      "pg_get_userbyid(c.relowner) <> %s", (owner,)) == 0

@@ -10,7 +10,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from core import audit
+from core import accounts, audit
 from core import concerns as concern_service
 from core.models import ConcernCategory, Membership, Trust, User
 from core.models.people import ROLE_LABELS, TRUST_ROLES
@@ -45,6 +45,7 @@ def render_trust(trust_id: int, failed: str | None = None, form: Form | None = N
         values=form.values if form else MultiDict(), errors=form.errors if form else {},
         categories=concern_service.categories(s, trust_id, include_inactive=True),
         people=people, roles=[(r, ROLE_LABELS[r]) for r in TRUST_ROLES],
+        waiting=accounts.waiting_for_password(s, {u.id for _, u in people}),
         role_labels=ROLE_LABELS, me=context.actor().user_id,
         day_counts=list(DAY_COUNTS.items()),
         dashboard={**trust_setting(s, trust_id, "dashboard", DASHBOARD_DEFAULTS),

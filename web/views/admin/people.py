@@ -178,7 +178,8 @@ def sign_out_trust_person(trust_id: int, user_id: int):
 def _reinvite(user_id: int, holds_role) -> None:
     s = context.db()
     user = s.get(User, user_id)
-    if user is None or user.password_hash or not s.scalar(select(Membership.id).where(
+    if user is None or user.id not in accounts.waiting_for_password(s, [user.id]) \
+            or not s.scalar(select(Membership.id).where(
             Membership.user_id == user_id, holds_role).limit(1)):
         abort(404)  # only someone still waiting to set a password is invited again
     _send_invitation(user.id, user.name)

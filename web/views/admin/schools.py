@@ -9,6 +9,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from core import accounts
 from core import schools as school_service
 from core.calendar import TermSpan, london_today, uk_date
 from core.db import system_scope
@@ -108,6 +109,7 @@ def render_school(school_id: int, failed: str | None = None, form: Form | None =
                                 .order_by(NonSchoolDay.date))),
         plugins=[{"name": n, "info": host.info(n), "on": n in on} for n in host.names],
         people=people, roles=[(r, ROLE_LABELS[r]) for r in SCHOOL_ROLES],
+        waiting=accounts.waiting_for_password(s, {u.id for _, u in people}),
         role_labels=ROLE_LABELS, me=context.actor().user_id), status
 
 
