@@ -49,6 +49,9 @@ def mat_recurring_jobs():
     from core.plugins import CORE
 
     from core.audit import daily_checkpoint
+    from core.family_suggestions import run_for_school
 
     return [RecurringJob(CORE, "action_reminders", send_reminders, cron="0 7 * * *"),
-            RecurringJob(CORE, "audit_checkpoint", daily_checkpoint, cron="45 23 * * *")]
+            RecurringJob(CORE, "audit_checkpoint", daily_checkpoint, cron="45 23 * * *"),
+            # each night, after the evening's MIS exports: pupils who may be family
+            RecurringJob(CORE, "family_suggestions", run_for_school, cron="30 2 * * *")]

@@ -35,6 +35,8 @@ def _nav_entries(a):
     return [
         ("overview.trust_overview", "Trust overview",
          any(can(a, "trust.overview", trust_id=t) for t in trusts)),
+        ("family_suggestions.trust_index", "Family suggestions",
+         a.mfa and any(can(a, "family.link", trust_id=t) for t in trusts)),
         ("admin.index", "Admin",
          any(can(a, "trust.admin", trust_id=t) for t in trusts)
          or any(can(a, "school.admin", s) for s in a.school_trust)),
@@ -76,6 +78,7 @@ def school_nav(school_id: int) -> list[dict]:
         ("pupils.index", "Pupils", "casefile.read"),
         ("dashboard.alerts", "Alerts", "dashboard.view"),
         ("retention.due", "Retention", "retention.review"),
+        ("family_suggestions.school", "Family suggestions", "casefile.write"),
         ("admin.school", "Manage school", "school.admin"),
     ]
     items = [{"label": label, "url": url_for(endpoint, school_id=school_id), "plugin": None}

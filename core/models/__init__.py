@@ -10,6 +10,7 @@ from core.models.concerns import (
 )
 from core.models.contacts import AgencyContact
 from core.models.families import FamilySuggestionDismissal
+from core.models.family_suggestions import FamilySuggestion, FamilySuggestionDecision
 from core.models.host import AuditEntry, JobRun, MailMessage, PluginSetting
 from core.models.mis import (MisImport, MisLayout, MisLeaverCheck, MisReviewItem, PupilCarer,
                              PupilMisRecord)
@@ -29,7 +30,8 @@ from core.models.tenancy import NonSchoolDay, School, Term, Trust, TrustSetting
 __all__ = [
     "AgencyContact", "Alert", "ApiToken", "Attachment", "AuditEntry", "Concern",
     "ConcernCategory", "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink",
-    "FamilySuggestionDismissal", "JobRun", "LegalHold", "LoginAttempt", "MailMessage",
+    "FamilySuggestion", "FamilySuggestionDecision", "FamilySuggestionDismissal", "JobRun",
+    "LegalHold", "LoginAttempt", "MailMessage",
     "Membership", "MisImport", "MisLayout", "MisLeaverCheck", "MisReviewItem", "NonSchoolDay",
     "PluginSetting", "Pupil", "PupilCarer", "PupilChange", "PupilFlag", "PupilMisRecord",
     "RecoveryCode", "School", "Term", "TotpDevice", "Trust", "TrustSetting", "User", "WebSession",

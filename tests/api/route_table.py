@@ -37,6 +37,13 @@ ROUTES = {
     "api_family.search_relatives": {"methods": {"GET"}, "allow": CASE_WRITERS},
     "api_family.suggestions": {"methods": {"GET"}, "allow": CASE_WRITERS},
     "api_family.dismiss": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # suggested family links (a school's DSL team; the trust lead for the whole trust)
+    "api_family_suggestions.school_list": {"methods": {"GET"}, "allow": CASE_WRITERS},
+    "api_family_suggestions.school_confirm": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "api_family_suggestions.school_dismiss": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "api_family_suggestions.trust_list": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "api_family_suggestions.trust_confirm": {"methods": {"POST"}, "allow": {"trust_lead"}},
+    "api_family_suggestions.trust_dismiss": {"methods": {"POST"}, "allow": {"trust_lead"}},
     "api_contacts.list_contacts": {"methods": {"GET"}, "allow": CASE_READERS},
     "api_contacts.add_contact": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "api_contacts.end_contact": {"methods": {"POST"}, "allow": CASE_WRITERS},

@@ -19,7 +19,7 @@ from tests.routes.route_walk import TESTS, TINY, load_module, tiny_plugin
 
 from core import accounts, alerts, concerns, pupils
 from core.calendar import LONDON
-from core.models import AgencyContact
+from core.models import AgencyContact, FamilySuggestion
 from core.plugins import ENTRY_POINT_GROUP
 from core.policy import actor_for
 
@@ -90,12 +90,19 @@ def _world(session, make_school, make_pupil):
     contact = AgencyContact(school_id=school.id, pupil_id=pupil.id, role="social_worker",
                             name="Sam Worker", start_date=dt.date(2026, 9, 1))
     session.add(contact)
+    cousin = make_pupil(school)
+    suggestion = FamilySuggestion(
+        trust_id=school.trust_id, pupil_id=min(pupil.id, cousin.id),
+        related_pupil_id=max(pupil.id, cousin.id), pupil_school_id=school.id,
+        related_school_id=school.id, evidence=[{"kind": "address", "key": "address:x"}],
+        evidence_key="x")
+    session.add(suggestion)
     session.flush()
     values = {"school_id": school.id, "pupil_id": pupil.id, "concern_id": concern.id,
               "link_id": link.id, "contact_id": contact.id, "related_pupil_id": relative.id,
               "attachment_id": view.attachments[0].id, "alert_id": alert.id,
               "flag_id": flag.id, "name": TINY, "filename": "app.css",
-              "trust_id": school.trust_id,
+              "trust_id": school.trust_id, "suggestion_id": suggestion.id,
               "entry_id": _an_entry(session, school, concern)}
     people = {}
     for role in SCHOOL_ROLES:

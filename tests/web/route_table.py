@@ -52,6 +52,11 @@ ROUTES = {
     "family.add": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "family.end": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "family.dismiss": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    # suggested family links: a school's DSL team for its pupils, the trust lead for all
+    "family_suggestions.school": {"methods": {"GET"}, "allow": CASE_WRITERS},
+    "family_suggestions.school_decide": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "family_suggestions.trust_index": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "family_suggestions.trust_decide": {"methods": {"POST"}, "allow": {"trust_lead"}},
     "contacts.add": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "contacts.end": {"methods": {"POST"}, "allow": CASE_WRITERS},
     # retention (the due list, legal holds, the trust's years) and subject access
