@@ -27,6 +27,13 @@ def mat_trust_metrics(session, school_id, start, end):
 
 
 @hookimpl
+def mat_trust_metrics_many(session, school_ids, start, end):
+    from core.overview import core_metrics_many
+
+    return core_metrics_many(session, school_ids, start, end)
+
+
+@hookimpl
 def mat_transfer_sections(session, school_id, pupil_id):
     from core.chronology import core_transfer_sections
 

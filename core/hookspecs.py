@@ -444,6 +444,35 @@ def mat_trust_metrics(session: Session, school_id: int, start: dt.date,
     """
 
 
+@hookspec
+def mat_trust_metrics_many(session: Session, school_ids: list[int], start: dt.date,
+                           end: dt.date) -> list[Metric]:
+    """Contribute many schools' figures to the trust overview at once (school-scoped).
+
+    The trust-wide form of :func:`mat_trust_metrics`, so a trust of fifty schools costs a
+    plugin a few grouped queries rather than a few per school. ``school_ids`` are the trust's
+    schools where the plugin is switched on (never one where it is off); ``start``/``end``
+    bound the period. Returns a list of :class:`core.contributions.Metric`, one per school
+    and column, with the values ``mat_trust_metrics`` gives school by school; a figure for a
+    school not in ``school_ids`` is dropped. A plugin that does not implement this hook is
+    asked school by school through ``mat_trust_metrics`` instead.
+
+    Example (attendance: one grouped statement for every school's absence figures)::
+
+        @hookimpl
+        def mat_trust_metrics_many(session, school_ids, start, end):
+            from . import service
+
+            return service.trust_metrics_many(session, school_ids, start, end)
+
+        def trust_metrics_many(session, school_ids, start, end) -> list:
+            totals = school_totals(session, school_ids, start, end)  # GROUP BY school_id
+            opened = open_signal_counts(session, school_ids)
+            return [Metric(NAME, sid, key, value) for sid in school_ids
+                    for key, value in figures(totals.get(sid), opened.get(sid, 0)).items()]
+    """
+
+
 # --- demo data ------------------------------------------------------------------------------
 
 @hookspec

@@ -89,6 +89,22 @@ def mat_trust_metrics(session, school_id, start, end):
 
 
 @hookimpl
+def mat_trust_metrics_many(session, school_ids, start, end):
+    """Every school's attendance figures for the trust overview, in grouped statements."""
+    from plugins.attendance import service
+
+    return service.trust_metrics_many(session, school_ids, start, end)
+
+
+@hookimpl
+def mat_calendar_changed(session, school_id):
+    """New term dates: the term spans whose totals are kept follow them."""
+    from plugins.attendance import service
+
+    service.calendar_changed(session, school_id)
+
+
+@hookimpl
 def mat_recurring_jobs():
     """The nightly look for absence patterns, school by school."""
     from plugins.attendance.jobs import nightly_analysis

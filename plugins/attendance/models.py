@@ -79,6 +79,47 @@ class AttendanceWeek(SchoolScoped, Base):
     batch_id: Mapped[int | None]
 
 
+class AttendanceTerm(SchoolScoped, Base):
+    """A span of days (a term or half-term of the school's calendar, or the holiday between
+    two) whose per-pupil totals are kept in :class:`AttendanceTermCount`. A school's spans
+    never overlap; they are set from its calendar and recounted on every import that touches
+    them (:mod:`.terms`), so a year's or a term's figures add up a handful of rows per pupil
+    instead of a row per week."""
+
+    __tablename__ = "attendance_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_start: Mapped[dt.date]
+    term_end: Mapped[dt.date]
+    counted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("school_id", "term_start"),)
+
+
+class AttendanceTermCount(SchoolScoped, Base):
+    """One pupil's totals over one :class:`AttendanceTerm` span: the same counts as the week
+    rows (only days the pupil was on roll), summed over the span's days exactly (part-weeks at
+    either end counted from the marks). Persistent and severe absence over any run of whole
+    spans are sums of these rows."""
+
+    __tablename__ = "attendance_term_counts"
+    __table_args__ = (
+        Index("ix_attendance_term_counts_school_term", "school_id", "term_start"),
+    )
+
+    pupil_id: Mapped[int] = mapped_column(primary_key=True)
+    term_start: Mapped[dt.date] = mapped_column(primary_key=True)
+    term_end: Mapped[dt.date]
+    possible: Mapped[int] = mapped_column(default=0)
+    present: Mapped[int] = mapped_column(default=0)
+    aea: Mapped[int] = mapped_column(default=0)
+    authorised: Mapped[int] = mapped_column(default=0)
+    unauthorised: Mapped[int] = mapped_column(default=0)
+    late_before: Mapped[int] = mapped_column(default=0)
+    late_after: Mapped[int] = mapped_column(default=0)
+    not_possible: Mapped[int] = mapped_column(default=0)
+
+
 class Signal(SchoolScoped, Base):
     """An attendance pattern worth a DSL's attention. One per ``dedupe_key``: analysis run
     twice finds the same signal, not a second one."""

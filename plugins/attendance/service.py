@@ -320,6 +320,14 @@ def pupil_left(session: Session, school_id: int, pupil_id: int) -> None:
     rebuild_pupil(session, school_id, pupil_id)
 
 
+def calendar_changed(session: Session, school_id: int) -> None:
+    """The school's terms changed: the spans whose per-pupil totals are kept are cut again
+    from the new dates and counted (:mod:`plugins.attendance.terms`)."""
+    from plugins.attendance.terms import realign_school
+
+    realign_school(session.connection(), school_id)
+
+
 def open_signal_count(session: Session, school_id: int) -> int:
     from sqlalchemy import func
 
@@ -384,6 +392,35 @@ def trust_metrics(session: Session, school_id: int, start: dt.date, end: dt.date
             Metric(NAME, school_id, "pa_pct", m.pa_pct),
             Metric(NAME, school_id, "sa_pct", m.sa_pct),
             Metric(NAME, school_id, "open_signals", n_open)]
+
+
+def open_signal_counts(session: Session, school_ids: list[int]) -> dict[int, int]:
+    """Signals nobody has reviewed yet, per school (one grouped query)."""
+    from sqlalchemy import func
+
+    return dict(session.execute(select(Signal.school_id, func.count()).where(
+        Signal.school_id.in_(school_ids), Signal.reviewed_at.is_(None))
+        .group_by(Signal.school_id)).all())
+
+
+def trust_metrics_many(session: Session, school_ids: list[int], start: dt.date,
+                       end: dt.date) -> list:
+    """Every school's attendance figures for the trust overview, the same values as
+    :func:`trust_metrics` school by school, from three grouped statements."""
+    from plugins.attendance.totals import school_totals
+
+    if not school_ids:
+        return []
+    totals = school_totals(session, school_ids, start, end)
+    opened = open_signal_counts(session, school_ids)
+    out = []
+    for sid in school_ids:
+        t = totals.get(sid)
+        out += [Metric(NAME, sid, "attendance_pct", t.attendance_pct if t else None),
+                Metric(NAME, sid, "pa_pct", t.pa_pct if t else None),
+                Metric(NAME, sid, "sa_pct", t.sa_pct if t else None),
+                Metric(NAME, sid, "open_signals", opened.get(sid, 0))]
+    return out
 
 
 def transfer_section(session: Session, school_id: int, pupil_id: int,

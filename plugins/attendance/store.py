@@ -122,3 +122,6 @@ def rebuild_pupil(session: Session, school_id: int, pupil_id: int) -> None:
                        "w": week})
     conn.execute(text(f"UPDATE attendance_weeks SET {sets} WHERE school_id = :s "
                       f"AND pupil_id = :p AND week_start = :w"), params)  # one executemany
+    from plugins.attendance.terms import refresh_pupil
+
+    refresh_pupil(conn, school_id, pupil_id)

@@ -107,6 +107,13 @@ def mat_trust_metrics(session, school_id, start, end):
 
 
 @hookimpl
+def mat_trust_metrics_many(session, school_ids, start, end):
+    from plugins.encompass import service
+
+    return service.school_metrics_many(session, school_ids, start, end)
+
+
+@hookimpl
 def mat_demo_data(session, trust_id, school_ids, seed):
     from plugins.encompass import demo
 

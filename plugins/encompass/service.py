@@ -29,6 +29,7 @@ from plugins.encompass.figures import (
     check_overdue,
     chronology,
     school_metrics,
+    school_metrics_many,
     status_counts,
     transfer_section,
     waiting_count,

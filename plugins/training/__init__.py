@@ -66,6 +66,14 @@ def mat_trust_metrics(session, school_id, start, end):
 
 
 @hookimpl
+def mat_trust_metrics_many(session, school_ids, start, end):
+    """Every school's training figures for the trust overview, from one read of each table."""
+    from plugins.training import service
+
+    return service.school_metrics_many(session, school_ids, start, end)
+
+
+@hookimpl
 def mat_recurring_jobs():
     """Daily reminders before training runs out."""
     from plugins.training.jobs import send_reminders

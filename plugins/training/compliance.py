@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -103,6 +103,41 @@ def build_matrix(session: Session, school_id: int, today: dt.date | None = None)
     staff = current_staff(session, school_id, today)
     latest = latest_completions(records_of(session, school_id, [p.id for p in staff]),
                                 ensure_courses(session, trust_id), today)
+    return _matrix(school_id, today, courses, staff, latest)
+
+
+def build_matrices(session: Session, school_ids: list[int], today: dt.date | None = None
+                   ) -> dict[int, Matrix]:
+    """:func:`build_matrix` for many schools from one read of each table (the staff and the
+    records of all of them at once), so the trust overview's cost does not grow with the
+    number of schools."""
+    today = today or london_today()
+    if not school_ids:
+        return {}
+    trusts = dict(session.execute(select(School.id, School.trust_id)
+                                  .where(School.id.in_(school_ids))).all())
+    every = {t: ensure_courses(session, t) for t in set(trusts.values())}
+    staff: dict[int, list[StaffMember]] = {sid: [] for sid in school_ids}
+    for person in session.scalars(select(StaffMember).where(
+            StaffMember.school_id.in_(school_ids),
+            or_(StaffMember.left_on.is_(None), StaffMember.left_on >= today),
+            or_(StaffMember.started_on.is_(None), StaffMember.started_on <= today),
+    ).order_by(StaffMember.name, StaffMember.id)):
+        staff[person.school_id].append(person)
+    records: dict[int, list[TrainingRecord]] = {sid: [] for sid in school_ids}
+    for r in session.scalars(select(TrainingRecord).where(
+            TrainingRecord.school_id.in_(school_ids), TrainingRecord.withdrawn_at.is_(None))):
+        records[r.school_id].append(r)
+    out = {}
+    for sid in school_ids:
+        courses = every[trusts[sid]]
+        latest = latest_completions(records[sid], courses, today)
+        out[sid] = _matrix(sid, today, [c for c in courses if c.active], staff[sid], latest)
+    return out
+
+
+def _matrix(school_id: int, today: dt.date, courses: list[Course], staff: list[StaffMember],
+            latest: dict[tuple[int, str], dt.date]) -> Matrix:
     rows, counts = [], {s: 0 for s in ("compliant", DUE, EXPIRED, MISSING)}
     for person in staff:
         cells: dict[int, CourseState | None] = {}

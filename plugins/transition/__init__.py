@@ -97,6 +97,13 @@ def mat_trust_metrics(session, school_id, start, end):
 
 
 @hookimpl
+def mat_trust_metrics_many(session, school_ids, start, end):
+    from plugins.transition import service
+
+    return service.metrics_many(session, school_ids, start, end)
+
+
+@hookimpl
 def mat_recurring_jobs():
     from plugins.transition import jobs
 

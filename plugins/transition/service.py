@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from plugins.transition.cohort import CohortResult, prepare_cohort, year6_leavers
 from plugins.transition.deadlines import RULE_LABELS
-from plugins.transition.deadlines_watch import METRICS, Watch, metrics, reminders, watch
+from plugins.transition.deadlines_watch import METRICS, Watch, metrics, metrics_many, reminders, \
+    watch
 from plugins.transition.exchange import (
     Export,
     LinkRefused,
@@ -81,9 +82,9 @@ __all__ = [
     "Side", "Watch", "accept", "chase_incoming", "check_link", "chronology", "confirm_receipt",
     "earlier_files", "events_of", "expect_incoming", "export_bundle", "import_bundle",
     "in_trust_destination", "inbox", "incoming_attachment", "incoming_history",
-    "incoming_outstanding", "load", "mark_failed", "metrics", "missing_case_of_pupil",
-    "missing_cases", "missing_history", "missing_on_pupil_event", "missing_outstanding",
-    "on_pupil_event",
+    "incoming_outstanding", "load", "mark_failed", "metrics", "metrics_many",
+    "missing_case_of_pupil", "missing_cases", "missing_history", "missing_on_pupil_event",
+    "missing_outstanding", "on_pupil_event",
     "open_transfer", "outgoing", "packages_of", "prepare", "prepare_cohort", "preview",
     "read_package", "read_received", "received_files", "record_confirmation",
     "record_la_notified", "record_missing_enquiry",

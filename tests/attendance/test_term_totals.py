@@ -1,0 +1,160 @@
+"""The per-pupil term totals kept on import, and the trust-wide figures read from them.
+
+Properties: whatever marks are imported, re-imported over each other (a correction replaces a
+session, other sessions of the week are kept) or left behind by a pupil leaving, each stored
+span's totals equal a plain count of the stored marks on its days while the pupil was on roll
+(sliced from the week text here, not with the plugin's decoder); and the trust-wide grouped
+figures equal the school-by-school ones for any period."""
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from core.calendar import TermSpan
+from core import schools
+from plugins.attendance import service
+from plugins.attendance.codes import codes
+from plugins.attendance.models import AttendanceTerm, AttendanceTermCount
+
+from tests.attendance.conftest import stored_marks
+
+D = dt.date
+# school days at the edges of the test calendar's autumn term (3 September to 19 December)
+# and the start of spring (from 5 January): imports cross the spans' edges, the holidays
+# between are spans of their own
+DAYS = [D(2025, 9, 3) + dt.timedelta(days=i) for i in range(130)]
+DAYS = [d for d in DAYS if d.weekday() < 5 and (d <= D(2025, 9, 12) or d >= D(2025, 12, 10))
+        and not D(2025, 12, 19) < d < D(2026, 1, 5)]
+CODE_LIST = sorted(codes())
+POSSIBLE = ("present", "approved educational activity", "authorised absence",
+            "unauthorised absence")
+
+batch = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(DAYS),
+                           st.sampled_from(["AM", "PM"]), st.sampled_from(CODE_LIST)),
+                 max_size=25, unique_by=lambda t: (t[0], t[1], t[2]))
+
+
+def plain_totals(session, school_id, pupils):
+    """(pupil, span start) -> (possible, attended, absent, not possible) from the marks."""
+    spans = session.execute(select(AttendanceTerm.term_start, AttendanceTerm.term_end).where(
+        AttendanceTerm.school_id == school_id)).all()
+    out = {}
+    for p in pupils:
+        last = p.on_roll_to or D(9999, 12, 31)
+        for day, _, code in stored_marks(session, p.id):
+            if not (p.on_roll_from <= day <= last):
+                continue
+            for a, b in spans:
+                if a <= day <= b:
+                    cat = codes()[code].category
+                    acc = out.setdefault((p.id, a), [0, 0, 0, 0])
+                    acc[0] += cat in POSSIBLE
+                    acc[1] += cat in POSSIBLE[:2]
+                    acc[2] += cat in POSSIBLE[2:]
+                    acc[3] += cat not in POSSIBLE
+    return {k: tuple(v) for k, v in out.items() if v[0] + v[3]}
+
+
+def stored_totals(session, school_id):
+    return {(r.pupil_id, r.term_start): (r.possible, r.present + r.aea,
+                                         r.authorised + r.unauthorised, r.not_possible)
+            for r in session.scalars(select(AttendanceTermCount).where(
+                AttendanceTermCount.school_id == school_id))}
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=batch, second=batch, leaves=st.sampled_from([None, D(2025, 9, 9), D(2025, 12, 12)]))
+def test_term_totals_equal_a_plain_count_of_the_marks(session, make_school, make_pupil, put,
+                                                      first, second, leaves):
+    school = make_school()
+    pupils = [make_pupil(school), make_pupil(school), make_pupil(school)]
+    for marks in (first, second):  # the second import corrects sessions the first gave
+        if marks:
+            put(school, [(pupils[i], d, s, c) for i, d, s, c in marks])
+    if leaves is not None and first + second:
+        from core import pupils as pupil_service
+
+        pupil_service.mark_left(session, None, school.id, pupils[2].id, leaves, "Moved")
+        session.refresh(pupils[2])
+    spans = [tuple(s) for s in session.execute(select(
+        AttendanceTerm.term_start, AttendanceTerm.term_end).where(
+        AttendanceTerm.school_id == school.id).order_by(AttendanceTerm.term_start))]
+    if first + second:  # the spans of 2025/26 follow the calendar, holidays between terms
+        assert spans[:3] == [(D(2025, 9, 1), D(2025, 9, 2)), (D(2025, 9, 3), D(2025, 12, 19)),
+                             (D(2025, 12, 20), D(2026, 1, 4))]
+    assert stored_totals(session, school.id) == plain_totals(session, school.id, pupils)
+
+
+periods = st.tuples(st.sampled_from(DAYS + [D(2025, 9, 1), D(2025, 12, 21)]),
+                    st.integers(0, 140)).map(
+    lambda t: (t[0], t[0] + dt.timedelta(days=t[1])))
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=batch, b=batch, period=periods)
+def test_trust_wide_figures_equal_the_school_by_school_ones(session, make_trust, make_school,
+                                                            make_pupil, put, a, b, period):
+    trust = make_trust()
+    one, two = make_school(trust), make_school(trust)
+    for school, marks in ((one, a), (two, b)):
+        kids = [make_pupil(school), make_pupil(school), make_pupil(school)]
+        if marks:
+            put(school, [(kids[i], d, s, c) for i, d, s, c in marks])
+            if school is one:  # marks after the last day on roll stop counting
+                from core import pupils as pupil_service
+
+                pupil_service.mark_left(session, None, one.id, kids[0].id, D(2025, 12, 16),
+                                        "Moved")
+    start, end = period
+    many = {(m.school_id, m.key): m.value
+            for m in service.trust_metrics_many(session, [one.id, two.id], start, end)}
+    each = {(m.school_id, m.key): m.value for sid in (one.id, two.id)
+            for m in service.trust_metrics(session, sid, start, end)}
+    assert many == each
+
+
+def test_persistent_and_severe_absence_follow_the_dfe_thresholds(session, make_school,
+                                                                 make_pupil, put):
+    """Of 20 possible sessions: 2 missed is persistent (10% or more), 1 is not; 10 missed is
+    severe (50% or more), 9 is not; a pupil with no possible session is not counted."""
+    school = make_school()
+    days = [d for d in (D(2025, 9, 8) + dt.timedelta(days=i) for i in range(14))
+            if d.weekday() < 5]  # ten school days, twenty sessions
+    missed = {"one": 1, "two": 2, "nine": 9, "ten": 10}
+    rows = []
+    for name, n in missed.items():
+        kid = make_pupil(school, first_name=name)
+        sessions = [(d, s) for d in days for s in ("AM", "PM")]
+        rows += [(kid, d, s, "N" if i < n else ("/" if s == "AM" else "\\"))
+                 for i, (d, s) in enumerate(sessions)]
+    rows.append((make_pupil(school), days[0], "AM", "X"))  # not a possible session
+    put(school, rows)
+    got = {m.key: m.value for m in service.trust_metrics_many(
+        session, [school.id], D(2025, 9, 1), D(2025, 12, 31))}
+    assert got["pa_pct"] == 75.0  # two, nine, ten of four pupils
+    assert got["sa_pct"] == 25.0  # ten
+    assert got["attendance_pct"] == round(100 * (80 - 22) / 80, 1)
+
+
+def test_term_dates_entered_later_cut_the_spans_again(session, make_school, make_pupil, put):
+    school = make_school(terms=False)
+    schools.set_terms(session, school.id, [TermSpan("Autumn 1", D(2025, 9, 3), D(2025, 10, 24))])
+    kid = make_pupil(school)
+    put(school, [(kid, D(2025, 10, 20), "AM", "N"), (kid, D(2025, 10, 21), "AM", "/")])
+
+    def spans():
+        return sorted(session.execute(select(AttendanceTerm.term_start, AttendanceTerm.term_end)
+                                      .where(AttendanceTerm.school_id == school.id)).all())
+
+    assert spans() == [(D(2025, 9, 1), D(2025, 9, 2)), (D(2025, 9, 3), D(2025, 10, 24)),
+                       (D(2025, 10, 25), D(2026, 8, 31))]
+    schools.set_terms(session, school.id, [TermSpan("Autumn 2", D(2025, 11, 3), D(2025, 12, 19))])
+    assert spans() == [(D(2025, 9, 1), D(2025, 9, 2)), (D(2025, 9, 3), D(2025, 10, 24)),
+                       (D(2025, 10, 25), D(2025, 11, 2)), (D(2025, 11, 3), D(2025, 12, 19)),
+                       (D(2025, 12, 20), D(2026, 8, 31))]
+    put(school, [(kid, D(2025, 11, 3), "PM", "I")])
+    assert stored_totals(session, school.id) == plain_totals(session, school.id, [kid]) == {
+        (kid.id, D(2025, 9, 3)): (2, 1, 1, 0), (kid.id, D(2025, 11, 3)): (1, 0, 1, 0)}
