@@ -139,6 +139,34 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class PupilIndicator:
+    """One recent figure about one pupil, for the trust lead's view of families across
+    schools: ``value`` is a count (notifications since a date) or a yes/no (persistent
+    absence), ``label`` how the page names it."""
+
+    plugin: str
+    pupil_id: int
+    key: str
+    label: str
+    value: int | bool
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """One school's figure for the board report: ``count`` alone is a count; with ``of`` it is
+    a rate, ``count`` of ``of`` (shown as a percentage). ``about_children`` figures go through
+    the small-number rule (core.suppression); staff figures (training) do not."""
+
+    plugin: str
+    school_id: int
+    key: str
+    label: str
+    count: int
+    of: int | None = None
+    about_children: bool = True
+
+
+@dataclass(frozen=True)
 class RecurringJob:
     plugin: str
     name: str

@@ -57,4 +57,11 @@ CORE_ACTIONS: tuple[Action, ...] = (
            description="Export a pupil's records for a subject access request, redacted"),
     Action(CORE, "family.link", trust_roles={"trust_lead"}, trust_level=True,
            description="Link the families of children across schools"),
+    # the trust lead's workspace (core.family_view, core.board_report, core.case_study)
+    Action(CORE, "trust.families", trust_roles={"trust_lead"}, mfa=True, trust_level=True,
+           description="See families whose children attend several schools of the trust"),
+    Action(CORE, "trust.board_report", trust_roles={"trust_lead"}, mfa=True, trust_level=True,
+           description="Write and download the termly safeguarding report for the board"),
+    Action(CORE, "trust.case_study", trust_roles={"trust_lead"}, mfa=True, trust_level=True,
+           description="Draft, review and export de-identified case studies"),
 )

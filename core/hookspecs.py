@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # annotations only: this module imports nothing of the platfo
 
     from core.contributions import (Action, BlueprintContribution, ChronologyItem, Metric,
                                     MetricDefinition, NavLink, ObjectCheck, Panel, PluginInfo,
+                                    PupilIndicator, ReportFigure,
                                     RecurringJob, TransferSection)
     from core.policy import Actor
 
@@ -470,6 +471,60 @@ def mat_trust_metrics_many(session: Session, school_ids: list[int], start: dt.da
             opened = open_signal_counts(session, school_ids)
             return [Metric(NAME, sid, key, value) for sid in school_ids
                     for key, value in figures(totals.get(sid), opened.get(sid, 0)).items()]
+    """
+
+
+# --- the trust lead's workspace: families across schools, the board report -----------------
+
+@hookspec
+def mat_pupil_indicators(session: Session, school_id: int, pupil_ids: list[int],
+                         since: dt.date) -> list[PupilIndicator]:
+    """Contribute recent indicators for some of one school's pupils (school-scoped), for the
+    trust lead's view of families whose children attend several schools.
+
+    ``pupil_ids`` are pupils of ``school_id`` (a family's children there, a handful);
+    ``since`` is a ``datetime.date``: count what happened from that day. Returns a list of
+    :class:`core.contributions.PupilIndicator`, at most one per pupil and key; a pupil the
+    plugin knows nothing about may be left out.
+
+    Example (encompass: notifications received for each child since the date)::
+
+        @hookimpl
+        def mat_pupil_indicators(session, school_id, pupil_ids, since):
+            from .board import pupil_indicators
+
+            return pupil_indicators(session, school_id, pupil_ids, since)
+
+        def pupil_indicators(session, school_id, pupil_ids, since) -> list:
+            counts = ...  # notifications naming each pupil received since the date, grouped
+            return [PupilIndicator(NAME, pid, "notifications", "Encompass notifications",
+                                   counts.get(pid, 0)) for pid in pupil_ids]
+    """
+
+
+@hookspec
+def mat_report_figures(session: Session, school_id: int, start: dt.date,
+                       end: dt.date) -> list[ReportFigure]:
+    """Contribute one school's figures to the termly board report (school-scoped): counts,
+    and rates as a count and what it is out of, so the report can hold back small numbers
+    (:mod:`core.suppression`) rather than print a percentage of two children.
+
+    ``start``/``end`` bound the term (``datetime.date``). Returns a list of
+    :class:`core.contributions.ReportFigure`; ``about_children=False`` for figures about
+    staff (training), which the small-number rule leaves as they are.
+
+    Example (transition: child-protection files sent by their deadline)::
+
+        @hookimpl
+        def mat_report_figures(session, school_id, start, end):
+            from .board import report_figures
+
+            return report_figures(session, school_id, start, end)
+
+        def report_figures(session, school_id, start, end) -> list:
+            judged, on_time = ...  # transfers due in the term, and those sent by the deadline
+            return [ReportFigure(NAME, school_id, "sent_on_time", "Files sent on time",
+                                 on_time, judged)]
     """
 
 

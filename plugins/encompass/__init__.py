@@ -118,3 +118,27 @@ def mat_demo_data(session, trust_id, school_ids, seed):
     from plugins.encompass import demo
 
     demo.seed_demo(session, trust_id, school_ids, seed)
+
+
+@hookimpl
+def mat_pupil_indicators(session, school_id, pupil_ids, since):
+    """Recent figures per child, for the trust lead's families across schools."""
+    from plugins.encompass.board import pupil_indicators
+
+    return pupil_indicators(session, school_id, pupil_ids, since)
+
+
+@hookimpl
+def mat_report_figures(session, school_id, start, end):
+    """The term's figures for the board report, as counts."""
+    from plugins.encompass.board import report_figures
+
+    return report_figures(session, school_id, start, end)
+
+
+@hookimpl
+def mat_indicators(session, school_id, start, end, pupil_ids):
+    """Dated indicators for the converging-signals rules (plugins/encompass/indicators.py)."""
+    from plugins.encompass.indicators import indicators
+
+    return indicators(session, school_id, start, end, pupil_ids)

@@ -95,3 +95,11 @@ def mat_cli_commands(cli):
     from plugins.training.cli import add_commands
 
     add_commands(cli)
+
+
+@hookimpl
+def mat_report_figures(session, school_id, start, end):
+    """Staff training in date at the end of the term, for the board report."""
+    from plugins.training.board import report_figures
+
+    return report_figures(session, school_id, start, end)

@@ -1,0 +1,241 @@
+"""The termly safeguarding report for trustees and local governing bodies: figures per school
+and for the trust, a trend over the last terms, training compliance, Operation Encompass
+timeliness and transfers on time (from plugins through ``mat_report_figures``), and the trust
+lead's narrative for the term (stored, every save kept).
+
+No child can be identified from it: it names no pupil, and every figure about children goes
+through the trust's small-number rule (:mod:`core.suppression`), whose sentence the report
+prints. The narrative is the lead's own words; a save that contains a pupil's full name or a
+UPN is refused. Documents are drawn by :mod:`core.board_documents`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import audit, suppression
+from core.calendar import LONDON
+from core.concerns import concerns_count
+from core.errors import NotFound, ValidationError
+from core.models import BoardNarrative, ConcernEntry, Pupil, School, Term, Trust
+from core.names import fold
+from core.overview import pupils_on_roll
+from core.plugins import current_host
+from core.policy import Actor, require
+
+MAX_NARRATIVE = 20_000
+TREND_TERMS = 3
+_UPN = re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")
+
+
+@dataclass(frozen=True)
+class TermChoice:
+    name: str
+    start: dt.date
+    end: dt.date
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.start:%Y} ({self.start:%d/%m/%Y} to {self.end:%d/%m/%Y})"
+
+
+@dataclass
+class Row:
+    """One line of the report's table: a school's (or the trust's) figures, already
+    suppressed, as text."""
+
+    name: str
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BoardReport:
+    trust_name: str
+    term: TermChoice
+    rule_text: str
+    columns: list[tuple[str, str]]  # key, heading
+    schools: list[Row]
+    trust: Row
+    trend_terms: list[TermChoice]
+    trend: list[Row]  # concerns recorded per term: each school and the trust
+    narrative: str
+    narrative_saved: dt.datetime | None
+
+
+def terms_of_trust(session: Session, trust_id: int) -> list[TermChoice]:
+    """The terms in the trust's school calendars, newest first, one per start date (schools
+    of a trust usually share them; the first school's name for a date is kept)."""
+    rows = session.execute(select(Term.name, Term.start_date, Term.end_date)
+                           .join(School, School.id == Term.school_id)
+                           .where(School.trust_id == trust_id)
+                           .order_by(Term.start_date.desc(), School.name)).all()
+    seen: dict[dt.date, TermChoice] = {}
+    for name, start, end in rows:
+        seen.setdefault(start, TermChoice(name, start, end))
+    return list(seen.values())
+
+
+def term_of_trust(session: Session, trust_id: int, start: dt.date) -> TermChoice:
+    for term in terms_of_trust(session, trust_id):
+        if term.start == start:
+            return term
+    raise ValidationError({"term": ["is not a term of the trust's calendars"]})
+
+
+def _window(term: TermChoice) -> tuple[dt.datetime, dt.datetime]:
+    return (dt.datetime.combine(term.start, dt.time.min, LONDON),
+            dt.datetime.combine(term.end + dt.timedelta(days=1), dt.time.min, LONDON))
+
+
+def _referrals(session: Session, school_id: int, term: TermChoice) -> int:
+    lo, hi = _window(term)
+    return session.scalar(select(func.count()).select_from(ConcernEntry).where(
+        ConcernEntry.school_id == school_id, ConcernEntry.kind == "referral",
+        ConcernEntry.created_at >= lo, ConcernEntry.created_at < hi)) or 0
+
+
+def _raw_figures(session: Session, school_id: int, term: TermChoice) -> dict[str, dict]:
+    """One school's figures before suppression: key -> {label, count, of, children}."""
+    lo, hi = _window(term)
+    pupils = pupils_on_roll(session, school_id, term.start, term.end)
+    n = concerns_count(session, school_id, lo, hi)
+    out = {
+        "pupils": {"label": "Pupils on roll", "count": pupils, "of": None, "children": False},
+        "concerns": {"label": "Concerns recorded", "count": n, "of": None, "children": True},
+        "concerns_per_100": {"label": "Concerns per 100 pupils", "count": n, "of": pupils,
+                             "children": True, "per_100": True},
+        "referrals": {"label": "Referrals made", "count": _referrals(session, school_id, term),
+                      "of": None, "children": True},
+    }
+    for f in current_host().call_for_school(session, school_id, "mat_report_figures",
+                                            start=term.start, end=term.end):
+        if f.school_id == school_id:
+            out[f"{f.plugin}.{f.key}"] = {"label": f.label, "count": f.count, "of": f.of,
+                                          "children": f.about_children}
+    return out
+
+
+def _shown(fig: dict, rule: suppression.SuppressionRule) -> str:
+    """A figure as the report prints it, under the rule."""
+    count, of = fig["count"], fig["of"]
+    if of is None:
+        value = rule.count(count) if fig["children"] else count
+        return "" if value is None else str(value)
+    if not of:
+        return "no data"  # nothing to take a rate of (no transfer due, no notification)
+    per = 100
+    if fig["children"]:
+        value = rule.rate(count, of, per=per)
+    else:
+        value = round(per * count / of, 1) if of else None
+    if value is None:
+        return "no data"
+    if value == suppression.WITHHELD:
+        return "withheld"
+    return f"{value}" if fig.get("per_100") else f"{value}%"
+
+
+def _total(figs: list[dict]) -> dict:
+    first = figs[0]
+    count = sum(f["count"] for f in figs)
+    of = None if first["of"] is None else sum(f["of"] or 0 for f in figs)
+    return {**first, "count": count, "of": of}
+
+
+def build_report(session: Session, actor: Actor, trust_id: int,
+                 term_start: dt.date) -> BoardReport:
+    """The report for the term starting ``term_start`` (trust lead). Audited as a read of the
+    trust's figures."""
+    require(actor, "trust.board_report", trust_id=trust_id)
+    trust = session.get(Trust, trust_id)
+    if trust is None:
+        raise NotFound("trust")
+    term = term_of_trust(session, trust_id, term_start)
+    rule = suppression.rule_for(session, trust_id)
+    schools = list(session.scalars(select(School).where(School.trust_id == trust_id)
+                                   .order_by(School.name)))
+    raw = {sc.id: _raw_figures(session, sc.id, term) for sc in schools}
+    columns: dict[str, str] = {}
+    for figs in raw.values():
+        for key, fig in figs.items():
+            columns.setdefault(key, fig["label"])
+    rows = [Row(sc.name, {k: _shown(f, rule) for k, f in raw[sc.id].items()}) for sc in schools]
+    total = Row("Trust", {k: _shown(_total([raw[s][k] for s in raw if k in raw[s]]), rule)
+                          for k in columns})
+    trend_terms, trend = _trend(session, schools, term, trust_id, rule)
+    narrative = latest_narrative(session, trust_id, term.start)
+    audit.record(session, "board_report.read", actor=actor, object_type="trust",
+                 object_id=trust_id, trust_id=trust_id,
+                 detail={"term_start": term.start, "threshold": rule.threshold,
+                         "min_denominator": rule.min_denominator})
+    return BoardReport(trust.name, term, rule.describe(), list(columns.items()), rows, total,
+                       trend_terms, trend, narrative.text if narrative else "",
+                       narrative.saved_at if narrative else None)
+
+
+def _trend(session: Session, schools: list[School], term: TermChoice, trust_id: int,
+           rule: suppression.SuppressionRule) -> tuple[list[TermChoice], list[Row]]:
+    """Concerns recorded in this term and the terms before it (up to :data:`TREND_TERMS`),
+    per school and for the trust, each count under the rule."""
+    terms = [t for t in terms_of_trust(session, trust_id) if t.start <= term.start]
+    terms = list(reversed(terms[:TREND_TERMS]))
+    counts = {sc.id: [concerns_count(session, sc.id, *_window(t)) for t in terms]
+              for sc in schools}
+    rows = [Row(sc.name, {t.label: str(rule.count(n)) for t, n in zip(terms, counts[sc.id])})
+            for sc in schools]
+    totals = [sum(counts[sc.id][i] for sc in schools) for i in range(len(terms))]
+    rows.append(Row("Trust", {t.label: str(rule.count(n)) for t, n in zip(terms, totals)}))
+    return terms, rows
+
+
+# --- the lead's narrative ---------------------------------------------------------------------
+
+def latest_narrative(session: Session, trust_id: int, term_start: dt.date
+                     ) -> BoardNarrative | None:
+    return session.scalar(select(BoardNarrative).where(
+        BoardNarrative.trust_id == trust_id, BoardNarrative.term_start == term_start)
+        .order_by(BoardNarrative.saved_at.desc(), BoardNarrative.id.desc()).limit(1))
+
+
+def identifying_words(session: Session, trust_id: int, text: str) -> list[str]:
+    """What in ``text`` names a child: the full name of a pupil of the trust's schools, or
+    something shaped like a UPN. Compared without case or accents."""
+    found = [m.group(0) for m in _UPN.finditer(text.upper())]
+    folded = " " + " ".join(re.findall(r"[a-z0-9']+", fold(text))) + " "
+    rows = session.execute(select(Pupil.first_name, Pupil.preferred_name, Pupil.last_name)
+                           .join(School, School.id == Pupil.school_id)
+                           .where(School.trust_id == trust_id)).all()
+    for first, preferred, last in rows:
+        for given in filter(None, (first, preferred)):
+            name = " ".join(re.findall(r"[a-z0-9']+", fold(f"{given} {last}")))
+            if name and f" {name} " in folded and name not in found:
+                found.append(f"{given} {last}")
+    return found
+
+
+def save_narrative(session: Session, actor: Actor, trust_id: int, term_start: dt.date,
+                   text: str) -> BoardNarrative:
+    """Save the lead's narrative for a term (a new row each time; the newest is printed).
+    Refused, naming ``narrative``, when too long or when it names a child."""
+    require(actor, "trust.board_report", trust_id=trust_id)
+    term = term_of_trust(session, trust_id, term_start)
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_NARRATIVE:
+        raise ValidationError({"narrative": [f"must be at most {MAX_NARRATIVE} characters"]})
+    named = identifying_words(session, trust_id, text)
+    if named:
+        raise ValidationError({"narrative": [
+            "names a child or gives a UPN (" + ", ".join(sorted(set(named))) + "): the board "
+            "report must not identify any child"]})
+    row = BoardNarrative(trust_id=trust_id, term_start=term.start, term_name=term.name,
+                         text=text, saved_by_id=actor.user_id)
+    session.add(row)
+    session.flush()
+    audit.record(session, "board_report.narrative_saved", actor=actor, object_type="trust",
+                 object_id=trust_id, trust_id=trust_id,
+                 detail={"term_start": term.start, "characters": len(text)})
+    return row
