@@ -1,4 +1,5 @@
-"""``mat training ...``: import a provider's CSV and run the reminders from the shell."""
+"""``mat training ...``: import a provider's CSV and run the reminders from the shell; and
+``mat staff import`` (:mod:`plugins.training.staff_cli`), since the staff list is the plugin's."""
 from __future__ import annotations
 
 import sys
@@ -30,7 +31,11 @@ def _fail(exc: ValidationError) -> None:
 
 
 def add_commands(cli: click.Group) -> None:
-    """Add the ``training`` command group to ``mat``."""
+    """Add the ``training`` and ``staff`` command groups to ``mat``."""
+    from plugins.training.staff_cli import add_staff_commands
+
+    add_staff_commands(cli)
+
     @cli.group(NAME)
     def training() -> None:
         """Staff safeguarding training."""

@@ -31,6 +31,7 @@ JOB_ROLES = {
     "headteacher": "Headteacher",
     "volunteer": "Volunteer",
     "governor": "Governor or trustee",
+    "contractor": "Contractor (regularly on site)",
 }
 SAFEGUARDING_ROLES = {"": "None", "dsl": "Designated safeguarding lead",
                       "deputy_dsl": "Deputy DSL"}
@@ -48,6 +49,8 @@ class StaffMember(SchoolScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # the MIS's own id for the person (a staff import matches on it first)
+    mis_id: Mapped[str | None] = mapped_column(String(40), index=True)
     job_role: Mapped[str] = mapped_column(String(30))
     safeguarding_role: Mapped[str] = mapped_column(String(20), default="")
     recruits: Mapped[bool] = mapped_column(default=False)

@@ -379,3 +379,6 @@ def courses(school_id: int):
                            courses=service.ensure_courses(s, school.trust_id),
                            tokens=service.REQUIREMENT_TOKENS, may_edit=may_edit,
                            errors=errors, **_common(school_id)), 422 if errors else 200
+
+
+from plugins.training import staff_views  # noqa: E402,F401  (the staff import page, on bp)

@@ -21,6 +21,7 @@ ROUTES = {
     "training.record_withdraw": {"methods": {"POST"}, "allow": MANAGERS},
     "training.certificate": {"methods": {"GET"}, "allow": VIEWERS},
     "training.import_records": {"methods": {"GET", "POST"}, "allow": MANAGERS},
+    "training.staff_import_page": {"methods": {"GET", "POST"}, "allow": MANAGERS},
     "training.sessions": {"methods": {"GET", "POST"}, "allow": MANAGERS},
     "training.session": {"methods": {"GET", "POST"}, "allow": MANAGERS},
     # everyone reads the list and signs; publishing (POST) is for managers
