@@ -173,3 +173,26 @@ class RecurringJob:
     func: Callable[..., Any]  # module-level function taking ``school_id``
     cron: str = "0 2 * * *"
     kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One dated sign about a pupil, contributed through ``mat_indicators`` for the converging
+    signals rules (:mod:`core.signals`). ``kind`` is namespaced by its source
+    (``attendance.falling``, ``encompass.notification``, ``core.concern``); ``source`` is the
+    plugin's name (``core`` for the core); ``label`` is a sentence a DSL reads; ``link`` the
+    page where it can be checked; ``ref`` a stable id of the record behind it, so the same
+    indicator seen again is recognised and a new one is not."""
+
+    pupil_id: int
+    school_id: int
+    kind: str
+    date: dt.date
+    source: str
+    label: str
+    link: str | None = None
+    ref: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.pupil_id}:{self.date.isoformat()}:{self.ref}"

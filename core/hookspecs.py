@@ -363,6 +363,41 @@ def mat_calendar_changed(session: Session, school_id: int) -> None:
     """
 
 
+# --- converging signals -----------------------------------------------------------------------
+
+@hookspec
+def mat_indicators(session: Session, school_id: int, start: dt.date, end: dt.date,
+                   pupil_ids: list[int] | None = None) -> list[Indicator]:
+    """Contribute dated indicators about the school's pupils for the converging-signals rules
+    (school-scoped: a plugin off for the school contributes nothing there). Called by the
+    nightly evaluation, the replay command and a pupil's page.
+
+    ``start``/``end`` bound the indicators' dates (``datetime.date``, both included);
+    ``pupil_ids`` limits the answer to those pupils (``None``: every pupil of the school).
+    ``session`` may be a system session: answer for ``school_id`` only. Returns a list of
+    :class:`core.contributions.Indicator` (pupil, school, kind namespaced by the plugin, date,
+    source, a label a DSL reads, a link, and a stable ``ref`` of the record behind it). Keep
+    it to signs worth putting beside others: a rule reads every one. (``mat_pupil_indicators``
+    answers a different question, a few recent figures per child for the trust lead's family
+    view; this hook gives each dated event, which the rules need to see order and nearness.)
+
+    Example (Operation Encompass: each notification matched to a pupil)::
+
+        @hookimpl
+        def mat_indicators(session, school_id, start, end, pupil_ids):
+            from .indicators import indicators
+
+            return indicators(session, school_id, start, end, pupil_ids)
+
+        def indicators(session, school_id, start, end, pupil_ids=None) -> list[Indicator]:
+            rows = matched_notifications(session, school_id, start, end, pupil_ids)
+            return [Indicator(pid, school_id, "encompass.notification", day, NAME,
+                              "Police notification (Operation Encompass)",
+                              f"/schools/{school_id}/encompass/notifications/{nid}", str(nid))
+                    for pid, nid, day in rows]
+    """
+
+
 # --- transfer of the child-protection file --------------------------------------------------
 
 @hookspec

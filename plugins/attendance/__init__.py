@@ -142,3 +142,11 @@ def mat_report_figures(session, school_id, start, end):
     from plugins.attendance.board import report_figures
 
     return report_figures(session, school_id, start, end)
+
+
+@hookimpl
+def mat_indicators(session, school_id, start, end, pupil_ids):
+    """Dated indicators for the converging-signals rules (plugins/attendance/indicators.py)."""
+    from plugins.attendance.indicators import indicators
+
+    return indicators(session, school_id, start, end, pupil_ids)

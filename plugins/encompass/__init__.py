@@ -134,3 +134,11 @@ def mat_report_figures(session, school_id, start, end):
     from plugins.encompass.board import report_figures
 
     return report_figures(session, school_id, start, end)
+
+
+@hookimpl
+def mat_indicators(session, school_id, start, end, pupil_ids):
+    """Dated indicators for the converging-signals rules (plugins/encompass/indicators.py)."""
+    from plugins.encompass.indicators import indicators
+
+    return indicators(session, school_id, start, end, pupil_ids)

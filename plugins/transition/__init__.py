@@ -138,3 +138,11 @@ def mat_report_figures(session, school_id, start, end):
     from plugins.transition.board import report_figures
 
     return report_figures(session, school_id, start, end)
+
+
+@hookimpl
+def mat_indicators(session, school_id, start, end, pupil_ids):
+    """Dated indicators for the converging-signals rules (plugins/transition/indicators.py)."""
+    from plugins.transition.indicators import indicators
+
+    return indicators(session, school_id, start, end, pupil_ids)

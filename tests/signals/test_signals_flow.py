@@ -1,0 +1,230 @@
+"""The converging-signals flow end to end through the real plugins: indicators from each
+source, a rule firing with every indicator behind it, the alert, the DSL's decision standing
+until a new indicator arrives, plugins off contributing nothing, and the watermark."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core import audit
+from core import pupils as core_pupils
+from core.chronology import pupil_chronology
+from core.errors import NotFound, ValidationError
+from core.models import Alert, AuditEntry
+from core.signals import evaluate, service
+from core.signals.gather import school_indicators
+from core.signals.models import SignalDecision, SignalFiring, SignalWatermark
+from tests.signals.conftest import weekdays
+
+D = dt.date
+FRI, MON = D(2025, 9, 12), D(2025, 9, 15)
+
+
+def kinds(inds):
+    return sorted((i.kind, i.date) for i in inds)
+
+
+def firings(session, school):
+    return list(session.scalars(select(SignalFiring).where(SignalFiring.school_id == school.id)
+                                .order_by(SignalFiring.id)))
+
+
+def test_police_notification_then_unexplained_absence_fires_naming_both(
+        session, make_school, make_pupil, days, notify):
+    school = make_school()
+    child, other = make_pupil(school), make_pupil(school)
+    notify(school, child, FRI)
+    days(school, child, [MON], "N")
+    days(school, other, [MON], "N")  # absent too, but no notification: no pattern
+    result = evaluate.evaluate_school(session, school.id, MON, incremental=False)
+    assert result["new"] == 1
+    [f] = firings(session, school)
+    assert (f.rule, f.pupil_id) == ("police_then_absence", child.id)
+    assert [(i["kind"], i["date"]) for i in f.indicators] == [
+        ("encompass.notification", "2025-09-12"), ("attendance.unexplained_day", "2025-09-15")]
+    assert all(i["link"] for i in f.indicators)
+    alert = session.scalar(select(Alert).where(Alert.school_id == school.id,
+                                               Alert.kind == "converging_signals"))
+    assert alert.pupil_id == child.id and alert.link == f"/schools/{school.id}/signals/{f.id}"
+    assert "Police notification, then unexplained absence" in alert.message
+
+
+def test_absence_two_school_days_later_is_not_the_next_school_day(
+        session, make_school, make_pupil, days, notify):
+    school = make_school()
+    child = make_pupil(school)
+    notify(school, child, FRI)
+    days(school, child, [MON], "/")
+    days(school, child, [D(2025, 9, 16)], "N")
+    evaluate.evaluate_school(session, school.id, D(2025, 9, 16), incremental=False)
+    assert firings(session, school) == []
+
+
+def test_next_school_day_follows_the_calendar_over_a_closure(
+        session, make_school, make_pupil, days, notify):
+    from core.schools import add_closure
+
+    school = make_school()
+    add_closure(session, school.id, MON, "INSET day")
+    child = make_pupil(school)
+    notify(school, child, FRI)
+    days(school, child, [D(2025, 9, 16)], "N")  # Tuesday is the next school day
+    evaluate.evaluate_school(session, school.id, D(2025, 9, 16), incremental=False)
+    assert [f.rule for f in firings(session, school)] == ["police_then_absence"]
+
+
+def test_a_plugin_off_contributes_nothing(session, make_school, make_pupil, days, notify, host):
+    school = make_school()
+    child = make_pupil(school)
+    notify(school, child, FRI)
+    days(school, child, [MON], "N")
+    host.set_enabled(session, school.id, "encompass", False)
+    found = school_indicators(session, school.id, D(2025, 9, 1), MON)
+    assert kinds(found) == [("attendance.unexplained_day", MON)]
+    evaluate.evaluate_school(session, school.id, MON, incremental=False)
+    assert firings(session, school) == []
+
+
+def test_core_indicators_concerns_and_flags(session, make_school, make_pupil, make_concern):
+    school = make_school(plugins=[])
+    p = make_pupil(school)
+    make_concern(school, [p], occurred_at=dt.datetime(2025, 9, 10, 9, tzinfo=dt.timezone.utc))
+    core_pupils.set_flag(session, None, school.id, p.id, "cp_plan", D(2025, 9, 11))
+    core_pupils.set_flag(session, None, school.id, p.id, "eal", D(2025, 9, 11))  # not a sign
+    found = school_indicators(session, school.id, D(2025, 9, 1), D(2025, 9, 30))
+    assert kinds(found) == [("core.concern", D(2025, 9, 10)),
+                            ("core.flag_started", D(2025, 9, 11))]
+    assert "not triaged yet" in [i for i in found if i.kind == "core.concern"][0].label
+    # a concern and a plan starting within four weeks: two kinds
+    evaluate.evaluate_school(session, school.id, D(2025, 9, 12), incremental=False)
+    [f] = firings(session, school)
+    assert f.rule == "different_kinds"
+
+
+def test_attendance_indicators(session, make_school, make_pupil, days):
+    school = make_school(plugins=["attendance"])
+    missing, cp = make_pupil(school), make_pupil(school)
+    core_pupils.set_flag(session, None, school.id, cp.id, "cin", D(2025, 9, 1))
+    days(school, missing, weekdays(D(2025, 9, 8), 10), "N")
+    days(school, cp, [D(2025, 9, 8), D(2025, 9, 9)], "/")
+    days(school, cp, [D(2025, 9, 10), D(2025, 9, 11)], "N")
+    found = school_indicators(session, school.id, D(2025, 9, 1), D(2025, 9, 30))
+    mine = [(i.kind, i.date) for i in found if i.pupil_id == missing.id
+            and i.kind != "attendance.unexplained_day"]
+    assert mine == [("attendance.missing_education", D(2025, 9, 19))]
+    theirs = [(i.kind, i.date) for i in found if i.pupil_id == cp.id
+              and i.kind == "attendance.first_day_cp_cin"]
+    assert theirs == [("attendance.first_day_cp_cin", D(2025, 9, 10))]  # not the second day
+
+
+def test_falling_attendance_and_persistent_absence(session, make_school, make_pupil, days):
+    school = make_school(plugins=["attendance"])
+    p = make_pupil(school)
+    good = weekdays(D(2025, 9, 8), 20)  # four full weeks present
+    days(school, p, good, "/")
+    bad = weekdays(D(2025, 10, 6), 20)
+    days(school, p, [d for d in bad if d.weekday() in (0, 1)], "O")  # two days a week off
+    days(school, p, [d for d in bad if d.weekday() > 1], "/")
+    found = school_indicators(session, school.id, D(2025, 9, 1), D(2025, 11, 7))
+    got = sorted((i.kind, i.date) for i in found if not i.kind.endswith("unexplained_day"))
+    # the four weeks to 10 October attended 36 of 40 sessions against 10 of 10 before: the
+    # 10-point fall is first seen that week, and said once, not every week after
+    assert [x for x in got if x[0] == "attendance.falling"] == [
+        ("attendance.falling", D(2025, 10, 10))]
+    # the year: 50 sessions possible by 10 October (under the sixty needed), 52 of 60
+    # attended by 17 October (86.7%): persistent absence from that week, once
+    pa = [d for k, d in got if k == "attendance.persistent_absence"]
+    assert pa == [D(2025, 10, 17)]
+
+
+def test_decision_stands_until_a_new_indicator(session, make_school, make_pupil, make_user,
+                                               days, notify):
+    school = make_school()
+    child = make_pupil(school)
+    _, dsl = make_user("dsl", school=school)
+    notify(school, child, FRI)
+    days(school, child, [MON], "N")
+    evaluate.evaluate_school(session, school.id, MON, incremental=False)
+    [f] = firings(session, school)
+    with pytest.raises(ValidationError) as bad:
+        service.decide(session, dsl, school.id, f.id, outcome="maybe", reason="")
+    assert set(bad.value.errors) == {"outcome", "reason"}
+    d = service.decide(session, dsl, school.id, f.id, outcome="no_further_action",
+                       reason="Mother rang at 9:30: child at the dentist, letter seen.")
+    assert set(d.indicator_keys) == {i["key"] for i in f.indicators}
+    alert = session.scalar(select(Alert).where(Alert.kind == "converging_signals",
+                                               Alert.school_id == school.id))
+    assert alert.resolved_at is not None
+    # the same evidence again: quiet
+    assert evaluate.evaluate_school(session, school.id, MON, incremental=False).get("decided") == 1
+    assert len(firings(session, school)) == 1
+    # a new indicator (another notification): alerts again, a new alert
+    notify(school, child, D(2025, 9, 16))
+    days(school, child, [D(2025, 9, 17)], "N")
+    assert evaluate.evaluate_school(session, school.id, D(2025, 9, 17),
+                                    incremental=False)["new"] == 1
+    open_alerts = session.scalars(select(Alert).where(
+        Alert.kind == "converging_signals", Alert.school_id == school.id,
+        Alert.resolved_at.is_(None))).all()
+    assert len(open_alerts) == 1
+    # the decision is append-only and in the chronology
+    d.reason = "changed"
+    with pytest.raises(Exception):
+        session.flush()
+    session.rollback()
+
+
+def test_decision_in_chronology_and_audited(session, make_school, make_pupil, make_user, days,
+                                            notify):
+    school = make_school()
+    child = make_pupil(school)
+    _, dsl = make_user("dsl", school=school)
+    notify(school, child, FRI)
+    days(school, child, [MON], "N")
+    evaluate.evaluate_school(session, school.id, MON, incremental=False)
+    [f] = firings(session, school)
+    service.decide(session, dsl, school.id, f.id, outcome="raise_concern",
+                   reason="Pattern with the police notice: concern raised for triage.")
+    items = pupil_chronology(session, dsl, school.id, child.id)
+    titles = [i.title for i in items]
+    assert any(t.startswith("Converging signals decision: Raise a concern") for t in titles)
+    assert any(t == "Converging signals: Police notification, then unexplained absence"
+               for t in titles)
+    acts = session.scalars(select(AuditEntry.action).where(AuditEntry.school_id == school.id))
+    assert "signals.decided" in set(acts)
+
+
+def test_staff_cannot_read_or_decide(session, make_school, make_pupil, make_user, days, notify):
+    school = make_school()
+    child = make_pupil(school)
+    _, staff = make_user("staff", school=school)
+    _, head = make_user("headteacher", school=school)
+    notify(school, child, FRI)
+    days(school, child, [MON], "N")
+    evaluate.evaluate_school(session, school.id, MON, incremental=False)
+    [f] = firings(session, school)
+    for who in (staff, head):
+        with pytest.raises(NotFound):
+            service.firing(session, who, school.id, f.id)
+        with pytest.raises(NotFound):
+            service.decide(session, who, school.id, f.id, outcome="monitor", reason="x")
+
+
+def test_watermark_makes_the_next_run_incremental(session, make_school, make_pupil, days,
+                                                  notify):
+    school = make_school()
+    child, quiet = make_pupil(school), make_pupil(school)
+    days(school, quiet, weekdays(D(2025, 9, 8), 5), "/")
+    notify(school, child, FRI)
+    days(school, child, [MON], "N")
+    first = evaluate.evaluate_school(session, school.id, MON)
+    assert first["since"] is None and first["new"] == 1
+    mark = session.scalar(select(SignalWatermark).where(SignalWatermark.school_id == school.id))
+    assert mark.evaluated_to == MON
+    again = evaluate.evaluate_school(session, school.id, D(2025, 9, 16))
+    assert again["since"] == "2025-09-15"
+    assert again["evaluated"] == 1  # only the pupil with recent indicators
+    assert again.get("new", 0) == 0 and again["seen"] == 1
+    assert len(firings(session, school)) == 1
