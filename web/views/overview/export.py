@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import abort, request
+from flask import request
 from flask_login import login_required
 
 from core import audit, suppression
 from core.calendar import london_today, uk_date
+from core.errors import ValidationError
 from core.models import Trust
 from core.overview import trust_overview as build_overview
 from web import context
@@ -114,7 +115,7 @@ def export(fmt: str):
     trust_id = chosen_trust(form)
     _, start, end, _ = _chosen_period(s, form, trust_school_ids(s, trust_id), london_today())
     if form.errors:
-        abort(422)
+        raise ValidationError(form.errors)
     ov = build_overview(s, a, trust_id, start, end)
     definitions = _column_order(ov.definitions)
     rule = suppression.rule_for(s, trust_id)

@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from core import audit
 from core.calendar import london_today
+from core.errors import ValidationError
 from core.heatmap import concern_heatmap
 from core.models import ConcernCategory, School, Trust
 from web import context
@@ -56,8 +57,10 @@ def heatmap_concerns(school_id: int, category_id: int):
         abort(404)
     form = Form(request.args)
     start, end = form.date("start", required=True), form.date("end", required=True)
-    if form.errors or end < start:
-        abort(404)
+    if not form.errors and end < start:
+        form.add_error("end", "must be on or after the start date")
+    if form.errors:
+        raise ValidationError(form.errors)
     audit.record(s, "trust.heatmap_drilled", actor=a, object_type="school",
                  object_id=school_id, school_id=school_id,
                  detail={"category": category.code, "start": start, "end": end})
