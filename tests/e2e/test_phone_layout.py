@@ -87,8 +87,9 @@ def test_no_page_is_wider_than_a_phone(demo_live, demo_browser):
     dsl_routes = ["/", f"/schools/{s}/dashboard", *school_pages, f"/schools/{s}/alerts",
                   f"/schools/{s}/encompass/", f"/schools/{s}/encompass/new",
                   f"/schools/{s}/transition/", f"/schools/{s}/transition/cohort",
-                  f"/schools/{s}/concerns/new"]
-    lead_routes = ["/trust/overview", *school_pages]
+                  f"/schools/{s}/concerns/new", f"/schools/{s}/family-suggestions",
+                  f"/schools/{s}/training/staff/import"]
+    lead_routes = ["/trust/overview", "/trust/family-suggestions", *school_pages]
     problems = (_walk(demo_browser, demo_live, "dsl.north-primary@demo.invalid", dsl_routes)
                 + _walk(demo_browser, demo_live, "lead@demo.invalid", lead_routes))
     assert not problems, "wider than a 390 px phone:\n" + "\n".join(problems)
