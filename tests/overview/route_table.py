@@ -12,4 +12,5 @@ ROUTES = {
     "overview.heatmap_concerns": {"methods": {"GET"}, "allow": LEAD},
     "overview.export": {"methods": {"GET"}, "allow": LEAD},
     "overview.school_view": {"methods": {"GET"}, "allow": LEAD},
+    "overview.suppression_rule": {"methods": {"GET", "POST"}, "allow": LEAD},
 }

@@ -385,3 +385,32 @@ def test_the_drill_is_the_leads_alone(client, as_role, login_as, make_trust, wor
         export.get_data(as_text=True)
     login_as("trust_lead", trust=other)
     assert client.get(url).status_code == 404
+
+
+def test_the_lead_sets_the_trusts_small_number_rule(client, as_role, world, session):
+    from tests.web.conftest import CSRF_VALUE
+
+    as_role("trust_lead")
+    page = client.get("/trust/suppression").get_data(as_text=True)
+    assert suppression.describe_rule(SuppressionRule()).replace('"', "&#34;") in page
+    bad = client.post("/trust/suppression", data={"threshold": "2", "min_denominator": "10",
+                                                  "csrf_token": CSRF_VALUE})
+    assert bad.status_code == 422
+    assert re.search(r'id="threshold-error"><span>Must be between 3 and 20', bad.get_data(
+        as_text=True))
+    assert suppression.rule_for(session, world.trust.id) == SuppressionRule()
+    ok = client.post("/trust/suppression", data={"threshold": "6", "min_denominator": "25",
+                                                 "csrf_token": CSRF_VALUE})
+    assert ok.status_code == 302
+    assert suppression.rule_for(session, world.trust.id) == SuppressionRule(6, 25)
+
+
+@pytest.mark.parametrize("role", ["dsl", "trust_admin"])
+def test_nobody_else_sees_or_sets_the_rule(client, as_role, world, session, role):
+    from tests.web.conftest import CSRF_VALUE
+
+    as_role(role)
+    assert client.get("/trust/suppression").status_code == 404
+    assert client.post("/trust/suppression", data={"threshold": "6", "min_denominator": "25",
+                                                   "csrf_token": CSRF_VALUE}).status_code == 404
+    assert suppression.rule_for(session, world.trust.id) == SuppressionRule()

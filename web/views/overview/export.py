@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import request
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from core import audit, suppression
@@ -129,3 +129,33 @@ def export(fmt: str):
                          "rule": [rule.threshold, rule.min_denominator]})
     return download(data, f"trust-overview-{start.isoformat()}-to-{end.isoformat()}.{fmt}",
                     MIMETYPES[fmt])
+
+
+@bp.route("/trust/suppression", methods=["GET", "POST"])
+@login_required
+def suppression_rule():
+    """The trust's small-number rule: what it hides now, and (POST) the lead changing it."""
+    a, s = context.actor(), context.db()
+    form = Form(request.form if request.method == "POST" else request.args)
+    trust_id = chosen_trust(Form(request.args))
+    status = 200
+    if request.method == "POST":
+        threshold, minimum = form.integer("threshold", required=True), \
+            form.integer("min_denominator", required=True)
+        if not form.errors:
+            try:
+                with s.begin_nested():
+                    suppression.set_rule(s, a, trust_id, threshold, minimum)
+            except ValidationError as exc:
+                form.absorb(exc)
+        if not form.errors:
+            flash("Small-number rule saved: every export and report of the trust uses it.",
+                  "success")
+            return redirect(url_for("overview.suppression_rule", trust=trust_id))
+        status = 422
+    rule = suppression.rule_for(s, trust_id)
+    return render_template("overview/suppression.html", trust=s.get(Trust, trust_id),
+                           rule=rule, sentence=suppression.describe_rule(rule), form=form,
+                           low=suppression.THRESHOLD_RANGE[0],
+                           high=suppression.THRESHOLD_RANGE[1],
+                           most=suppression.MAX_MIN_DENOMINATOR), status
