@@ -1,6 +1,8 @@
 """Family links across the trust's schools: list, add, end (never delete), find a relative by
-name in any school of the trust, and suggested links (pupils sharing an address) for the DSL
-team to confirm or dismiss.
+name in any school of the trust, and suggested links (pupils of the same school sharing an
+address) for the DSL team to confirm or dismiss. Suggestions across schools are
+:mod:`core.family_suggestions`': there the other school's child is never named to a DSL and
+both schools' DSLs (or the trust lead) must confirm.
 
 A relative at another school is shown by name, year group and school only: linking two
 children says nothing of either's case file, and a DSL opens the other child's file only where
@@ -204,10 +206,10 @@ def end_link(session: Session, actor: Actor, school_id: int, pupil_id: int, link
 # --- suggestions -----------------------------------------------------------------------------
 
 def _address_candidates(session: Session, pupil: Pupil) -> list[tuple[Pupil, School]]:
-    """Pupils on roll in the trust whose address may be this pupil's: narrowed in SQL by the
-    postcode (or the address's longest word), compared exactly in Python."""
+    """Pupils on roll at this pupil's school whose address may be theirs: narrowed in SQL by
+    the postcode (or the address's longest word), compared exactly in Python."""
     stmt = (select(Pupil, School).join(School, School.id == Pupil.school_id)
-            .where(School.trust_id == pupil.trust_id, Pupil.id != pupil.id,
+            .where(Pupil.school_id == pupil.school_id, Pupil.id != pupil.id,
                    Pupil.on_roll_to.is_(None), Pupil.address.is_not(None)))
     postcode = postcode_of(pupil.address)
     if postcode:
@@ -223,10 +225,11 @@ def _address_candidates(session: Session, pupil: Pupil) -> list[tuple[Pupil, Sch
 
 
 def suggestions(session: Session, actor: Actor, school_id: int, pupil_id: int) -> list[dict]:
-    """Pupils of the trust who share this pupil's address (normalised, see
+    """Pupils of this pupil's school who share their address (normalised, see
     :func:`address_key`), are not linked to them (now or before) and were not dismissed:
     name, year group and school, for the DSL team to confirm or dismiss. Nothing is linked
-    here."""
+    here. A child at another school is never suggested here, where their name would show:
+    :mod:`core.family_suggestions` handles those."""
     pupil = get_pupil(session, actor, school_id, pupil_id, "casefile.write")
     key = address_key(pupil.address)
     if not key:
@@ -236,7 +239,7 @@ def suggestions(session: Session, actor: Actor, school_id: int, pupil_id: int) -
         FamilySuggestionDismissal.pupil_id == pupil.id,
         FamilySuggestionDismissal.related_pupil_id == pupil.id))).all()
     known |= {_other_end(d, pupil.id) for d in dismissed}
-    with system_scope(session, "suggested family links across the trust"):
+    with system_scope(session, "suggested family links in the school"):
         return [{**_relative(p, sc, actor), "reason": "Same address"}
                 for p, sc in _address_candidates(session, pupil)
                 if p.id not in known and address_key(p.address) == key]

@@ -153,24 +153,27 @@ def test_shared_addresses_are_suggested_until_linked_or_dismissed(
         session, make_trust, make_school, make_pupil, make_user):
     trust, a, b = _two_schools(make_trust, make_school)
     kai = make_pupil(a, address="14 Larch Close, Leeds LS6 2AB")
-    maja = make_pupil(b, address="14, larch close  LEEDS ls62ab")
+    ola = make_pupil(a, address="14, larch close  LEEDS ls62ab")
     lena = make_pupil(a, address="14 Larch Close Leeds LS6 2AB")
+    # at another school of the trust: never named here (core.family_suggestions has them)
+    maja = make_pupil(b, address="14 Larch Close, Leeds LS6 2AB")
     make_pupil(a, address="15 Larch Close, Leeds LS6 2AB")  # next door
     make_pupil(make_school(), address="14 Larch Close, Leeds LS6 2AB")  # another trust
-    make_pupil(b, address="14 Larch Close, Leeds LS6 2AB", on_roll_to=dt.date(2025, 12, 1),
+    make_pupil(a, address="14 Larch Close, Leeds LS6 2AB", on_roll_to=dt.date(2025, 12, 1),
                leaving_reason="moved")
     _, dsl_a = make_user("dsl", a)
     suggested = families.suggestions(session, dsl_a, a.id, kai.id)
-    assert sorted(s["pupil_id"] for s in suggested) == sorted([maja.id, lena.id])
+    assert sorted(s["pupil_id"] for s in suggested) == sorted([ola.id, lena.id])
     assert {s["reason"] for s in suggested} == {"Same address"}
     assert session.scalar(select(FamilyLink.id)) is None  # nothing linked automatically
     families.add_link(session, dsl_a, a.id, kai.id, lena.id, "sibling")
-    families.dismiss_suggestion(session, dsl_a, a.id, kai.id, maja.id)
+    families.dismiss_suggestion(session, dsl_a, a.id, kai.id, ola.id)
     assert families.suggestions(session, dsl_a, a.id, kai.id) == []
     # the dismissal holds for the other pupil's page too
-    _, dsl_b = make_user("dsl", b)
-    assert [s["pupil_id"] for s in families.suggestions(session, dsl_b, b.id, maja.id)] == \
+    assert [s["pupil_id"] for s in families.suggestions(session, dsl_a, a.id, ola.id)] == \
         [lena.id]
+    _, dsl_b = make_user("dsl", b)
+    assert families.suggestions(session, dsl_b, b.id, maja.id) == []
     assert _audited(session, "family.suggestion_dismissed")
 
 
@@ -178,8 +181,8 @@ def test_suggestions_without_a_postcode_compare_the_whole_address(
         session, make_trust, make_school, make_pupil, make_user):
     trust, a, b = _two_schools(make_trust, make_school)
     kai = make_pupil(a, address="7 Church Road")
-    same = make_pupil(b, address="7 CHURCH ROAD.")
-    make_pupil(b, address="17 Church Road")
+    same = make_pupil(a, address="7 CHURCH ROAD.")
+    make_pupil(a, address="17 Church Road")
     no_address = make_pupil(a)
     _, dsl_a = make_user("dsl", a)
     assert [s["pupil_id"] for s in families.suggestions(session, dsl_a, a.id, kai.id)] == \

@@ -82,13 +82,16 @@ def test_suggestions_are_confirmed_or_dismissed_never_linked_alone(
     with system_scope(session, "arrange"):
         world.pupil.address = "14 Larch Close, Leeds LS6 2AB"
         session.flush()
-    same = make_pupil(world.other, first_name="Ivy", last_name="Hall",
+    same = make_pupil(world.school, first_name="Ivy", last_name="Hall",
                       address="14 larch close leeds ls62ab")
+    make_pupil(world.other, first_name="Zed", last_name="Farr",
+               address="14 Larch Close, Leeds LS6 2AB")  # another school: never named here
     other = make_pupil(world.school, first_name="Leo", last_name="Hall",
                        address="14 Larch Close, LEEDS, LS6 2AB")
     as_role("dsl")
     body = client.get(_page(world)).get_data(as_text=True)
     assert "Suggested links" in body and "Ivy Hall" in body and "Leo Hall" in body
+    assert "Zed Farr" not in body
     assert "same address" in body
     resp = _post(client, _page(world, f"/family/suggestions/{same.id}/dismiss"))
     assert resp.status_code == 302
