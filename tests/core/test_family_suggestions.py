@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core import family_suggestions as fs
 from core.errors import NotFound, ValidationError
+from core.scheduler import recurring_jobs
 from core.family_matching import email_key, name_key, phone_key
 from core.models import AuditEntry, FamilyLink, FamilySuggestionDismissal
 from core.models.family_suggestions import FamilySuggestion, FamilySuggestionDecision
@@ -285,3 +286,17 @@ def test_a_uk_number_written_any_usual_way_keeps_its_key(digits, style, sep, cut
     written = {"national": "0" + rest, "plus": "+44 " + rest, "plus0": "+44 (0)" + rest,
                "double0": "0044" + sep + rest}[style]
     assert phone_key(written) == national
+
+
+def test_the_nightly_core_job_suggests_for_one_school_against_the_trust(
+        db, session, make_trust, make_school, make_pupil, host):
+    trust, a, b = _two_schools(make_trust, make_school)
+    make_pupil(a, address="4 Quay St, Whitby YO21 3PU")
+    make_pupil(b, address="4 quay st whitby yo213pu")
+    session.commit()
+    [job] = [j for j in recurring_jobs() if j.name == "family_suggestions"]
+    assert (job.plugin, job.func, job.cron) == ("core", fs.run_for_school, "30 2 * * *")
+    assert fs.run_for_school(b.id)["created"] == 1
+    assert fs.run_for_school(a.id) == {"created": 0, "reopened": 0, "updated": 0,
+                                       "lapsed": 0, "unchanged": 1}
+    assert fs.run_for_school(10**6) == {"skipped": "no such school"}
