@@ -108,7 +108,7 @@ def raw_copy(db, path: Path) -> float:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("suite", nargs="?", choices=("attendance", "writes", "all"),
+    parser.add_argument("suite", nargs="?", choices=("attendance", "writes", "pupils", "all"),
                         default="all", help="which benchmark (default: all of them)")
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     args = parser.parse_args(argv)
@@ -117,6 +117,10 @@ def main(argv: list[str] | None = None) -> dict:
         from .writes import main as writes
 
         report["writes"] = writes(args.size)
+    if args.suite in ("pupils", "all"):
+        from .pupils import main as pupils
+
+        report["pupils"] = pupils(args.size)
     if args.suite in ("attendance", "all"):
         report["attendance"] = attendance(args.size)
     return report

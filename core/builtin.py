@@ -69,11 +69,14 @@ def mat_recurring_jobs():
     from core.plugins import CORE
 
     from core.audit import daily_checkpoint
+    from core.mis.jobs import pick_up_folder
     from core.signals.evaluate import nightly as signals_nightly
     from core.family_suggestions import run_for_school
 
     return [RecurringJob(CORE, "action_reminders", send_reminders, cron="0 7 * * *"),
             RecurringJob(CORE, "audit_checkpoint", daily_checkpoint, cron="45 23 * * *"),
+            # files the MIS drops in the school's folder (core.mis.folder), every 15 minutes
+            RecurringJob(CORE, "mis_drop_folder", pick_up_folder, cron="*/15 * * * *"),
             RecurringJob(CORE, "converging_signals", signals_nightly, cron="0 3 * * *"),
             # each night, after the evening's MIS exports: pupils who may be family
             RecurringJob(CORE, "family_suggestions", run_for_school, cron="30 2 * * *")]

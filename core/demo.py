@@ -193,7 +193,16 @@ def seed(db: Database, seed: int = 2026, pupils_per_school: int = 300,
         current_host().call_global("mat_demo_data", session=s, trust_id=trust.id,
                                    school_ids=school_ids, seed=seed)
         result = DemoResult(trust.id, school_ids, made)
+    _write_mis_exports(db, school_ids)
     return result
+
+
+def _write_mis_exports(db: Database, school_ids: list[int]) -> None:
+    """Sample MIS exports of the demo schools, to try onboarding on (core.mis.demo)."""
+    from core.mis.demo import write_demo_exports
+    from core.runtime import configured
+
+    write_demo_exports(db, school_ids, configured().instance_path / "demo-exports")
 
 
 def _sibling_links(s: Session, all_pupils: list[tuple[int, int, str]],

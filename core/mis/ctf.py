@@ -107,33 +107,26 @@ def _carer(contact) -> dict:
     return out
 
 
-def _sen(pupil, basic) -> str | None:
-    """The latest SEN provision code (E, K or N), or None if the pupil carries none."""
-    code = None
-    for node in pupil.iter():
-        if _local(node.tag) == "SENprovision":
-            code = _text(node)  # SENhistory lists oldest first: the last one is current
-    return code
-
-
-def _looked_after(pupil) -> str | None:
-    for node in pupil.iter():
-        if _local(node.tag) == "InCare":
-            inner = _children(node).get("InCare")
-            return _text(inner) if inner is not None else _text(node)
-    return None
-
-
-def _eal(pupil) -> str | None:
+def _extras(pupil) -> dict[str, tuple[str, str]]:
+    """SEN provision (the latest: SENhistory lists oldest first), looked after (``InCare``)
+    and EAL (first language not English), read in one walk of the pupil's elements; only
+    those the pupil carries. Each value with the element it came from."""
+    out: dict[str, tuple[str, str]] = {}
     for node in pupil.iter():
         tag = _local(node.tag)
-        if tag == "FirstLanguage" and _text(node):
-            return "no" if _text(node).upper() in ENGLISH else "yes"
-        if tag == "Type":
+        if tag == "SENprovision":
+            out["sen"] = (_text(node), "SENhistory/SEN/SENprovision")
+        elif tag == "InCare" and "looked_after" not in out:
+            inner = _children(node).get("InCare")
+            out["looked_after"] = (_text(inner if inner is not None else node), "InCare")
+        elif tag == "FirstLanguage" and _text(node) and "eal" not in out:
+            out["eal"] = ("no" if _text(node).upper() in ENGLISH else "yes", "FirstLanguage")
+        elif tag == "Type" and "eal" not in out:
             kids = _children(node)
-            if _text(kids.get("LanguageType")).upper() in ("F", "FIRST") and kids.get("Language") is not None:
-                return "no" if _text(kids["Language"]).upper() in ENGLISH else "yes"
-    return None
+            if _text(kids.get("LanguageType")).upper() in ("F", "FIRST") and "Language" in kids:
+                out["eal"] = ("no" if _text(kids["Language"]).upper() in ENGLISH else "yes",
+                              "Languages")
+    return out
 
 
 def pupil_row(pupil, where: str) -> RawRow:
@@ -154,11 +147,8 @@ def pupil_row(pupil, where: str) -> RawRow:
     address = _address(kids.get("Address"))
     if address is not None:
         values["address"], origin["address"] = address, "Address"
-    for key, found, tag in (("sen", _sen(pupil, basic), "SENhistory/SEN/SENprovision"),
-                            ("looked_after", _looked_after(pupil), "InCare"),
-                            ("eal", _eal(pupil), "Languages")):
-        if found is not None:
-            values[key], origin[key] = found, tag
+    for key, (found, tag) in _extras(pupil).items():
+        values[key], origin[key] = found, tag
     if "sen" not in values and basic:  # a pupil's full details without SEN: none recorded
         values["sen"], origin["sen"] = "N", "SENhistory/SEN/SENprovision"
     contacts = kids.get("Contacts")
@@ -184,18 +174,11 @@ def read_ctf(stream: IO[bytes], ctf: CtfFile) -> Iterator[RawRow]:
     the header lands in ``ctf.header`` before the first pupil. A file that is not readable
     XML, or not a CTF, becomes a problem of ``ctf`` naming where it stopped."""
     n = 0
-    seen_root = False
+    root = None
     try:
-        for event, elem in iterparse(stream, events=("start", "end")):
+        for _event, elem in iterparse(stream, events=("end",)):
+            root = elem
             tag = _local(elem.tag)
-            if event == "start":
-                if not seen_root:
-                    seen_root = True
-                    if tag != "CTfile":
-                        ctf.problems.append(Problem("CTfile", "file", f"the root element is "
-                                                    f"<{tag}>, not <CTfile>: not a CTF"))
-                        return
-                continue
             if tag == "Header":
                 _header(elem, ctf)
                 elem.clear()
@@ -203,6 +186,11 @@ def read_ctf(stream: IO[bytes], ctf: CtfFile) -> Iterator[RawRow]:
                 n += 1
                 yield pupil_row(elem, f"{PUPIL_PATH}[{n}]")
                 elem.clear()
+        # the last element closed is the root: a file whose root is not <CTfile> is refused
+        # whole (its rows, already read, are then never stored)
+        if root is not None and _local(root.tag) != "CTfile":
+            ctf.problems.append(Problem("CTfile", "file", f"the root element is "
+                                        f"<{_local(root.tag)}>, not <CTfile>: not a CTF"))
     except Exception as exc:  # malformed or hostile XML: defusedxml refuses entities too
         ctf.problems.append(Problem(f"{PUPIL_PATH}[{n + 1}]" if n else "CTfile", "file",
                                     f"not a readable CTF XML file ({type(exc).__name__}: "

@@ -10,7 +10,7 @@ import random
 from xml.sax.saxutils import escape
 
 from core.mis.csvfile import DEFAULT_COLUMNS
-from core.upn import check_letter
+from core.upn import make_upn
 
 FIRST = ("Amara", "Oliver", "Zoë", "Mohammed", "Ava", "Noah", "Isla", "Leo", "Freya", "Yusuf",
          "Poppy", "Jack", "Aisha", "Harry", "Maya", "Kacper", "Evie", "Theo", "Sienna", "Ibrahim")
@@ -18,12 +18,6 @@ LAST = ("Okafor", "Smith", "O'Brien", "Khan", "Jones", "Nowak", "Williams", "Tay
         "Patel", "Davies", "Evans", "Ahmed", "Wilson", "Murphy", "Begum", "Clarke")
 STREETS = ("Mill Lane", "Church Street", "Park Road", "Station Road", "Victoria Street")
 TOWNS = ("Leeds", "Bradford", "Wakefield", "Halifax")
-
-
-def make_upn(la: str, estab: str, serial: int) -> str:
-    """A UPN with a correct check letter (LA code, establishment, year 25, serial)."""
-    body = f"{la}{estab}25{serial % 1000:03d}"
-    return check_letter(body) + body
 
 
 def pupils_for(n: int, seed: int = 1, la: str = "383", estab: str = "2000",
@@ -40,7 +34,8 @@ def pupils_for(n: int, seed: int = 1, la: str = "383", estab: str = "2000",
         last = rng.choice(LAST)
         address = f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}"
         out.append({
-            "upn": make_upn(la, f"{int(estab) + i // 1000:04d}", i), "mis_id": f"A{seed:03d}{i:05d}",
+            "upn": make_upn(la, f"{int(estab) + i // 1000:04d}", 25, i % 1000),
+            "mis_id": f"A{seed:03d}{i:05d}",
             "first_name": rng.choice(FIRST), "last_name": last, "preferred_name": None,
             "date_of_birth": dob, "gender": rng.choice("MF"), "year_group": year,
             "address": address, "sen": rng.choice("NNNNNNKE"),

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.calendar import london_today, uk_date
+from core.db import UTCDateTime
 from core.mis.rows import MIS_FLAGS, Problem, PupilRow, name_key
 from core.models import (MisLeaverCheck, MisReviewItem, Pupil, PupilCarer, PupilFlag,
                          PupilMisRecord)
@@ -254,8 +255,12 @@ def add_rows(session: Session, school_id: int, trust_id: int, rows: list[PupilRo
                        "on_roll_from": today,
                        "search_key": pupil_search_key(d["first_name"], d.get("preferred_name"),
                                                       d["last_name"])})
-    ids = list(session.scalars(insert(Pupil).returning(Pupil.id, sort_by_parameter_order=True),
-                               values))
+    ids = _new_ids(session, len(values))
+    if ids is None:
+        ids = list(session.scalars(insert(Pupil).returning(Pupil.id,
+                                                           sort_by_parameter_order=True), values))
+    else:
+        insert_rows(session, Pupil, [{"id": i, **v} for i, v in zip(ids, values)])
     base = {"school_id": school_id, "trust_id": trust_id}
     records = [{**base, "pupil_id": pid, "mis_id": r.mis_id, "former_upn": r.former_upn}
                for pid, r in zip(ids, rows) if r.mis_id or r.former_upn]
@@ -264,9 +269,47 @@ def add_rows(session: Session, school_id: int, trust_id: int, rows: list[PupilRo
     carers = [{**base, "pupil_id": pid, "start_date": today, **c}
               for pid, r in zip(ids, rows) for c in (r.carers or [])]
     for model, batch in ((PupilMisRecord, records), (PupilFlag, flags), (PupilCarer, carers)):
-        if batch:
-            session.execute(insert(model), batch)
+        insert_rows(session, model, batch)
     return ids
+
+
+def _pg_type(column) -> str:
+    kind = column.type.python_type if not isinstance(column.type, UTCDateTime) else dt.datetime
+    return {int: "integer", str: "text", dt.date: "date", bool: "boolean",
+            dt.datetime: "timestamptz"}[kind]
+
+
+def insert_rows(session: Session, model, rows: list[dict]) -> None:
+    """Insert many rows at once. On PostgreSQL one ``INSERT ... SELECT FROM unnest(...)``
+    (one round trip, one array per column; row-level security still applies, which COPY
+    would not allow); on SQLite an ``executemany``. Every row gives the same keys; the other
+    columns take their defaults."""
+    if not rows:
+        return
+    table = model.__table__
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    keys = list(rows[0])
+    for c in table.columns:  # Python-side defaults, which a plain INSERT would not fill
+        if c.key not in keys and c.default is not None and c.key != "id":
+            value = c.default.arg if c.default.is_scalar else c.default.arg(None)
+            rows = [{**r, c.key: value} for r in rows]
+            keys.append(c.key)
+    arrays = {f"a{i}": [r[k] for r in rows] for i, k in enumerate(keys)}
+    columns = ", ".join(f'"{k}"' for k in keys)
+    sources = ", ".join(f"CAST(:a{i} AS {_pg_type(table.c[k])}[])" for i, k in enumerate(keys))
+    session.execute(text(f'INSERT INTO "{table.name}" ({columns}) '
+                         f"SELECT * FROM unnest({sources})"), arrays)
+
+
+def _new_ids(session: Session, n: int) -> list[int] | None:
+    """``n`` pupil ids taken from the sequence (PostgreSQL), or None elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return list(session.scalars(text(
+        "SELECT nextval(pg_get_serial_sequence('pupils', 'id')) FROM generate_series(1, :n)"),
+        {"n": n}))
 
 
 def apply_change(session: Session, actor, school_id: int, trust_id: int, change: Change,
@@ -326,10 +369,18 @@ def apply(session: Session, actor, school_id: int, trust_id: int, the_plan: Plan
     stored = {"added": len(ids), "changed": len(the_plan.changes),
               "review_added": len(the_plan.new_review),
               "leavers_listed": len(the_plan.new_leavers)}
+    if ids or the_plan.changes:
+        # carers and addresses just stored may show pupils who are family (for a DSL to
+        # decide: core.family_suggestions links nothing)
+        from core.family_suggestions import suggest_family_links
+
+        found = suggest_family_links(session, trust_id, school_ids=[school_id], today=today)
+        stored["family_suggestions"] = found.as_dict().get("created", 0)
     audit.record(session, "pupils.imported", actor=actor, object_type="mis_import",
                  object_id=import_id, school_id=school_id, detail=stored)
-    host = current_host()
+    # the school's hook caller is built once (it reads which plugins are on), not per pupil
+    event = current_host().school_hook(session, school_id, "mat_pupil_event")
     for pid in ids:
-        host.call_for_school(session, school_id, "mat_pupil_event", pupil_id=pid,
-                             event="created", data={"source": "mis"})
+        event(session=session, school_id=school_id, pupil_id=pid, event="created",
+              data={"source": "mis"})
     return stored

@@ -27,6 +27,13 @@ ROUTES = {
     "api_pupils.leave": {"methods": {"POST"},
                          "allow": {"school_admin", "dsl", "deputy_dsl", "trust_admin"}},
     "api_pupils.pupil_history": {"methods": {"GET"}, "allow": CASE_READERS},
+    # pupils from the school's MIS (those who keep the roll)
+    "api_pupil_imports.start": {"methods": {"POST"},
+                                "allow": {"school_admin", "dsl", "deputy_dsl", "trust_admin"}},
+    "api_pupil_imports.status": {"methods": {"GET"},
+                                 "allow": {"school_admin", "dsl", "deputy_dsl", "trust_admin"}},
+    "api_pupil_imports.confirm": {"methods": {"POST"},
+                                  "allow": {"school_admin", "dsl", "deputy_dsl", "trust_admin"}},
     "api_pupils.list_flags": {"methods": {"GET"}, "allow": CASE_READERS},
     "api_pupils.add_flag": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "api_pupils.end_flag": {"methods": {"POST"}, "allow": CASE_WRITERS},

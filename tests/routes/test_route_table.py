@@ -98,7 +98,8 @@ def _world(session, make_school, make_pupil):
         evidence_key="x")
     session.add(suggestion)
     session.flush()
-    values = {"school_id": school.id, "pupil_id": pupil.id, "concern_id": concern.id,
+    imports = _mis_world(session, school, pupil, relative)
+    values = {**imports, "school_id": school.id, "pupil_id": pupil.id, "concern_id": concern.id,
               "link_id": link.id, "contact_id": contact.id, "related_pupil_id": relative.id,
               "attachment_id": view.attachments[0].id, "alert_id": alert.id,
               "flag_id": flag.id, "name": TINY, "filename": "app.css",
@@ -114,6 +115,26 @@ def _world(session, make_school, make_pupil):
 
 
 _n = iter(range(1, 10_000))
+
+
+def _mis_world(session, school, pupil, relative) -> dict:
+    """An MIS import, a row waiting for review and a "left?" pupil."""
+    from core.mis import service as mis_service
+    from core.models import MisLeaverCheck, MisReviewItem
+
+    imp = mis_service.start_import(session, None, school.id, b"UPN\n", "roll.csv")
+    row = {"where": "line 2", "upn": None, "former_upn": None, "mis_id": None, "flags": {},
+           "carers": None, "details": {"first_name": pupil.first_name,
+                                       "last_name": pupil.last_name,
+                                       "date_of_birth": pupil.date_of_birth.isoformat(),
+                                       "year_group": pupil.year_group}}
+    item = MisReviewItem(school_id=school.id, trust_id=school.trust_id, import_id=imp.id,
+                         pupil_id=pupil.id, row_key="name:walk", reason="same name", row=row)
+    check = MisLeaverCheck(school_id=school.id, trust_id=school.trust_id, import_id=imp.id,
+                           pupil_id=relative.id)
+    session.add_all([item, check])
+    session.flush()
+    return {"import_id": imp.id, "item_id": item.id, "check_id": check.id}
 
 
 def _person(session, role, school_id=None, trust_id=None) -> int:

@@ -72,6 +72,15 @@ ROUTES = {
     "pupils.details": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
     "pupils.edit": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
     "pupils.leave": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
+    # pupils from the school's MIS: upload, preview, confirm, review queue, "left?", layouts
+    "pupil_imports.index": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
+    "pupil_imports.upload": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
+    "pupil_imports.show": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
+    "pupil_imports.confirm": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
+    "pupil_imports.decide": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
+    "pupil_imports.leaver": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
+    "pupil_imports.still_on_roll": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
+    "pupil_imports.save_layout": {"methods": {"POST"}, "allow": ROLL_KEEPERS},
     # the trust
     "overview.trust_overview": {"methods": {"GET"}, "allow": {"trust_lead"}},
     # admin: never case files

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from core.calendar import london_today
 from core.errors import NotFound, ValidationError
 from core.mis import queue, samples, service
+from core.upn import make_upn
 from core.models import (AuditEntry, MisImport, MisLeaverCheck, MisReviewItem, Pupil, PupilCarer,
                          PupilChange, PupilFlag, PupilMisRecord)
 
@@ -213,6 +214,10 @@ def test_a_ctf_for_another_school_or_not_xml_is_refused(session, school_admin):
     assert report["problems"][-1]["field"] == "file"
     _, report = run(session, admin, school, b'<!DOCTYPE x [<!ENTITY a "b">]><CTfile/>')
     assert report["problems"][0]["field"] == "file" and count(session, Pupil, school) == 0
+    other = samples.ctf_bytes(rows, school.urn).replace(b"CTfile>", b"Roll>")
+    imp, report = run(session, admin, school, other)
+    assert imp.status == "invalid" and "not <CTfile>" in report["problems"][0]["message"]
+    assert count(session, Pupil, school) == 0
 
 
 def test_a_saved_layout_reads_a_mis_export(session, school_admin):
@@ -221,7 +226,7 @@ def test_a_saved_layout_reads_a_mis_export(session, school_admin):
         "upn": "UPN", "last_name": "Surname", "first_name": "Forename",
         "date_of_birth": "DOB", "year_group": "Year", "carer.last_name": "Contact {n} Surname",
         "carer.parental_responsibility": "Contact {n} PR"}, "%Y-%m-%d")
-    upn = samples.make_upn("383", "2000", 7)
+    upn = make_upn("383", "2000", 25, 7)
     content = ("Surname,Forename,DOB,Year,UPN,Contact 1 Surname,Contact 1 PR\n"
                f"Nowak,Kacper,2016-03-04,Year 4,{upn},Nowak,Y\n").encode()
     _, report = run(session, admin, school, content, "csv", layout="Arbor")
@@ -249,3 +254,23 @@ def test_only_those_who_keep_the_roll_may_import(session, school_admin, make_use
     with pytest.raises(NotFound):
         service.get_import(session, other_admin, school.id, imp.id)
     assert session.get(MisImport, imp.id).status == "queued"
+
+
+def test_a_shared_parent_becomes_a_family_suggestion_not_a_link(session, school_admin):
+    from core.models import FamilyLink, FamilySuggestion
+
+    school, admin = school_admin
+    rows = samples.pupils_for(2, seed=13)
+    for r in rows:
+        r["carers"] = [{"priority": 1, "title": "Mrs", "first_name": "Grace",
+                        "last_name": "Adeyemi", "relationship": "PAM",
+                        "parental_responsibility": True, "phone": "07700 900123",
+                        "email": "", "address": ""}]
+    _, report = run(session, admin, school, samples.ctf_bytes(rows, school.urn))
+    assert report["stored"]["family_suggestions"] == 1
+    ids = set(session.scalars(select(Pupil.id).where(Pupil.school_id == school.id)))
+    suggestion = session.scalar(select(FamilySuggestion).where(
+        FamilySuggestion.trust_id == school.trust_id))
+    assert {suggestion.pupil_id, suggestion.related_pupil_id} == ids
+    assert session.scalar(select(func.count()).select_from(FamilyLink).where(
+        FamilyLink.pupil_id.in_(ids))) == 0
