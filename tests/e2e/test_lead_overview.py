@@ -28,6 +28,15 @@ FIGURES = """(key) => {
 }"""
 
 
+def _sparklines_in(page) -> int:
+    """Wait until overview.js has put a sparkline in every school's row; how many rows.
+    (Waiting also keeps the next click from racing the sparklines' request: on SQLite two
+    requests writing audit lines at once can meet "database is locked", see the report.)"""
+    rows = page.locator("table.overview tbody tr").count()
+    page.locator("td.spark-cell svg.spark").nth(rows - 1).wait_for()
+    return rows
+
+
 def _number(text: str) -> float | None:
     m = re.match(r"-?[\d.]+", text)
     return float(m.group()) if m else None
@@ -47,11 +56,18 @@ def test_the_lead_sorts_scrolls_at_phone_width_and_opens_a_school(demo_live, dem
     page.wait_for_url(demo_live.url + "/")
 
     page.goto(demo_live.url + "/trust/overview?period=year")
+    # the sparklines follow the table: overview.js fetches them into every school's row
+    rows = _sparklines_in(page)
+    assert page.locator("td.spark-cell svg.spark").count() == rows
+    label = page.locator("td.spark-cell svg.spark").first.get_attribute("aria-label")
+    assert re.search(r"last 6 terms: ([^,]+, ){5}[^,]+$", label)
     page.get_by_role("link", name=re.compile("^Persistent absence")).click()
     page.wait_for_url(re.compile(r"sort=attendance\.pa_pct"))
+    _sparklines_in(page)
     first = [_number(t) for t in page.evaluate(FIGURES, "attendance.pa_pct")]
     page.get_by_role("link", name=re.compile("^Persistent absence")).click()
     page.wait_for_url(re.compile(r"dir=asc"))
+    _sparklines_in(page)
     shown = [_number(t) for t in page.evaluate(FIGURES, "attendance.pa_pct")]
     have = [v for v in shown if v is not None]
     assert len(have) >= 2 and have == sorted(have)  # ascending now, missing ones last
@@ -60,6 +76,7 @@ def test_the_lead_sorts_scrolls_at_phone_width_and_opens_a_school(demo_live, dem
 
     page.set_viewport_size(PHONE)
     page.goto(demo_live.url + "/trust/overview?period=year")
+    _sparklines_in(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     wrap = page.locator(".overview-wrap")
     sizes = wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
@@ -79,6 +96,7 @@ def test_the_lead_sorts_scrolls_at_phone_width_and_opens_a_school(demo_live, dem
     page.screenshot(path=str(shots / "lead_heatmap_390.png"), full_page=True)
 
     page.goto(demo_live.url + "/trust/overview?period=year")
+    _sparklines_in(page)
     page.locator("table.overview tbody tr:first-child th.sticky a").click()
     page.wait_for_url(re.compile(r"/trust/schools/\d+$"))
     assert "read-only" in page.locator("h1").inner_text()

@@ -414,3 +414,22 @@ def test_nobody_else_sees_or_sets_the_rule(client, as_role, world, session, role
     assert client.post("/trust/suppression", data={"threshold": "6", "min_denominator": "25",
                                                    "csrf_token": CSRF_VALUE}).status_code == 404
     assert suppression.rule_for(session, world.trust.id) == SuppressionRule()
+
+
+def test_sparklines_come_after_the_table_with_six_terms(client, as_role, trio, session, world):
+    user, _ = as_role("trust_lead")
+    first = client.get("/trust/overview?period=year&chart=leadfig.waiting").get_data(as_text=True)
+    assert '<svg class="spark"' not in first
+    assert 'data-spark-url="?period=year&amp;chart=leadfig.waiting&amp;spark=1"' in first
+    assert 'class="spark-load" href="?period=year&amp;chart=leadfig.waiting&amp;spark=1"' in first
+    reads = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "trust.overview_read", AuditEntry.user_id == user.id)).all()
+    assert len(reads) == 1  # the page alone reads the overview once
+    full = client.get("/trust/overview?period=year&chart=leadfig.waiting&spark=1") \
+        .get_data(as_text=True)
+    # the figure is the same every term, so each of the six terms reads it
+    assert 'aria-label="Westgate Academy, Waiting, last 6 terms: 7, 7, 7, 7, 7, 7"' in full
+    assert 'aria-label="Riverside Secondary, Waiting, last 6 terms: 0, 0, 0, 0, 0, 0"' in full
+    reads = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "trust.overview_read", AuditEntry.user_id == user.id)).all()
+    assert len(reads) == 1 + 1 + 6  # that page, and this one with its six terms

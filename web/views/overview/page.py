@@ -70,7 +70,8 @@ def trust_overview():
     sort_key, descending = _chosen_sort(columns)
     rows = table.sort_rows(table.build_rows(ov.schools, columns, ov.cells), sort_key,
                            descending)
-    _add_sparklines(s, a, trust_id, school_ids, rows, chart_key)
+    if request.args.get("spark") == "1":  # asked for by overview.js once the table shows
+        _add_sparklines(s, a, trust_id, school_ids, rows, chart_key)
     page = render_template(
         "overview/overview.html", trust=s.get(Trust, trust_id),
         trusts=[s.get(Trust, t) for t in _overview_trusts(a)],
@@ -150,7 +151,10 @@ def _yes_count(column, ov) -> str:
 
 def _add_sparklines(session, actor, trust_id: int, school_ids: list[int], rows,
                     chart_key: str) -> None:
-    """Each row's last six terms of the charted column (the current term so far)."""
+    """Each row's last six terms of the charted column (the current term so far). Six more
+    overviews cost several times the page itself, so the page comes without them and
+    overview.js fetches them (``spark=1``) once the table is on screen; without JavaScript a
+    link asks for the same."""
     terms = recent_terms(session, school_ids, london_today(), SPARK_TERMS)
     trend = trust_trend(session, actor, trust_id, terms)
     for row in rows:

@@ -79,7 +79,7 @@ class Cell:
 class Row:
     school: object
     cells: list[Cell] = field(default_factory=list)
-    spark: list[float | None] = field(default_factory=list)
+    spark: list[float | None] | None = None  # None: not asked for (fetched afterwards)
 
 
 def _unit(d) -> str:
