@@ -108,7 +108,7 @@ def raw_copy(db, path: Path) -> float:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("suite", nargs="?", choices=("attendance", "writes", "pupils", "all"),
+    parser.add_argument("suite", nargs="?", choices=("attendance", "writes", "pupils", "signals", "all"),
                         default="all", help="which benchmark (default: all of them)")
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     args = parser.parse_args(argv)
@@ -121,6 +121,10 @@ def main(argv: list[str] | None = None) -> dict:
         from .pupils import main as pupils
 
         report["pupils"] = pupils(args.size)
+    if args.suite in ("signals", "all"):
+        from .signals import main as signals
+
+        report["signals"] = signals(args.size)
     if args.suite in ("attendance", "all"):
         report["attendance"] = attendance(args.size)
     return report

@@ -412,6 +412,9 @@ def migrations_new(plugin, message, rev_id) -> None:
 
 def build_cli() -> click.Group:
     import core.jobcommands  # noqa: F401  (mat worker, mat scheduler, mat jobs)
+    from core.signals.cli import signals
+
+    cli.add_command(signals)
 
     current_host().call_global("mat_cli_commands", cli=cli)
     return cli

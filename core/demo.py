@@ -192,6 +192,11 @@ def seed(db: Database, seed: int = 2026, pupils_per_school: int = 300,
         progress("plugin demo data")
         current_host().call_global("mat_demo_data", session=s, trust_id=trust.id,
                                    school_ids=school_ids, seed=seed)
+        progress("converging signals")
+        from core.signals.demo import seed_case
+
+        seed_case(s, trust.id, school_ids, {sid: actor_for(s, _user_id(s, "staff", sid))
+                                            for sid in school_ids}, today)
         result = DemoResult(trust.id, school_ids, made)
     _write_mis_exports(db, school_ids)
     return result

@@ -46,10 +46,12 @@ def _recent(inds: list[Indicator], as_of: dt.date, days: int) -> list[Indicator]
 def distinct_kinds(rule: dict, inds: list[Indicator], as_of: dt.date,
                    cal: SchoolCalendar) -> list[Indicator]:
     """``min_kinds`` or more different kinds (other than ``exclude``) within the last
-    ``window_days`` days."""
+    ``window_days`` days; the kinds of a source in ``one_kind_per_source`` count as one."""
     quiet = set(rule.get("exclude", ()))
+    merged = set(rule.get("one_kind_per_source", ()))
     found = [i for i in _recent(inds, as_of, int(rule["window_days"])) if i.kind not in quiet]
-    return found if len({i.kind for i in found}) >= int(rule["min_kinds"]) else []
+    kinds = {i.source if i.source in merged else i.kind for i in found}
+    return found if len(kinds) >= int(rule["min_kinds"]) else []
 
 
 def sequence(rule: dict, inds: list[Indicator], as_of: dt.date,

@@ -22,7 +22,7 @@ from core.signals import gather, store
 from core.signals.engine import AlertCounter, Firing, evaluate_pupil
 from core.signals.indicators_core import relative_indicators
 from core.signals.models import SignalWatermark
-from core.signals.rules import rules_for, window_of
+from core.signals.rules import QUIET_KINDS, rules_for, window_of
 
 GRACE_DAYS = 7
 
@@ -64,19 +64,35 @@ def find_firings(session: Session, school_id: int, as_of: dt.date, *,
         firings += evaluate_pupil(rules, school_id, pid, inds, as_of, cal, behind)
     here = session.get(School, school_id).name
     window = max(int(r.get("window_days", 28)) for r in rules.values())
-    notices = [n for f in firings for n in _notices(f, theirs, links, window, here, as_of)]
+    own_kinds = _relative_rule_kinds(rules)
+    notices = [n for f in firings
+               for n in _notices(f, theirs, links, window, here, as_of, own_kinds)]
     return firings + notices, stats
 
 
+def _relative_rule_kinds(rules: dict) -> set[str]:
+    """The kinds that, beside a relative's indicator, make a rule fire for a child (so a
+    relative who has one is told by their own school's evaluation, not by a notice)."""
+    out: set[str] = set()
+    for rule in rules.values():
+        groups = rule.get("groups") or []
+        if rule.get("enabled", True) and any("core.relative_elsewhere" in g for g in groups):
+            out |= {k for g in groups for k in g if k != "core.relative_elsewhere"}
+    return out
+
+
 def _notices(firing: Firing, theirs: dict, links: dict, window: int, here: str,
-             as_of: dt.date) -> list[Firing]:
+             as_of: dt.date, own_kinds: set[str]) -> list[Firing]:
     """For a firing that a linked child at another school is part of: the same pattern told
     to that child's school, about that child (their own indicators, and one saying a linked
     child here has indicators, naming this school only)."""
     out = []
     for other, other_school in firing.relatives:
-        mine = [i for i in theirs.get(other, [])
-                if as_of - dt.timedelta(days=window - 1) <= i.date <= as_of]
+        mine = [i for i in theirs.get(other, []) if i.kind not in QUIET_KINDS
+                and as_of - dt.timedelta(days=window - 1) <= i.date <= as_of]
+        if own_kinds & {i.kind for i in mine}:
+            continue  # their school's own evaluation finds this pattern for them
+
         relation = next((r for o, _, r, _ in links.get(firing.pupil_id, []) if o == other),
                         "other")
         back, _ = relative_indicators(other, other_school,

@@ -33,7 +33,9 @@ RELATIVE_LABELS = {
 
 def core_indicators(session: Session, school_id: int, start: dt.date, end: dt.date,
                     pupil_ids: list[int] | None = None) -> list[Indicator]:
-    """Concerns and flag changes of the school's pupils dated ``start`` to ``end``."""
+    """Concerns and flag changes of the school's pupils dated ``start`` to ``end``. A concern
+    a plugin recorded for its own event (Encompass opens one per notification) is that
+    event again, already the plugin's indicator: only concerns people recorded count."""
     return (_concerns(session, school_id, start, end, pupil_ids)
             + _flags(session, school_id, start, end, pupil_ids))
 
@@ -45,7 +47,7 @@ def _concerns(session, school_id, start, end, pupil_ids) -> list[Indicator]:
             .join(Concern, and_(Concern.id == ConcernPupil.concern_id,
                                 Concern.school_id == ConcernPupil.school_id))
             .where(ConcernPupil.school_id == school_id, Concern.occurred_at >= lo,
-                   Concern.occurred_at < hi))
+                   Concern.occurred_at < hi, Concern.source == "staff"))
     if pupil_ids is not None:
         stmt = stmt.where(ConcernPupil.pupil_id.in_(list(pupil_ids)))
     rows = session.execute(stmt).all()

@@ -30,6 +30,9 @@ DEFAULT_RULES: dict[str, dict] = {
                "inside four weeks is the smallest convergence worth a DSL's look; one kind "
                "repeated is already each source's own alert.",
         "enabled": True, "min_kinds": 2, "window_days": 28, "exclude": list(QUIET_KINDS),
+        # every attendance indicator reads the same register: a falling trend and crossing
+        # into persistent absence are one story, not two sources agreeing
+        "one_kind_per_source": ["attendance"],
     },
     "police_then_absence": {
         "type": "sequence",
@@ -44,10 +47,12 @@ DEFAULT_RULES: dict[str, dict] = {
         "type": "all_of",
         "label": "A relative at another school has signs while attendance falls",
         "why": "Families move across a trust's schools; each school sees half the picture. "
-               "A sibling's indicator elsewhere while this child's attendance falls or "
-               "crosses into persistent absence is the pattern no single DSL can see.",
+               "A sibling's indicator elsewhere while this child's attendance falls, crosses "
+               "into persistent absence or stops altogether (a missing-education run) is the "
+               "pattern no single DSL can see.",
         "enabled": True, "window_days": 28,
-        "groups": [["attendance.falling", "attendance.persistent_absence"],
+        "groups": [["attendance.falling", "attendance.persistent_absence",
+                    "attendance.missing_education"],
                    ["core.relative_elsewhere"]],
     },
 }

@@ -43,6 +43,17 @@ class FiringView:
         return bool(self.decisions) and self.decisions[-1].firing_id == self.firing.id
 
     @property
+    def own(self) -> list[dict]:
+        """The pupil's own indicators, oldest first."""
+        return [i for i in self.shown if i["kind"] not in RELATIVE_KINDS]
+
+    @property
+    def relative_lines(self) -> list[str]:
+        """What the linked children's indicators say, once per line (no dates: theirs)."""
+        return list(dict.fromkeys(i["label"] for i in self.shown
+                                  if i["kind"] in RELATIVE_KINDS))
+
+    @property
     def shown(self) -> list[dict]:
         """The indicators, oldest first, with their dates as dates (pages leave a linked
         child's date out: theirs to tell)."""
@@ -222,8 +233,12 @@ def family_view(session: Session, actor: Actor, trust_id: int, firing_id: int) -
         for pid, sid in members.items():
             pupil, school = session.get(Pupil, pid), session.get(School, sid)
             inds = gather.school_indicators(session, sid, start, row.as_of, [pid])
+            quiet = sorted(i.date for i in inds if i.kind == "attendance.unexplained_day")
             family.append({"pupil": pupil, "school": school,
-                           "indicators": sorted(inds, key=lambda i: (i.date, i.kind)),
+                           "indicators": sorted((i for i in inds
+                                                 if i.kind != "attendance.unexplained_day"),
+                                                key=lambda i: (i.date, i.kind)),
+                           "unexplained_days": quiet,
                            "dsl_team": dsl_team(session, sid)})
     audit.record(session, "signals.family_read", actor=actor, object_type="signal_firing",
                  object_id=row.id, trust_id=trust_id,

@@ -35,7 +35,10 @@ def _helpers():
         if not can(a, "casefile.read", school_id):
             return []
         return service.open_firings(context.db(), a, school_id, pupil_id, limit=20)
-    return {"converging_signals": converging_signals, "signal_relative_kinds": RELATIVE_KINDS}
+    def signals_trust_view(trust_id: int) -> bool:
+        return can(context.actor(), "signals.family", trust_id=trust_id)
+    return {"converging_signals": converging_signals, "signal_relative_kinds": RELATIVE_KINDS,
+            "signals_trust_view": signals_trust_view}
 
 
 @bp.route(SCHOOL, endpoint="index")
