@@ -189,20 +189,7 @@ def _write(session: Session, grid: WeekGrid, rows_read: int, errors: ErrorLog, s
     last = dt.date.fromordinal(grid.last) if grid.last else None
     if first is not None:  # the term totals the marks fall in, counted again
         terms.refresh(session.connection(), school_id, first, last)
-        _analyze_after_bulk(session, grid.marks)
     return ImportOutcome(errors, rows_read, grid.marks, first, last)
-
-
-ANALYZE_FROM = 100_000  # marks: an import this large shifts the planner's statistics
-
-
-def _analyze_after_bulk(session: Session, marks: int) -> None:
-    """PostgreSQL plans the next reads from statistics autovacuum refreshes only later: after
-    a large import, gather them now for the tables it grew. (A role that does not own the
-    tables gets a warning and nothing changes, as autovacuum still runs.)"""
-    conn = session.connection()
-    if marks >= ANALYZE_FROM and conn.dialect.name == "postgresql":
-        conn.execute(text("ANALYZE attendance_weeks, attendance_term_counts"))
 
 
 # --- loading the staging table ------------------------------------------------------------------

@@ -128,7 +128,24 @@ def run_batch(batch_id: int, progress: Callable[[int, int], None] | None = None,
         raise
     if delete_after and os.path.exists(path):
         Path(path).unlink()
+    if result.get("marks", 0) >= ANALYZE_FROM:
+        analyze_after_bulk(db)
     return result
+
+
+ANALYZE_FROM = 100_000  # marks: an import this large shifts the planner's statistics
+
+
+def analyze_after_bulk(db) -> None:
+    """PostgreSQL plans reads from statistics that autovacuum refreshes only some time after
+    a bulk load: gather them now for the tables a large import grew, after its commit (in a
+    transaction, ANALYZE would hold a lock that a second school's import waits on). A login
+    role that does not own the tables gets a warning and nothing changes: autovacuum still
+    catches up."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE attendance_weeks, attendance_term_counts")
 
 
 def stopped(batch_id: int, reason: str, *, delete_file: bool) -> None:

@@ -6,10 +6,12 @@ span's totals equal a plain count of the stored marks on its days while the pupi
 (sliced from the week text here, not with the plugin's decoder); and the trust-wide grouped
 figures equal the school-by-school ones for any period."""
 import datetime as dt
+import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.calendar import TermSpan
 from core import schools
@@ -158,3 +160,45 @@ def test_term_dates_entered_later_cut_the_spans_again(session, make_school, make
     put(school, [(kid, D(2025, 11, 3), "PM", "I")])
     assert stored_totals(session, school.id) == plain_totals(session, school.id, [kid]) == {
         (kid.id, D(2025, 9, 3)): (2, 1, 1, 0), (kid.id, D(2025, 11, 3)): (1, 0, 1, 0)}
+
+
+def test_a_file_import_keeps_the_term_totals(session, make_school, make_pupil, upn, tmp_path):
+    school = make_school()
+    a = make_pupil(school, upn=upn())
+    path = tmp_path / "marks.csv"
+    path.write_text(f"UPN,Date,Session,Mark\n{a.upn},2025-09-08,AM,/\n{a.upn},2025-09-08,PM,N\n"
+                    f"{a.upn},2025-12-22,AM,/\n")  # the last is refused: not a school day
+    batch = service.create_batch(session, None, school.id, "csv", str(path), path.name)
+    assert service.run_batch(batch.id)["status"] == "failed"
+    assert stored_totals(session, school.id) == {}  # nothing of a refused file
+    path.write_text(f"UPN,Date,Session,Mark\n{a.upn},2025-09-08,AM,/\n{a.upn},2025-09-08,PM,N\n")
+    batch = service.create_batch(session, None, school.id, "csv", str(path), path.name)
+    assert service.run_batch(batch.id)["status"] == "done"
+    assert stored_totals(session, school.id) == {(a.id, D(2025, 9, 3)): (2, 1, 1, 0)}
+
+
+@pytest.mark.postgresql_only
+def test_a_large_import_gathers_statistics_once_committed(db, session, make_school, make_pupil,
+                                                         upn, tmp_path, monkeypatch):
+    monkeypatch.setattr(service, "ANALYZE_FROM", 2)  # "large": two marks, for the test
+    school = make_school()
+    a = make_pupil(school, upn=upn())
+
+    def analysed():
+        with db.engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = "
+                "'attendance_term_counts'")).scalar()
+
+    before = analysed()
+    for n, rows in ((1, "2025-09-08,AM,/\n"), (2, "2025-09-09,AM,/\n{u},2025-09-09,PM,\\\n")):
+        path = tmp_path / f"m{n}.csv"
+        path.write_text("UPN,Date,Session,Mark\n" + f"{a.upn}," + rows.format(u=a.upn))
+        batch = service.create_batch(session, None, school.id, "csv", str(path), path.name)
+        assert service.run_batch(batch.id)["status"] == "done"
+        if n == 1:  # one mark: below the size that asks for it
+            assert analysed() == before
+    deadline = time.monotonic() + 5  # the statistics collector reports a moment later
+    while analysed() == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert analysed() == before + 1
