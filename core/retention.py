@@ -7,7 +7,9 @@ The defaults and their sources are in :data:`RULES`; a trust changes the years f
 inquiry's instruction such as IICSA's, a claim, a court order) stays off the "due for review"
 list until the hold is lifted. Setting and lifting a hold needs a reason; both are audited,
 as is every read of the list. Plugins' own records (attendance registers, police
-notifications...) are not covered here yet.
+notifications, transfer files, training records) come in through hooks
+(:mod:`core.plugin_records`): their rules join :func:`rules`, and their records about a pupil
+join that pupil's review dates.
 """
 from __future__ import annotations
 
@@ -46,6 +48,9 @@ class Rule:
     years: int
     floor: int
     source: str
+    counted_from: str = "the date of birth"
+    plugin: str = "core"
+    about: str = "pupil"
 
 
 RULES: dict[str, Rule] = {r.key: r for r in (
@@ -72,10 +77,22 @@ class PupilRetention:
     hold: LegalHold | None
 
 
+def rules() -> dict[str, Rule]:
+    """The core's rules and every installed plugin's record types (``mat_retention_record_types``)."""
+    from core import plugin_records
+
+    out = dict(RULES)
+    for t in plugin_records.record_types().values():
+        out[t.key] = Rule(t.key, t.label, t.covers, t.years, t.floor, t.source,
+                          t.counted_from, t.plugin, t.about)
+    return out
+
+
 def years_for(session: Session, trust_id: int) -> dict[str, int]:
     """The trust's years per record type (its setting over the defaults)."""
-    stored = trust_setting(session, trust_id, SETTING_KEY, {k: r.years for k, r in RULES.items()})
-    return {k: int(stored.get(k, r.years)) for k, r in RULES.items()}
+    every = rules()
+    stored = trust_setting(session, trust_id, SETTING_KEY, {k: r.years for k, r in every.items()})
+    return {k: int(stored.get(k, r.years)) for k, r in every.items()}
 
 
 def set_years(session: Session, actor: Actor, trust_id: int, years: dict) -> dict[str, int]:
@@ -83,11 +100,12 @@ def set_years(session: Session, actor: Actor, trust_id: int, years: dict) -> dic
     non-whole numbers and years below a rule's floor or above 120 are refused naming the
     type; audited with the old and new years."""
     require(actor, "retention.rules", trust_id=trust_id)
+    every = rules()
     errors: dict[str, list[str]] = {}
     for key, value in years.items():
-        rule = RULES.get(key)
+        rule = every.get(key)
         if rule is None:
-            errors[key] = [f"is not a record type (one of: {', '.join(RULES)})"]
+            errors[key] = [f"is not a record type (one of: {', '.join(every)})"]
         elif isinstance(value, bool) or not isinstance(value, int):
             errors[key] = ["must be a whole number of years"]
         elif not rule.floor <= value <= 120:
@@ -122,14 +140,52 @@ def _has_casefile(pupil_id):
 
 
 def _status(pupil: Pupil, has_file: bool, years: dict[str, int], hold: LegalHold | None,
-            today: dt.date) -> PupilRetention:
+            today: dt.date, plugin_dates: dict[str, dt.date] | None = None) -> PupilRetention:
     dates = {}
     if has_file:
         dates["child_protection"] = review_date(pupil.date_of_birth, years["child_protection"])
     if pupil.on_roll_to is not None:
         dates["pupil_record"] = review_date(pupil.date_of_birth, years["pupil_record"])
-    due = tuple(k for k, day in dates.items() if day <= today)
+    dates.update(plugin_dates or {})
+    due = tuple(k for k, day in sorted(dates.items(), key=lambda kv: kv[1]) if day <= today)
     return PupilRetention(pupil, dates, due, hold)
+
+
+def _plugin_dates(session: Session, school_id: int, years: dict[str, int], today: dt.date,
+                  pupil_ids: list[int] | None = None) -> dict[int, dict[str, dt.date]]:
+    """pupil id -> {plugin record type: the earliest review date of those records}."""
+    from core import plugin_records
+
+    out: dict[int, dict[str, dt.date]] = {}
+    for h in plugin_records.held(session, school_id, years, today, pupil_ids):
+        if h.pupil_id is not None:
+            mine = out.setdefault(h.pupil_id, {})
+            mine[h.record_type] = min(h.review_date, mine.get(h.record_type, h.review_date))
+    return out
+
+
+def active_hold(session: Session, pupil_id: int) -> LegalHold | None:
+    """The legal hold in force on the pupil, if any."""
+    return _active_holds(session, [pupil_id]).get(pupil_id)
+
+
+def staff_records_due(session: Session, actor: Actor, school_id: int,
+                      today: dt.date | None = None) -> list:
+    """Plugins' records about people other than pupils (a member of staff's training) that
+    have reached the end of their retention, earliest first (the DSL team and the trust
+    lead; audited with the count)."""
+    from core import plugin_records
+
+    require(actor, "retention.review", school_id)
+    today = today or london_today()
+    trust_id = session.scalar(select(School.trust_id).where(School.id == school_id))
+    found = sorted((h for h in plugin_records.held(session, school_id,
+                                                   years_for(session, trust_id), today)
+                    if h.pupil_id is None and h.due),
+                   key=lambda h: (h.review_date, h.name))
+    audit.record(session, "retention.due_read", actor=actor, object_type="school",
+                 object_id=school_id, school_id=school_id, detail={"staff_due": len(found)})
+    return found
 
 
 def _active_holds(session: Session, pupil_ids: list[int]) -> dict[int, LegalHold]:
@@ -150,13 +206,18 @@ def due_for_review(session: Session, actor: Actor, school_id: int,
     today = today or london_today()
     trust_id = session.scalar(select(School.trust_id).where(School.id == school_id))
     years = years_for(session, trust_id)
-    # nobody is due before the shortest rule has run from their birth
-    born_by = review_date(today, -min(years.values()))
+    core_years = [years[k] for k in RULES]
+    plugin_dates = _plugin_dates(session, school_id, years, today)
+    # nobody is due for a core record before the shortest core rule has run from their
+    # birth; a plugin's records say their own dates
+    born_by = review_date(today, -min(core_years))
     rows = session.execute(select(Pupil, _has_casefile(Pupil.id)).where(
-        Pupil.school_id == school_id, Pupil.date_of_birth <= born_by)
+        Pupil.school_id == school_id, (Pupil.date_of_birth <= born_by)
+        | Pupil.id.in_([i for i, d in plugin_dates.items() if min(d.values()) <= today]))
         .order_by(Pupil.date_of_birth, Pupil.id)).all()
     holds = _active_holds(session, [p.id for p, _ in rows])
-    found = [_status(p, bool(has), years, holds.get(p.id), today) for p, has in rows]
+    found = [_status(p, bool(has), years, holds.get(p.id), today, plugin_dates.get(p.id))
+             for p, has in rows]
     due = [r for r in found if r.due and r.hold is None]
     held = [r for r in found if r.due and r.hold is not None]
     audit.record(session, "retention.due_read", actor=actor, object_type="school",
@@ -175,10 +236,17 @@ def pupil_retention(session: Session, actor: Actor, school_id: int, pupil_id: in
     holds = list(session.scalars(select(LegalHold).where(LegalHold.pupil_id == pupil.id)
                                  .order_by(LegalHold.set_at.desc(), LegalHold.id.desc())))
     active = next((h for h in holds if h.lifted_at is None), None)
-    status = _status(pupil, has_file, years, active, today or london_today())
+    today = today or london_today()
+    status = _status(pupil, has_file, years, active, today,
+                     _plugin_dates(session, school_id, years, today, [pupil.id]).get(pupil.id))
     audit.record(session, "retention.pupil_read", actor=actor, object_type="pupil",
                  object_id=pupil.id, school_id=school_id)
     return status, holds
+
+
+def check_reason(reason: str | None, field: str = "reason") -> str:
+    """The reason trimmed, or a ValidationError naming ``field`` (empty or too long)."""
+    return _reason(reason, field)
 
 
 def _reason(reason: str | None, field: str = "reason") -> str:

@@ -9,6 +9,9 @@ withheld; a withheld person's name becomes "[third party]" wherever the records 
 their own fields and the written text alike) and :func:`export_pdf` prints it. Names written
 some other way (a nickname, initials) are not found in free text: withhold that entry instead.
 The item list and every export are audited, the export with what was withheld and the format.
+Plugins add their records about the pupil (``mat_subject_access``: police notifications,
+registers, transfer files), each item withheld by its key like a concern, the people they name
+joining the third parties.
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ from core.pupils import get_pupil
 WITHHELD = "[withheld: third-party information]"
 THIRD_PARTY = "[third party]"
 KIND_LABELS = {"pupil": "Another pupil", "staff": "Member of staff",
-               "contact": "Agency professional"}
+               "contact": "Agency professional", "other": "Someone else named"}
 
 
 def _third_parties(session: Session, pupil: Pupil, concerns, entries) -> list[dict]:
@@ -59,6 +62,31 @@ def _third_parties(session: Session, pupil: Pupil, concerns, entries) -> list[di
     return people
 
 
+def _plugin_sections(session: Session, pupil: Pupil, people: list[dict]) -> list[dict]:
+    """The enabled plugins' records about the pupil (``mat_subject_access``); the people they
+    name join ``people`` (once each, by key) so the same redaction step reaches them."""
+    from core import plugin_records
+
+    known = {p["key"] for p in people}
+    out = []
+    for section in plugin_records.sections(session, pupil.school_id, pupil.id):
+        items = []
+        for item in section.items:
+            items.append({"key": item.key, "at": item.at.isoformat(), "title": item.title,
+                          "text": item.text or ""})
+            for person in item.people:
+                if person["key"] in known or person["key"] == f"pupil:{pupil.id}" \
+                        or not (person.get("name") or "").strip():
+                    continue
+                known.add(person["key"])
+                people.append({"key": person["key"], "kind": person["kind"],
+                               "name": person["name"], "also": [],
+                               "label": KIND_LABELS.get(person["kind"], KIND_LABELS["other"]),
+                               **({"role": person["role"]} if person.get("role") else {})})
+        out.append({"plugin": section.plugin, "title": section.title, "items": items})
+    return out
+
+
 def _assemble(session: Session, pupil: Pupil) -> dict:
     concerns, entries = _pupil_concerns(session, pupil.id)
     names = _user_names(session, [c.recorded_by_id for c in concerns] +
@@ -70,7 +98,7 @@ def _assemble(session: Session, pupil: Pupil) -> dict:
              "title": ENTRY_TITLES.get(e.kind, e.kind), "at": e.created_at.isoformat(),
              "author": names.get(e.author_id, ""), "author_key": f"staff:{e.author_id}",
              "body": e.body, "body_map": describe_marks(e.body_map)})
-    return {
+    doc = {
         "pupil": {"name": f"{pupil.first_name} {pupil.last_name}",
                   "date_of_birth": pupil.date_of_birth.isoformat(), "upn": pupil.upn,
                   "year_group": pupil.year_group,
@@ -89,6 +117,8 @@ def _assemble(session: Session, pupil: Pupil) -> dict:
                       "entries": by_concern.get(c.id, [])} for c in concerns],
         "third_parties": _third_parties(session, pupil, concerns, entries),
     }
+    doc["plugins"] = _plugin_sections(session, pupil, doc["third_parties"])
+    return doc
 
 
 def items(session: Session, actor: Actor, school_id: int, pupil_id: int) -> dict:
@@ -106,6 +136,8 @@ def _keys(doc: dict) -> set[str]:
     for c in doc["concerns"]:
         keys.add(c["key"])
         keys.update(e["key"] for e in c["entries"])
+    for section in doc["plugins"]:
+        keys.update(i["key"] for i in section["items"])
     return keys
 
 
@@ -143,9 +175,16 @@ def _apply(doc: dict, redact: set[str]) -> dict:
                          "child_words": _scrub(c["child_words"], patterns),
                          "opinion": _scrub(c["opinion"], patterns), "recorded_by": recorder,
                          "body_map": c["body_map"], "entries": entries})
+    plugins = [{"plugin": sec["plugin"], "title": sec["title"], "items": [
+        {"key": i["key"], "at": i["at"], "withheld": True, "note": WITHHELD}
+        if i["key"] in redact else
+        {"key": i["key"], "at": i["at"], "title": _scrub(i["title"], patterns),
+         "text": _scrub(i["text"], patterns)} for i in sec["items"]]}
+        for sec in doc["plugins"]]
     return {"pupil": doc["pupil"],
             "flags": [{**f, "note": _scrub(f["note"] or "", patterns)} for f in doc["flags"]],
             "concerns": concerns,
+            "plugins": plugins,
             "agency_contacts": [{"role": p["role"], "name": THIRD_PARTY
                                  if p["key"] in redact else p["name"]}
                                 for p in doc["third_parties"] if p["kind"] == "contact"],
@@ -194,6 +233,14 @@ def export_pdf(doc: dict, pupil: Pupil, school_name: str, produced_by: str) -> b
             else:
                 lines.append(ChronologyItem("core", f"entry:{e['kind']}", at,
                                             f"{e['title']} by {e['author']}", e["body"]))
+    for sec in doc.get("plugins", []):
+        for i in sec["items"]:
+            at = dt.datetime.fromisoformat(i["at"])
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=dt.timezone.utc)
+            lines.append(ChronologyItem(sec["plugin"], "record", at,
+                                        sec["title"] if i.get("withheld") else i["title"],
+                                        i["note"] if i.get("withheld") else i["text"]))
     for f in doc["flags"]:
         start = dt.datetime.combine(dt.date.fromisoformat(f["start"]), dt.time.min, LONDON)
         lines.append(ChronologyItem("core", "flag", start, f"{f['flag']} started", f["note"]))

@@ -35,7 +35,9 @@ class Destruction(SchoolScoped, Base):
     __tablename__ = "destructions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pupil_id: Mapped[int] = mapped_column(index=True)  # pinned to the pupil's school
+    # pinned to the pupil's school; empty for records about someone else (a member of
+    # staff's training), whom the summary names
+    pupil_id: Mapped[int | None] = mapped_column(index=True)
     rule: Mapped[str] = mapped_column(String(40))
     rule_years: Mapped[int]
     review_date: Mapped[dt.date]

@@ -5,6 +5,10 @@ from core import hookimpl
 from core.contributions import BlueprintContribution, NavLink, RecurringJob
 from plugins.attendance import models  # noqa: F401  (registers the tables)
 from plugins.attendance.definition import INFO, NAME
+# retention and subject access: the hook implementations live in retention.py
+from plugins.attendance.retention import (  # noqa: F401
+    mat_retention_destroy, mat_retention_record_types, mat_retention_records,
+    mat_subject_access)
 
 
 @hookimpl

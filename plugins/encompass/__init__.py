@@ -10,6 +10,10 @@ from core.contributions import BlueprintContribution, NavLink, Panel, RecurringJ
 
 from plugins.encompass import models  # noqa: F401  (registers the tables)
 from plugins.encompass.definition import ACTIONS, INFO, NAME
+# retention and subject access: the hook implementations live in retention.py
+from plugins.encompass.retention import (  # noqa: F401
+    mat_retention_destroy, mat_retention_record_types, mat_retention_records,
+    mat_subject_access)
 
 
 @hookimpl

@@ -8,6 +8,9 @@ from core import hookimpl
 from core.contributions import BlueprintContribution, NavLink, RecurringJob
 from plugins.training import models  # noqa: F401  (registers the tables)
 from plugins.training.definition import ACTIONS, INFO, NAME
+# retention and subject access: the hook implementations live in retention.py
+from plugins.training.retention import (  # noqa: F401
+    mat_retention_destroy, mat_retention_record_types, mat_retention_records)
 
 
 @hookimpl

@@ -6,6 +6,10 @@ from core import hookimpl
 from core.contributions import NavLink, RecurringJob
 from plugins.transition import models  # noqa: F401  (registers the tables)
 from plugins.transition.definition import ACTIONS, INFO, NAME
+# retention and subject access: the hook implementations live in retention.py
+from plugins.transition.retention import (  # noqa: F401
+    mat_retention_destroy, mat_retention_record_types, mat_retention_records,
+    mat_subject_access)
 
 
 @hookimpl

@@ -60,6 +60,7 @@ ROUTES = {
     "api_retention.set_hold": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "api_retention.lift_hold": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "api_retention.destroy": {"methods": {"POST"}, "allow": {"dsl"}},
+    "api_retention.destroy_records": {"methods": {"POST"}, "allow": {"dsl"}},
     "api_retention.set_rules": {"methods": {"PUT"}, "allow": {"trust_lead"}},
     "api_retention.subject_access_items": {"methods": {"GET"}, "allow": CASE_READERS},
     "api_retention.subject_access_export": {"methods": {"POST"}, "allow": CASE_READERS},

@@ -16,8 +16,12 @@ def test_due_list_holds_and_rules_through_the_api(caller, session, make_trust, m
     due = dsl.get(f"/api/v1/schools/{school.id}/retention/due").get_json()
     assert [(r["name"], r["due"], r["review_dates"]["child_protection"]) for r in due["due"]] \
         == [("Dan Moss", ["child_protection"], "2023-02-01")]
-    assert {r["key"]: r["years"] for r in due["rules"]} == {"child_protection": 25,
-                                                            "pupil_record": 25}
+    # the core's rules and each installed plugin's, with the IRMS defaults
+    assert {r["key"]: r["years"] for r in due["rules"]} == {
+        "child_protection": 25, "pupil_record": 25, "attendance.registers": 3,
+        "encompass.notifications": 25, "transition.files": 25, "training.records": 6}
+    assert {r["key"]: r["about"] for r in due["rules"]}["training.records"] == "staff"
+    assert due["staff"] == []
     base = f"/api/v1/schools/{school.id}/pupils/{pupil.id}"
     assert dsl.post(base + "/legal-hold", json={}).status_code == 422
     resp = dsl.post(base + "/legal-hold", json={"reason": "IICSA"})

@@ -66,6 +66,7 @@ ROUTES = {
     "retention.hold": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "retention.lift": {"methods": {"POST"}, "allow": CASE_WRITERS},
     "retention.destroy": {"methods": {"POST"}, "allow": {"dsl"}},
+    "retention.destroy_records": {"methods": {"POST"}, "allow": {"dsl"}},
     "retention.sar": {"methods": {"GET", "POST"}, "allow": CASE_READERS},
     # keeping the roll: details and leaving (names and dates, never the case file)
     "pupils.roll": {"methods": {"GET"}, "allow": ROLL_KEEPERS},

@@ -8,10 +8,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from marshmallow.validate import Length, OneOf
 
-from core import retention, sar
+from core import plugin_records, retention, sar
 from core.date_limits import Date
 from core.models import School
 from core.pupils import get_pupil
@@ -50,21 +50,37 @@ class RuleSchema(Schema):
     key = fields.Str()
     label = fields.Str()
     covers = fields.Str()
-    years = fields.Int(metadata={"description": "The trust's years from the date of birth"})
+    years = fields.Int(metadata={"description": "The trust's years, counted from "
+                                                "``counted_from``"})
     default_years = fields.Int()
     floor = fields.Int(metadata={"description": "The fewest years a trust may set"})
     source = fields.Str(metadata={"description": "Where the default comes from"})
+    counted_from = fields.Str(metadata={"description": "What the years run from, in words"})
+    plugin = fields.Str(metadata={"description": "core, or the plugin keeping the records"})
+    about = fields.Str(metadata={"description": "pupil or staff"})
+
+
+class HeldRecordsSchema(Schema):
+    record_type = fields.Str()
+    subject = fields.Str(metadata={"description": "staff:<id> (or pupil:<id>)"})
+    name = fields.Str()
+    review_date = Date(metadata={"description": "The earliest review date of these records"})
+    due = fields.Int(metadata={"description": "How many have reached it"})
+    held = fields.Int()
 
 
 class DueSchema(Schema):
     due = fields.List(fields.Nested(PupilRetentionSchema))
     held = fields.List(fields.Nested(PupilRetentionSchema))
     rules = fields.List(fields.Nested(RuleSchema))
+    staff = fields.List(fields.Nested(HeldRecordsSchema), metadata={
+        "description": "Plugins' records about people other than pupils past retention"})
 
 
 class DestructionSchema(Schema):
     id = fields.Int()
-    pupil_id = fields.Int()
+    pupil_id = fields.Int(allow_none=True, metadata={
+        "description": "Empty for records about staff (the summary names them)"})
     rule = fields.Str()
     rule_years = fields.Int()
     review_date = Date()
@@ -85,8 +101,22 @@ class ReasonSchema(StrictSchema):
 
 
 class YearsSchema(StrictSchema):
+    """Years per record type: the core's two below, and any plugin's (``attendance.registers``
+    ...), each checked by name against the rules (422 naming an unknown one)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     child_protection = fields.Int(strict=True)
     pupil_record = fields.Int(strict=True)
+
+
+class RecordsDestroySchema(StrictSchema):
+    record_type = Text(required=True, validate=Length(1, 60), metadata={
+        "description": "A plugin's record type, e.g. attendance.registers"})
+    subject = Text(required=True, validate=Length(1, 40), metadata={
+        "description": "pupil:<id> or staff:<id>"})
+    reason = Text(required=True, validate=Length(1, retention.REASON_LIMIT))
 
 
 class SarQuerySchema(StrictSchema):
@@ -99,8 +129,9 @@ class SarQuerySchema(StrictSchema):
 def _rules(trust_id: int) -> list[dict]:
     years = retention.years_for(context.db(), trust_id)
     return [{"key": r.key, "label": r.label, "covers": r.covers, "years": years[r.key],
-             "default_years": r.years, "floor": r.floor, "source": r.source}
-            for r in retention.RULES.values()]
+             "default_years": r.years, "floor": r.floor, "source": r.source,
+             "counted_from": r.counted_from, "plugin": r.plugin, "about": r.about}
+            for r in retention.rules().values()]
 
 
 @blp.route("/schools/<int:school_id>/retention/due", methods=["GET"])
@@ -111,8 +142,9 @@ def due(school_id: int):
     """Pupils whose records have passed their retention date (``due``), oldest first, and
     those past it but kept by a legal hold (``held``), with the trust's rules (audited)."""
     due_rows, held = retention.due_for_review(context.db(), context.actor(), school_id)
+    staff = retention.staff_records_due(context.db(), context.actor(), school_id)
     trust_id = context.db().get(School, school_id).trust_id
-    return {"due": due_rows, "held": held, "rules": _rules(trust_id)}
+    return {"due": due_rows, "held": held, "rules": _rules(trust_id), "staff": staff}
 
 
 @blp.route(PUPIL + "/retention", methods=["GET"])
@@ -139,6 +171,20 @@ def destroy(data, school_id: int, pupil_id: int):
     hold, or with nothing left: 422 naming ``pupil`` or ``hold``. Audited."""
     return retention.destroy(context.db(), context.actor(), school_id, pupil_id,
                              data["reason"])
+
+
+@blp.route("/schools/<int:school_id>/retention/records/destroy", methods=["POST"])
+@refusals(blp)
+@allowed("retention.destroy")
+@blp.arguments(RecordsDestroySchema)
+@blp.response(201, DestructionSchema)
+def destroy_records(data, school_id: int):
+    """Destroy the content of a plugin's records of ``record_type`` about ``subject`` that
+    have reached the end of their retention (the DSL); answers the tombstone. Before the end
+    or under a legal hold: 422 naming ``record_type`` or ``hold``; records the school does not
+    hold: 404. Audited."""
+    return plugin_records.destroy(context.db(), context.actor(), school_id,
+                                  data["record_type"], data["subject"], data["reason"])
 
 
 @blp.route(PUPIL + "/legal-hold", methods=["POST"])
@@ -186,6 +232,8 @@ class SarItemsSchema(Schema):
     flags = fields.List(fields.Dict())
     concerns = fields.List(fields.Dict())
     third_parties = fields.List(fields.Dict())
+    plugins = fields.List(fields.Dict(), metadata={
+        "description": "Each plugin's section: plugin, title, items (key, at, title, text)"})
 
 
 @blp.route(PUPIL + "/subject-access", methods=["GET"])

@@ -12,7 +12,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from core import retention, sar
+from core import plugin_records, retention, sar
 from core.errors import ValidationError
 from core.policy import can
 from web import context
@@ -23,16 +23,20 @@ bp = Blueprint("retention", __name__)
 PUPIL = "/schools/<int:school_id>/pupils/<int:pupil_id>"
 
 
-def _due_page(school_id: int, status: int = 200, form: Form | None = None):
+def _due_page(school_id: int, status: int = 200, form: Form | None = None,
+              which: str = ""):
     school = school_for("retention.review", school_id)
     s, a = context.db(), context.actor()
     due, held = retention.due_for_review(s, a, school_id)
     years = retention.years_for(s, school.trust_id)
     return render_template(
-        "retention/due.html", school=school, due=due, held=held, rules=retention.RULES,
+        "retention/due.html", school=school, due=due, held=held, rules=retention.rules(),
+        staff=retention.staff_records_due(s, a, school_id),
+        can_destroy=can(a, "retention.destroy", school_id),
         years=years, can_hold=can(a, "retention.hold", school_id),
         can_rules=can(a, "retention.rules", trust_id=school.trust_id),
-        values=form.values if form else {}, errors=form.errors if form else {}), status
+        values=form.values if form else {}, errors=form.errors if form else {},
+        which=which), status
 
 
 @bp.route("/schools/<int:school_id>/retention", endpoint="due")
@@ -49,7 +53,7 @@ def rules(school_id: int):
     school = school_for("school.view", school_id)
     context.require("retention.rules", trust_id=school.trust_id)
     form = Form(request.form)
-    years = {key: form.integer(key) for key in retention.RULES}
+    years = {key: form.integer(key) for key in retention.rules()}
     years = {k: v for k, v in years.items() if v is not None}
     if not form.errors:
         try:
@@ -72,7 +76,7 @@ def _pupil_page(school_id: int, pupil_id: int, status: int = 200, form: Form | N
         "retention/pupil.html", school=school, pupil=state.pupil, state=state, holds=holds,
         tombs=retention.destructions(s, a, school_id, pupil_id),
         can_destroy=can(a, "retention.destroy", school_id),
-        rules=retention.RULES, can_hold=can(a, "retention.hold", school_id),
+        rules=retention.rules(), can_hold=can(a, "retention.hold", school_id),
         can_export=can(a, "sar.export", school_id), values=form.values if form else {},
         errors=form.errors if form else {}, which=which), status
 
@@ -136,6 +140,40 @@ def destroy(school_id: int, pupil_id: int):
         return _pupil_page(school_id, pupil_id, 422, form, "destroy")
     flash("The file's content is destroyed. The record of its destruction stays.", "success")
     return redirect(url_for("retention.pupil", school_id=school_id, pupil_id=pupil_id))
+
+
+@bp.route("/schools/<int:school_id>/retention/records/destroy", methods=["POST"],
+          endpoint="destroy_records")
+@login_required
+def destroy_records(school_id: int):
+    """Destroy a plugin's records about one person once their retention has ended (the DSL;
+    a tombstone stays): a pupil's from their retention page, a leaver's from the due list."""
+    context.require("retention.destroy", school_id)
+    form = Form(request.form)
+    record_type = form.text("record_type", required=True, max_len=60)
+    subject = form.text("subject", required=True, max_len=40)
+    reason = form.text("destroy_reason", required=True, max_len=retention.REASON_LIMIT)
+    if form.values.get("confirm") != "yes":
+        form.add_error("confirm", "tick to confirm: the content cannot be brought back")
+    pupil_id = int(subject.split(":", 1)[1]) if (subject or "").startswith("pupil:") \
+        and subject.split(":", 1)[1].isdigit() else None
+    if not form.errors:
+        try:
+            with context.db().begin_nested():
+                plugin_records.destroy(context.db(), context.actor(), school_id, record_type,
+                                       subject, reason)
+        except ValidationError as exc:
+            form.absorb(exc, {"reason": "destroy_reason", "hold": "destroy_reason",
+                              "record_type": "destroy_reason", "subject": "destroy_reason"})
+    back = "destroy:" + (record_type or "")
+    if form.errors:
+        if pupil_id is not None:
+            return _pupil_page(school_id, pupil_id, 422, form, back)
+        return _due_page(school_id, 422, form, back)
+    flash("The records' content is destroyed. The record of its destruction stays.", "success")
+    if pupil_id is not None:
+        return redirect(url_for("retention.pupil", school_id=school_id, pupil_id=pupil_id))
+    return redirect(url_for("retention.due", school_id=school_id) + "#staff-h")
 
 
 def _sar_page(school_id: int, pupil_id: int, status: int = 200, form: Form | None = None):
