@@ -68,13 +68,14 @@ def _carers(session: Session, trust_id: int, on_roll: dict[int, tuple[int, str |
             today: dt.date) -> list[Carer]:
     # the MIS's own contact id, once the carers table keeps one (matched within a school)
     mis_id = getattr(PupilCarer, "mis_contact_id", None)
-    columns = (PupilCarer,) if mis_id is None else (PupilCarer, mis_id)
-    rows = session.execute(select(*columns).where(
+    columns = [PupilCarer.pupil_id, PupilCarer.school_id, PupilCarer.title,
+               PupilCarer.first_name, PupilCarer.last_name, PupilCarer.phone, PupilCarer.email]
+    rows = session.execute(select(*columns, *([mis_id] if mis_id is not None else [])).where(
         PupilCarer.trust_id == trust_id, PupilCarer.parental_responsibility.is_(True),
         or_(PupilCarer.end_date.is_(None), PupilCarer.end_date >= today)))
-    return [Carer(r[0].pupil_id, r[0].school_id, r[0].name, r[0].phone, r[0].email,
-                  r[1] if mis_id is not None else None)
-            for r in rows if r[0].pupil_id in on_roll]
+    return [Carer.of(r[0], r[1], " ".join(p for p in r[2:5] if p), r[5], r[6],
+                     r[7] if mis_id is not None else None)
+            for r in rows if r[0] in on_roll]
 
 
 def _candidates(session: Session, trust_id: int, today: dt.date
