@@ -109,13 +109,13 @@ def raw_copy(db, path: Path) -> float:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("suite", nargs="?", choices=("attendance", "writes", "pupils", "signals", "trust",
-                                                        "all"),
+                                                        "board", "all"),
                         default="all", help="which benchmark (default: all of them)")
     parser.add_argument("--size", choices=sorted({*SIZES, "medium"}), default="tiny",
                         help="medium: the trust benchmark's 50 schools of 100 pupils")
     args = parser.parse_args(argv)
-    if args.size == "medium" and args.suite != "trust":
-        parser.error("--size medium is only the trust benchmark's")
+    if args.size == "medium" and args.suite not in ("trust", "board"):
+        parser.error("--size medium is only the trust and board benchmarks'")
     report = {}
     if args.suite in ("writes", "all"):
         from .writes import main as writes
@@ -133,6 +133,10 @@ def main(argv: list[str] | None = None) -> dict:
         from .trust import main as trust
 
         report["trust"] = trust(args.size)
+    if args.suite in ("board", "all"):
+        from .board_report import main as board
+
+        report["board"] = board(args.size)
     if args.suite in ("attendance", "all"):
         report["attendance"] = attendance(args.size)
     return report

@@ -24,7 +24,8 @@ def _produced() -> str:
 
 
 def _title(report: BoardReport) -> str:
-    return f"Safeguarding report to the board: {report.trust_name}, {report.term.label}"
+    return (f"Safeguarding report to the board: {report.trust_name}, {report.term.label} "
+            f"({report.term.dates})")
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -89,7 +90,7 @@ def _tables(report: BoardReport) -> list[tuple[str, list[str], list[list[str]]]]
                [[r.name, *[r.cells.get(k, "") for k in keys]]
                 for r in [*report.schools, report.trust]])
     trend = ("Concerns recorded, term by term", ["School", *[t.label for t in report.trend_terms]],
-             [[r.name, *[r.cells.get(t.label, "") for t in report.trend_terms]]
+             [[r.name, *[r.cells.get(t.key, "") for t in report.trend_terms]]
               for r in report.trend])
     return [figures, trend]
 

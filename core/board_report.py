@@ -7,25 +7,33 @@ No child can be identified from it: it names no pupil, and every figure about ch
 through the trust's small-number rule (:mod:`core.suppression`), whose sentence the report
 prints. The narrative is the lead's own words; a save that contains a pupil's full name or a
 UPN is refused. Documents are drawn by :mod:`core.board_documents`.
+
+Every school's figures take a few tenths of a second to gather (the plugins' counts above
+all), so at 50 schools a report takes seconds (benchmarks/board_report.py): the figures are
+prepared by a background job (:func:`prepare`, an RQ job through :mod:`core.jobs`, inline
+without Redis) and kept as a :class:`~core.models.BoardReportSnapshot`; the page and the
+documents read the newest snapshot with the newest narrative.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit, suppression
+from core import audit, jobs, suppression
 from core.calendar import LONDON
 from core.concerns import concerns_count
+from core.db import SYSTEM, current_database
 from core.errors import NotFound, ValidationError
-from core.models import BoardNarrative, ConcernEntry, Pupil, School, Term, Trust
+from core.models import (BoardNarrative, BoardReportSnapshot, ConcernEntry, JobRun, Pupil,
+                         School, Term, Trust)
 from core.names import fold
 from core.overview import pupils_on_roll
 from core.plugins import current_host
-from core.policy import Actor, require
+from core.policy import Actor, actor_for, require
 
 MAX_NARRATIVE = 20_000
 TREND_TERMS = 3
@@ -40,7 +48,15 @@ class TermChoice:
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.start:%Y} ({self.start:%d/%m/%Y} to {self.end:%d/%m/%Y})"
+        return f"{self.name} {self.start:%Y}"
+
+    @property
+    def key(self) -> str:
+        return self.start.isoformat()
+
+    @property
+    def dates(self) -> str:
+        return f"{self.start:%d/%m/%Y} to {self.end:%d/%m/%Y}"
 
 
 @dataclass
@@ -61,7 +77,7 @@ class BoardReport:
     schools: list[Row]
     trust: Row
     trend_terms: list[TermChoice]
-    trend: list[Row]  # concerns recorded per term: each school and the trust
+    trend: list[Row]  # concerns recorded per term (by TermChoice.key): schools and the trust
     narrative: str
     narrative_saved: dt.datetime | None
 
@@ -115,7 +131,7 @@ def _raw_figures(session: Session, school_id: int, term: TermChoice) -> dict[str
                                             start=term.start, end=term.end):
         if f.school_id == school_id:
             out[f"{f.plugin}.{f.key}"] = {"label": f.label, "count": f.count, "of": f.of,
-                                          "children": f.about_children}
+                                          "children": f.about_children, "yes_no": f.yes_no}
     return out
 
 
@@ -127,6 +143,8 @@ def _shown(fig: dict, rule: suppression.SuppressionRule) -> str:
         return "" if value is None else str(value)
     if not of:
         return "no data"  # nothing to take a rate of (no transfer due, no notification)
+    if fig.get("yes_no"):  # one school's yes or no; the trust's row says how many schools
+        return ("Yes" if count else "No") if of == 1 else f"{count} of {of} schools"
     per = 100
     if fig["children"]:
         value = rule.rate(count, of, per=per)
@@ -148,8 +166,9 @@ def _total(figs: list[dict]) -> dict:
 
 def build_report(session: Session, actor: Actor, trust_id: int,
                  term_start: dt.date) -> BoardReport:
-    """The report for the term starting ``term_start`` (trust lead). Audited as a read of the
-    trust's figures."""
+    """Gather the report for the term starting ``term_start`` (trust lead): every figure
+    already under the trust's rule. Slow on a large trust: pages read :func:`latest_report`,
+    which :func:`prepare` keeps."""
     require(actor, "trust.board_report", trust_id=trust_id)
     trust = session.get(Trust, trust_id)
     if trust is None:
@@ -168,10 +187,6 @@ def build_report(session: Session, actor: Actor, trust_id: int,
                           for k in columns})
     trend_terms, trend = _trend(session, schools, term, trust_id, rule)
     narrative = latest_narrative(session, trust_id, term.start)
-    audit.record(session, "board_report.read", actor=actor, object_type="trust",
-                 object_id=trust_id, trust_id=trust_id,
-                 detail={"term_start": term.start, "threshold": rule.threshold,
-                         "min_denominator": rule.min_denominator})
     return BoardReport(trust.name, term, rule.describe(), list(columns.items()), rows, total,
                        trend_terms, trend, narrative.text if narrative else "",
                        narrative.saved_at if narrative else None)
@@ -185,11 +200,91 @@ def _trend(session: Session, schools: list[School], term: TermChoice, trust_id: 
     terms = list(reversed(terms[:TREND_TERMS]))
     counts = {sc.id: [concerns_count(session, sc.id, *_window(t)) for t in terms]
               for sc in schools}
-    rows = [Row(sc.name, {t.label: str(rule.count(n)) for t, n in zip(terms, counts[sc.id])})
+    rows = [Row(sc.name, {t.key: str(rule.count(n)) for t, n in zip(terms, counts[sc.id])})
             for sc in schools]
     totals = [sum(counts[sc.id][i] for sc in schools) for i in range(len(terms))]
-    rows.append(Row("Trust", {t.label: str(rule.count(n)) for t, n in zip(terms, totals)}))
+    rows.append(Row("Trust", {t.key: str(rule.count(n)) for t, n in zip(terms, totals)}))
     return terms, rows
+
+
+# --- prepared in the background, read from the snapshot --------------------------------------
+
+def _job_id(trust_id: int, term_start: dt.date) -> str:
+    return f"board-report-{trust_id}-{term_start.isoformat()}"
+
+
+def queue_prepare(session: Session, actor: Actor, trust_id: int, term_start: dt.date) -> str:
+    """Ask for the term's figures to be gathered now (the trust lead): a job recorded in the
+    caller's transaction, handed over when it commits. Asking again while one is waiting
+    does not queue a second."""
+    require(actor, "trust.board_report", trust_id=trust_id)
+    term = term_of_trust(session, trust_id, term_start)
+    return jobs.enqueue(prepare, trust_id, term.start.isoformat(), actor.user_id,
+                        session=session, user_id=actor.user_id,
+                        job_id=_job_id(trust_id, term.start))
+
+
+def prepare(trust_id: int, term_start: str, user_id: int) -> dict:
+    """The job: gather the report as the lead who asked (their second factor was checked
+    when they asked) and keep it as a snapshot. Safe to run twice: each run adds the figures
+    as they are then, and the newest is shown."""
+    with current_database().transaction(SYSTEM) as s:
+        actor = actor_for(s, user_id, mfa=True)
+        report = build_report(s, actor, trust_id, dt.date.fromisoformat(term_start))
+        figures = asdict(report)
+        figures.pop("narrative"), figures.pop("narrative_saved")
+        row = BoardReportSnapshot(trust_id=trust_id, term_start=report.term.start,
+                                  figures=_jsonable(figures), made_by_id=user_id)
+        s.add(row)
+        s.flush()
+        audit.record(s, "board_report.prepared", user_id=user_id, object_type="trust",
+                     object_id=trust_id, trust_id=trust_id,
+                     detail={"term_start": term_start, "snapshot": row.id})
+        return {"snapshot": row.id}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _term_from(d: dict) -> TermChoice:
+    return TermChoice(d["name"], dt.date.fromisoformat(d["start"]),
+                      dt.date.fromisoformat(d["end"]))
+
+
+def preparing(session: Session, trust_id: int, term_start: dt.date) -> bool:
+    """Whether the term's figures are being gathered now (a job waiting or running)."""
+    run = session.get(JobRun, _job_id(trust_id, term_start))
+    return run is not None and run.status not in jobs.FINISHED
+
+
+def latest_report(session: Session, actor: Actor, trust_id: int,
+                  term_start: dt.date) -> tuple[BoardReport, dt.datetime] | None:
+    """The newest prepared report for the term with the newest narrative, and when its
+    figures were gathered; None before the first is prepared. Audited as a read."""
+    require(actor, "trust.board_report", trust_id=trust_id)
+    snap = session.scalar(select(BoardReportSnapshot).where(
+        BoardReportSnapshot.trust_id == trust_id, BoardReportSnapshot.term_start == term_start)
+        .order_by(BoardReportSnapshot.made_at.desc(), BoardReportSnapshot.id.desc()).limit(1))
+    if snap is None:
+        return None
+    f = snap.figures
+    narrative = latest_narrative(session, trust_id, term_start)
+    report = BoardReport(
+        f["trust_name"], _term_from(f["term"]), f["rule_text"],
+        [tuple(c) for c in f["columns"]], [Row(**r) for r in f["schools"]], Row(**f["trust"]),
+        [_term_from(t) for t in f["trend_terms"]], [Row(**r) for r in f["trend"]],
+        narrative.text if narrative else "", narrative.saved_at if narrative else None)
+    audit.record(session, "board_report.read", actor=actor, object_type="trust",
+                 object_id=trust_id, trust_id=trust_id,
+                 detail={"term_start": term_start, "snapshot": snap.id})
+    return report, snap.made_at
 
 
 # --- the lead's narrative ---------------------------------------------------------------------

@@ -136,7 +136,9 @@ def _day(at: dt.datetime) -> dt.date:
 def draft_sections(session: Session, pupil: Pupil, items: list[ChronologyItem]) -> dict[str, str]:
     """The template filled from the chronology, de-identified."""
     items = sorted(items, key=lambda i: i.at)
-    anchor = _day(items[0].at) if items else pupil.on_roll_from
+    # day 1 is the first thing that happened, not the day the child joined the school
+    events = [i for i in items if i.kind != "roll"] or items
+    anchor = _day(events[0].at) if events else pupil.on_roll_from
     r = redactor_for(session, pupil, anchor)
     flags = [FLAGS.get(f.flag, f.flag) for f in session.scalars(
         select(PupilFlag).where(PupilFlag.pupil_id == pupil.id,
@@ -153,20 +155,21 @@ def draft_sections(session: Session, pupil: Pupil, items: list[ChronologyItem]) 
                   + (f"Agencies involved: {', '.join(roles)}. " if roles
                      else "No agency contacts were recorded. ")
                   + f"The chronology holds {len(items)} entries over "
-                  f"{(_day(items[-1].at) - anchor).days + 1 if items else 0} days, "
+                  f"{max(0, (_day(items[-1].at) - anchor).days + 1) if items else 0} days from "
+                  f"the first event, "
                   f"including {len(concerns)} concerns and {len(referrals)} referrals.")
-    events = []
+    lines = []
     for item in items:
         line = f"{relative_day(_day(item.at), anchor).capitalize()}: [{_source(item)}] " \
                f"{r(item.title)}"
-        detail = r(item.detail).strip()
-        events.append(line + (f"\n    {detail}" if detail else ""))
+        detail = r(item.detail).strip().replace("\n", "\n    ")
+        lines.append(line + (f"\n    {detail}" if detail else ""))
     prompt = ("(For the lead to write after reading the chronology. {hint})")
     first_ref = (f"The first referral came {(_day(referrals[0].at) - anchor).days} days after "
                  f"the first entry." if referrals else "No referral was recorded.")
     return {
         "background": r(background),
-        "key_events": "\n".join(events),
+        "key_events": "\n".join(lines),
         "went_well": prompt.format(hint=first_ref),
         "could_be_better": prompt.format(hint="Consider gaps between concerns and action."),
         "learning": prompt.format(hint="What should every school of the trust take from it?"),

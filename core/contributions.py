@@ -154,8 +154,9 @@ class PupilIndicator:
 @dataclass(frozen=True)
 class ReportFigure:
     """One school's figure for the board report: ``count`` alone is a count; with ``of`` it is
-    a rate, ``count`` of ``of`` (shown as a percentage). ``about_children`` figures go through
-    the small-number rule (core.suppression); staff figures (training) do not."""
+    a rate, ``count`` of ``of`` (shown as a percentage), or with ``yes_no`` a yes (1 of 1) or
+    no (0 of 1). ``about_children`` figures go through the small-number rule
+    (core.suppression); staff figures (training) do not."""
 
     plugin: str
     school_id: int
@@ -164,6 +165,7 @@ class ReportFigure:
     count: int
     of: int | None = None
     about_children: bool = True
+    yes_no: bool = False  # one school's yes (1 of 1) or no (0 of 1), shown as a word
 
 
 @dataclass(frozen=True)

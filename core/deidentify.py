@@ -43,10 +43,14 @@ YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 def relative_day(day: dt.date, anchor: dt.date) -> str:
     """How a date is said in a case study: ``day 1`` is the first event's day; earlier days
-    are "N days before"."""
+    are "N days before day 1", or months or years when long before."""
     n = (day - anchor).days
-    if n < 0:
+    if -60 < n < 0:
         return f"{-n} day{'s' if n != -1 else ''} before day 1"
+    if n < 0:  # long before: how long, roughly, says enough and dates nothing
+        months = round(-n / 30.44)
+        return (f"about {months} months before day 1" if months < 24
+                else f"about {round(-n / 365.25)} years before day 1")
     return f"day {n + 1} (week {n // 7 + 1})"
 
 

@@ -12,7 +12,8 @@ from core.models.contacts import AgencyContact
 from core.models.families import FamilySuggestionDismissal
 from core.models.family_suggestions import FamilySuggestion, FamilySuggestionDecision
 from core.models.host import AuditEntry, JobRun, MailMessage, PluginSetting
-from core.models.lead_work import BoardNarrative, CaseStudy, CaseStudyVersion
+from core.models.lead_work import (BoardNarrative, BoardReportSnapshot, CaseStudy,
+                                   CaseStudyVersion)
 from core.models.mis import (MisImport, MisLayout, MisLeaverCheck, MisReviewItem, PupilCarer,
                              PupilMisRecord)
 from core.models.people import (
@@ -30,7 +31,7 @@ from core.models.tenancy import NonSchoolDay, School, Term, Trust, TrustSetting
 
 __all__ = [
     "AgencyContact", "Alert", "ApiToken", "Attachment", "AuditEntry", "BoardNarrative",
-    "CaseStudy", "CaseStudyVersion", "Concern",
+    "BoardReportSnapshot", "CaseStudy", "CaseStudyVersion", "Concern",
     "ConcernCategory", "ConcernCategoryLink", "ConcernEntry", "ConcernPupil", "FamilyLink",
     "FamilySuggestion", "FamilySuggestionDecision", "FamilySuggestionDismissal", "JobRun",
     "LegalHold", "LoginAttempt", "MailMessage",

@@ -56,3 +56,17 @@ class CaseStudyVersion(SchoolScoped, AppendOnly, Base):
     reviewed: Mapped[bool] = mapped_column(default=False)
     saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class BoardReportSnapshot(TrustScoped, AppendOnly, Base):
+    """A term's board-report figures as prepared in the background (every school's figures
+    already under the small-number rule, the trend, the rule's sentence): what the page shows
+    and the documents print. Preparing again adds a row; the newest is used."""
+
+    __tablename__ = "board_report_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_start: Mapped[dt.date] = mapped_column(index=True)
+    figures: Mapped[dict] = mapped_column()
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -16,10 +16,11 @@ from plugins.training.definition import NAME
 def report_figures(session: Session, school_id: int, start: dt.date,
                    end: dt.date) -> list[ReportFigure]:
     """Staff fully in date, out of staff on the matrix; and whether the DSL's training is in
-    date (1 of 1, or 0 of 1). Figures about adults: no small-number rule."""
+    date (yes or no). Figures about adults: no small-number rule."""
     matrix = build_matrix(session, school_id, min(end, london_today()))
     return [ReportFigure(NAME, school_id, "staff_compliant", "Staff training in date",
                          sum(r.compliant for r in matrix.rows), len(matrix.rows),
                          about_children=False),
             ReportFigure(NAME, school_id, "dsl_in_date", "DSL training in date",
-                         1 if dsl_in_date(matrix) else 0, 1, about_children=False)]
+                         1 if dsl_in_date(matrix) else 0, 1, about_children=False,
+                         yes_no=True)]

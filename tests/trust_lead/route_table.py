@@ -13,6 +13,7 @@ ROUTES = {
     "families.school_family": {"methods": {"GET"}, "allow": CASE_READERS},
     "board_report.page": {"methods": {"GET"}, "allow": LEAD},
     "board_report.save_narrative": {"methods": {"POST"}, "allow": LEAD},
+    "board_report.prepare": {"methods": {"POST"}, "allow": LEAD},
     "board_report.download_report": {"methods": {"GET"}, "allow": LEAD},
     "case_studies.index": {"methods": {"GET"}, "allow": LEAD},
     "case_studies.create": {"methods": {"POST"}, "allow": LEAD},

@@ -50,8 +50,17 @@ def _row(report, name):
     return next(r for r in [*report.schools, report.trust] if r.name == name).cells
 
 
+def _prepared(session, board):
+    """The report as the page reads it: prepared by the job, then read back."""
+    board_report.prepare(board["trust"].id, AUTUMN.isoformat(), board["lead"].user_id)
+    report, _ = board_report.latest_report(session, board["lead"], board["trust"].id, AUTUMN)
+    return report
+
+
 def test_small_numbers_are_suppressed_by_the_trusts_rule(session, board):
-    report = board_report.build_report(session, board["lead"], board["trust"].id, AUTUMN)
+    assert board_report.latest_report(session, board["lead"], board["trust"].id,
+                                      AUTUMN) is None  # nothing prepared yet
+    report = _prepared(session, board)
     alder, birch, trust = (_row(report, n) for n in ("Alder Academy", "Birch Primary", "Trust"))
     assert (alder["concerns"], birch["concerns"], trust["concerns"]) == (
         "7", "fewer than 5", "9")
@@ -59,15 +68,22 @@ def test_small_numbers_are_suppressed_by_the_trusts_rule(session, board):
     assert (alder["concerns_per_100"], birch["concerns_per_100"],
             trust["concerns_per_100"]) == ("58.3", "withheld", "60.0")
     assert alder["referrals"] == "0"
+    # adult figures are not suppressed; the DSL's training is a yes or no per school
+    assert alder["training.dsl_in_date"] in ("Yes", "No")
+    assert trust["training.dsl_in_date"].endswith(" of 2 schools")
     assert report.rule_text == suppression.describe_rule(suppression.SuppressionRule())
     # a stricter rule hides Alder's 7 too, and the report says so
     suppression.set_rule(session, board["lead"], board["trust"].id, 10, 20)
-    stricter = board_report.build_report(session, board["lead"], board["trust"].id, AUTUMN)
+    stricter = _prepared(session, board)
     assert _row(stricter, "Alder Academy")["concerns"] == "fewer than 10"
     assert _row(stricter, "Alder Academy")["concerns_per_100"] == "withheld"
     assert "fewer than 10" in stricter.rule_text and "fewer than 20 pupils" in stricter.rule_text
-    reads = session.scalars(select(AuditEntry).where(AuditEntry.action == "board_report.read"))
-    assert [r.detail["threshold"] for r in reads] == [5, 10]
+    reads = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "board_report.read").order_by(AuditEntry.id)).all()
+    made = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "board_report.prepared").order_by(AuditEntry.id)).all()
+    assert len(made) == 2  # each read is of the snapshot just prepared
+    assert [r.detail["snapshot"] for r in reads] == [m.detail["snapshot"] for m in made]
 
 
 def test_the_trend_counts_each_term_under_the_rule(session, board, make_concern):
@@ -75,12 +91,12 @@ def test_the_trend_counts_each_term_under_the_rule(session, board, make_concern)
     for p in board["pupils"][:6]:
         make_concern(board["alder"], [p], occurred_at=spring, fact="Spring worry.",
                      recorded_at=spring)
-    report = board_report.build_report(session, board["lead"], board["trust"].id, AUTUMN)
+    report = _prepared(session, board)
     assert [t.name for t in report.trend_terms] == ["Spring", "Summer", "Autumn"]
     alder = _row_trend(report, "Alder Academy")
-    assert [alder[t.label] for t in report.trend_terms] == ["6", "0", "7"]
+    assert [alder[t.key] for t in report.trend_terms] == ["6", "0", "7"]
     birch = _row_trend(report, "Birch Primary")
-    assert [birch[t.label] for t in report.trend_terms] == ["0", "0", "fewer than 5"]
+    assert [birch[t.key] for t in report.trend_terms] == ["0", "0", "fewer than 5"]
 
 
 def _row_trend(report, name):
@@ -90,7 +106,7 @@ def _row_trend(report, name):
 def test_the_documents_carry_the_suppressed_figures_and_no_child(session, board):
     board_report.save_narrative(session, board["lead"], board["trust"].id, AUTUMN,
                                 "Neglect themes rose this term.\n\nTwo schools need support.")
-    report = board_report.build_report(session, board["lead"], board["trust"].id, AUTUMN)
+    report = _prepared(session, board)
     pdf = board_documents.report_pdf(report, "Lee Lead")
     docx = board_documents.report_docx(report, "Lee Lead")
     assert pdf.startswith(b"%PDF") and docx[:2] == b"PK"
@@ -117,8 +133,7 @@ def test_the_narrative_is_kept_per_save_and_may_not_name_a_child(session, board)
     board_report.save_narrative(session, lead, trust_id, AUTUMN, "Second thoughts.")
     rows = session.scalars(select(BoardNarrative).order_by(BoardNarrative.id)).all()
     assert [r.text for r in rows] == ["First thoughts.", "Second thoughts."]
-    assert board_report.build_report(session, lead, trust_id, AUTUMN).narrative == \
-        "Second thoughts."
+    assert _prepared(session, board).narrative == "Second thoughts."
     kid = board["pupils"][3]
     for text in (f"We worried about {kid.first_name.upper()} {kid.last_name} this term.",
                  f"See {kid.upn} for detail."):
@@ -141,5 +156,9 @@ def test_only_the_trust_lead_gets_a_report(session, board, make_user):
     for actor in (dsl, admin, other_lead):
         with pytest.raises(NotFound):
             board_report.build_report(session, actor, board["trust"].id, AUTUMN)
+        with pytest.raises(NotFound):
+            board_report.latest_report(session, actor, board["trust"].id, AUTUMN)
+        with pytest.raises(NotFound):
+            board_report.queue_prepare(session, actor, board["trust"].id, AUTUMN)
         with pytest.raises(NotFound):
             board_report.save_narrative(session, actor, board["trust"].id, AUTUMN, "Hello.")

@@ -117,8 +117,9 @@ def test_the_draft_follows_the_template_with_relative_days(session, make_pupil,
     assert list(view.latest.sections) == list(case_study.SECTIONS)
     assert (view.latest.version, view.latest.reviewed, view.exportable) == (1, False, False)
     events = view.latest.sections["key_events"]
-    # on roll 1 Sep 2025 (day 1), the concerns 399 and 413 days later
-    assert "Day 400 (week 58): [Concern]" in events and "Day 414 (week 60)" in events
+    # day 1 is the first concern (5 October 2026); joining on 1 September 2025 came before
+    assert "Day 1 (week 1): [Concern]" in events and "Day 15 (week 3): [Concern]" in events
+    assert "About 13 months before day 1: [Roll] Joined the school" in events
     assert "the child was hungry." in events
     assert "Mirela" not in events and "Okonkwo" not in events
     actions = [a.action for a in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]

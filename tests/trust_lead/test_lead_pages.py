@@ -53,6 +53,13 @@ def test_the_lead_sees_families_and_a_dsl_only_their_own_child(client, login_as,
 
 def test_board_report_page_saves_the_narrative_and_downloads(client, login_as, world):
     login_as("trust_lead", trust=world["trust"])
+    before = client.get("/trust/board-report?term=2026-09-02").get_data(as_text=True)
+    assert "have not been gathered yet" in before and "fewer than 5" not in before
+    early = client.get("/trust/board-report/download/pdf?term=2026-09-02")
+    assert early.status_code == 302  # nothing prepared: back to the page, no file
+    made = client.post("/trust/board-report/prepare",
+                       data={"csrf_token": CSRF, "term": "2026-09-02"})
+    assert made.status_code == 302  # the job ran inline (no Redis) once the request committed
     page = client.get("/trust/board-report?term=2026-09-02")
     assert page.status_code == 200
     assert "fewer than 5" in page.get_data(as_text=True)
@@ -107,10 +114,12 @@ def test_everyone_but_the_lead_is_refused_what_the_walk_cannot_reach(
     school = world["north"] if role != "trust_admin" else None
     login_as(role, school=school, trust=world["trust"] if school is None else None)
     urls_get = ["/trust/board-report/download/pdf", "/trust/board-report/download/docx",
+                "/trust/board-report",
                 f"/trust/case-studies/{study.id}", f"/trust/case-studies/{study.id}/pdf"]
     for url in urls_get:
         assert client.get(url).status_code == 404, url
     posts = {"/trust/board-report/narrative": {"term": "2026-09-02", "narrative": "x"},
+             "/trust/board-report/prepare": {"term": "2026-09-02"},
              f"/trust/case-studies/{study.id}": {"background": "x"},
              f"/schools/{world['north'].id}/pupils/{world['ada'].id}/case-study": {}}
     for url, data in posts.items():

@@ -1,7 +1,8 @@
 """The trust lead's workspace (issue 16): ``board_narratives`` (each save of a term's board
-report narrative), ``case_studies`` and ``case_study_versions`` (a de-identified draft and
-every edit of it). New tables only; the narratives and versions are append-only below the ORM
-too.
+report narrative), ``board_report_snapshots`` (a term's figures as prepared in the
+background), ``case_studies`` and ``case_study_versions`` (a de-identified draft and every
+edit of it). New tables only; narratives, snapshots and versions are append-only below the
+ORM too.
 
 Revision ID: c0017
 Revises: c0016
@@ -17,7 +18,7 @@ down_revision = 'c0016'
 branch_labels = None
 depends_on = None
 
-APPEND_ONLY = ('board_narratives', 'case_study_versions')
+APPEND_ONLY = ('board_narratives', 'board_report_snapshots', 'case_study_versions')
 
 
 def _fk(table, cols, target, target_cols):
@@ -42,6 +43,21 @@ def upgrade() -> None:
     )
     for column in ('term_start', 'trust_id'):
         op.create_index(f'ix_board_narratives_{column}', 'board_narratives', [column])
+    op.create_table(
+        'board_report_snapshots',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('term_start', sa.Date(), nullable=False),
+        sa.Column('figures', sa.JSON(), nullable=False),
+        sa.Column('made_by_id', sa.Integer(), nullable=True),
+        sa.Column('made_at', core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('trust_id', sa.Integer(), nullable=False),
+        _fk('board_report_snapshots', ['made_by_id'], 'users', ['id']),
+        _fk('board_report_snapshots', ['trust_id'], 'trusts', ['id']),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_board_report_snapshots')),
+    )
+    for column in ('term_start', 'trust_id'):
+        op.create_index(f'ix_board_report_snapshots_{column}', 'board_report_snapshots',
+                        [column])
     op.create_table(
         'case_studies',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -89,4 +105,5 @@ def downgrade() -> None:
     drop_append_only_triggers(op.get_bind(), APPEND_ONLY)
     op.drop_table('case_study_versions')
     op.drop_table('case_studies')
+    op.drop_table('board_report_snapshots')
     op.drop_table('board_narratives')
