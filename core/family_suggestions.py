@@ -349,8 +349,9 @@ def confirm(session: Session, actor: Actor, suggestion_id: int, relation: str,
     :data:`core.families.RELATION_LABELS`), as a DSL for ``school_id`` or as the trust lead
     for ``trust_id``. The link is made when the confirmations are complete: one DSL for two
     children at one school; both schools' DSLs, or the trust lead, across schools (until
-    then the suggestion stays open, waiting). A school confirming twice is refused. Recorded
-    with its reason and audited; returns the suggestion (``status`` "linked" once linked)."""
+    then the suggestion stays open, waiting, and the other school's DSLs are emailed, naming
+    no child). A school confirming twice is refused. Recorded with its reason and audited;
+    returns the suggestion (``status`` "linked" once linked)."""
     row = _load(session, actor, suggestion_id, school_id, trust_id)
     reason = _check(row, reason, reason_required=False)
     if relation not in RELATION_LABELS:
@@ -365,7 +366,28 @@ def confirm(session: Session, actor: Actor, suggestion_id: int, relation: str,
     if school_id is None or not row.cross_school or \
             {row.pupil_school_id, row.related_school_id} <= confirmed:
         _link(session, actor, row, relation, school_id)
+    else:
+        _tell_other_school(session, row, school_id)
     return row
+
+
+def _tell_other_school(session: Session, row: FamilySuggestion, school_id: int) -> None:
+    """Email the other school's DSL team that a suggestion waits for them: the schools only,
+    never a child's name (an email leaves the platform)."""
+    from core.mail import queue_mail
+
+    other = row.related_school_id if row.pupil_school_id == school_id else row.pupil_school_id
+    dsls, other_name = _dsls(session, other)
+    _, this_name = _dsls(session, school_id)
+    for dsl in dsls:
+        queue_mail(session, dsl["email"], "A family suggestion waits for your decision",
+                   f"Hello {dsl['name']},\n\nThe DSL team at {this_name} has confirmed that a "
+                   f"child there and a child at {other_name} may be family. The link is made "
+                   "only when your school confirms too (or the trust safeguarding lead does). "
+                   "Sign in and open Family suggestions in your school's links; talk to "
+                   f"{this_name}'s DSL first if you are unsure.\n",
+                   dedupe_key=f"family-suggestion:{row.id}:" + hashlib.sha256(
+                       f"{row.evidence_key}:{dsl['email']}".encode()).hexdigest()[:40])
 
 
 def dismiss(session: Session, actor: Actor, suggestion_id: int, reason: str, *,

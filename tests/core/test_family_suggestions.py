@@ -15,7 +15,7 @@ from core import family_suggestions as fs
 from core.errors import NotFound, ValidationError
 from core.scheduler import recurring_jobs
 from core.family_matching import email_key, name_key, phone_key
-from core.models import AuditEntry, FamilyLink, FamilySuggestionDismissal
+from core.models import AuditEntry, FamilyLink, FamilySuggestionDismissal, MailMessage
 from core.models.family_suggestions import FamilySuggestion, FamilySuggestionDecision
 from core.models.mis import PupilCarer
 
@@ -98,6 +98,9 @@ def test_across_schools_each_dsl_sees_only_their_own_child_and_both_must_confirm
 
     fs.confirm(session, dsl_a, row.id, "sibling", school_id=a.id)
     assert row.status == "open" and session.scalar(select(FamilyLink.id)) is None
+    [mail] = session.scalars(select(MailMessage).where(MailMessage.to == dsl_user_b.email))
+    assert "Northfield Primary" in mail.body and "Riverside Secondary" in mail.body
+    assert "Kai" not in mail.body + mail.subject and "Maja" not in mail.body
     [waiting] = fs.for_school(session, dsl_a, a.id)
     assert waiting["confirmed_here"] is True
     assert "Riverside Secondary" in waiting["waiting_for"]
