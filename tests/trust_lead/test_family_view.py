@@ -164,3 +164,26 @@ def test_since_for_counts_back_whole_months():
     assert family_view.since_for(6, dt.date(2026, 3, 31)) == dt.date(2025, 9, 28)
     assert family_view.since_for(3, dt.date(2026, 12, 2)) == dt.date(2026, 9, 2)
     assert family_view.since_for(12, dt.date(2026, 1, 15)) == dt.date(2025, 1, 15)
+
+
+def test_the_installed_plugins_give_absence_and_open_transfers(session, trust_with_family):
+    """Attendance's persistent absence from imported marks, transition's open transfer."""
+    from plugins.attendance import service as attendance
+    from plugins.transition import transfers
+
+    w = trust_with_family
+    days = [london_today() - dt.timedelta(days=n) for n in range(1, 22)]
+    days = [d for d in days if d.weekday() < 5][:10]
+    marks = [(w["ben"].id, d.isoformat(), sess, "O" if i % 2 else "/")
+             for i, d in enumerate(days) for sess in ("AM", "PM")]
+    marks += [(w["ada"].id, d.isoformat(), sess, "/") for d in days for sess in ("AM", "PM")]
+    assert attendance.import_pupil_marks(session, w["south"].id, marks[:20]).errors.count == 0
+    assert attendance.import_pupil_marks(session, w["north"].id, marks[20:]).errors.count == 0
+    transfers.open_transfer(session, w["east"].id, w["cy"].id, w["north"].urn, london_today())
+    [fam] = family_view.trust_families(session, w["lead"], w["trust"].id)
+    by_name = {c.name: c.indicators for c in fam.children}
+    assert by_name["Ben Quill"]["Persistent absence"] is True  # half his sessions missed
+    assert by_name["Ada Quill"]["Persistent absence"] is False
+    assert "Persistent absence" not in by_name["Cy Roe"]  # no marks: no figure
+    assert (by_name["Cy Roe"]["Open transfers"], by_name["Ben Quill"]["Open transfers"]) == (1, 0)
+    assert fam.combined["Persistent absence"] == 1 and fam.combined["Open transfers"] == 1
