@@ -295,6 +295,11 @@ def plan_import(session: Session, actor: Actor | None, school_id: int, data: byt
             claimed[person.id] = row.line
             changed = {f: (getattr(person, f), v) for f, v in row.values().items()
                        if v != getattr(person, f) and not (f == "mis_id" and v is None)}
+            owner = matcher.by_email.get(row.email) if "email" in changed else None
+            if owner is not None and owner.id != person.id:
+                plan.errors.append(RowError(row.line, "email", f"{row.email} is {owner.name}'s "
+                                                               "on the staff list"))
+                continue
             if changed:
                 plan.changes.append((person, row, changed))
             else:

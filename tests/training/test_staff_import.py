@@ -90,6 +90,11 @@ def test_changes_and_leavers_end_rather_than_delete(session, make_school, make_u
     assert set(people) == {"Asha Patel-Hughes", "Tom Reed", "Ola Berg"}  # kept, not deleted
     assert people["Tom Reed"].left_on == TODAY
     assert people["Ola Berg"].left_on == dt.date(2026, 12, 31)
+    # an email that is someone else's on the list is refused, naming them
+    clash = staff_import.plan_import(session, admin, school.id, _csv(
+        "S2,Tom,Reed,asha.hughes@school.example,support_staff,,,,,"), full=False, today=TODAY)
+    assert [(e.line, e.field, e.message) for e in clash.errors] == [
+        (2, "email", "asha.hughes@school.example is Asha Patel-Hughes's on the staff list")]
     # a partial file ends nobody
     partial = staff_import.plan_import(session, admin, school.id,
                                        _csv("S9,New,Person,,teacher,,,,,"), full=False,
@@ -166,3 +171,12 @@ def test_the_command_previews_imports_and_reports_bad_rows(db, session, make_sch
     assert "invitation for Asha Patel <asha@school.example>" in out.output
     with db.session(SYSTEM) as s:
         assert s.scalar(select(func.count()).select_from(StaffMember)) == 2
+
+
+def test_a_school_with_training_off_has_no_staff_import(db, session, make_school, tmp_path):
+    school = make_school(plugins=())
+    session.commit()
+    path = tmp_path / "staff.csv"
+    path.write_bytes(_csv("S1,Asha,Patel,,teacher,,,,,"))
+    out = run("staff", "import", "--school", school.urn, str(path))
+    assert out.exit_code == 2 and f"training is switched off for {school.urn}" in out.output

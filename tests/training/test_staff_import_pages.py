@@ -85,6 +85,10 @@ def test_bad_rows_are_listed_and_a_stale_preview_is_not_imported(
 
 
 def test_who_may_import_staff(client, login_as, make_school, session):
+    off = make_school(plugins=())
+    login_as("school_admin", school=off)
+    assert client.get(_url(off)).status_code == 404
+    assert _upload(client, off, CSV).status_code == 404
     school = make_school()
     for role in ("staff",):
         login_as(role, school=school)
