@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core import family_suggestions as fs
 from core.errors import NotFound, ValidationError
 from core.scheduler import recurring_jobs
-from core.family_matching import email_key, name_key, phone_key
+from core.family_matching import Carer, contact_pairs, email_key, name_key, phone_key
 from core.models import AuditEntry, FamilyLink, FamilySuggestionDismissal, MailMessage
 from core.models.family_suggestions import FamilySuggestion, FamilySuggestionDecision
 from core.models.mis import PupilCarer
@@ -263,6 +263,19 @@ def test_names_phones_and_emails_normalise_as_documented():
     assert phone_key("496 0000") is None
     assert email_key(" Zoe@Example.ORG ") == "zoe@example.org"
     assert email_key("zoe@") is None and email_key("a@b@c") is None
+
+
+def test_the_mis_contact_id_identifies_a_person_within_one_school_only():
+    carers = [Carer.of(1, 10, "Zoe Brown", mis_contact_id="C7"),
+              Carer.of(2, 10, "Mrs Zoe Brown", mis_contact_id="C7"),   # same school, same id
+              Carer.of(3, 20, "Zoe Brown", mis_contact_id="C7"),       # another school's MIS
+              Carer.of(4, 10, "Zoe Brown", mis_contact_id="C8")]       # another person
+    pairs = contact_pairs(carers)
+    assert list(pairs) == [(1, 2)]
+    assert pairs[(1, 2)][0]["via"] == "MIS contact id"
+    # a phone shared by more than MAX_SHARED children is an office line, not a parent's
+    office = [Carer.of(n, 10, "Pat Lee", phone="01632 960000") for n in range(1, 11)]
+    assert contact_pairs(office) == {}
 
 
 LETTERS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéöåøÆ'", min_size=1, max_size=12)
