@@ -614,17 +614,14 @@ def mat_retention_record_types() -> list[RecordType]:
     nor above 120. ``source`` names where the default comes from (the IRMS toolkit), or says
     where the period is the platform's own reading.
 
-    Example (attendance: registers kept three years from the week they record)::
+    Example (attendance: registers kept three years from the week they record; in
+    ``plugins/attendance/retention.py``, whose hook functions the package imports)::
 
         @hookimpl
         def mat_retention_record_types():
-            from .retention import record_types
-
-            return record_types()
-
-        def record_types():
             return [RecordType(NAME, "attendance.registers", "Attendance registers",
-                               "the marks of each week", 3, 3, SOURCE, "the week of the register")]
+                               "each week's register marks of the pupil", 3, 3, SOURCE,
+                               "the last day of the register's week")]
     """
 
 
@@ -641,13 +638,18 @@ def mat_retention_records(session: Session, school_id: int, years: dict[str, int
     how many are held. Records about a pupil join that pupil's line on the "due for review"
     list; records about staff are listed apart.
 
-    Example (encompass: notifications count as part of the child-protection file)::
+    Example (training: a leaver's records, due six years after they left)::
 
         @hookimpl
         def mat_retention_records(session, school_id, years, today, pupil_ids):
-            from .retention import held
-
-            return held(session, school_id, years, today, pupil_ids)
+            if pupil_ids is not None:
+                return []  # nothing of a pupil's
+            out = []
+            for sid, name, left, count in session.execute(...):  # leavers with records
+                day = review_date(left, years[RECORDS])
+                out.append(HeldRecords(NAME, RECORDS, f"staff:{sid}", name, day,
+                                       count if day <= today else 0, count))
+            return out
     """
 
 
@@ -667,9 +669,13 @@ def mat_retention_destroy(session: Session, school_id: int, record_type: str, su
 
         @hookimpl
         def mat_retention_destroy(session, school_id, record_type, subject, years, today):
-            from .retention import destroy
-
-            return destroy(session, school_id, record_type, subject, years, today)
+            if record_type != RECORDS:
+                return None
+            staff_id = int(subject.split(":", 1)[1])
+            gone = session.execute(delete(TrainingRecord).where(
+                TrainingRecord.school_id == school_id, TrainingRecord.staff_id == staff_id)
+            ).rowcount
+            return {"training_records": gone}
     """
 
 
@@ -684,105 +690,17 @@ def mat_subject_access(session: Session, school_id: int,
     team may tick to withhold it, a date, a title, the text, and the third parties it names
     (whose names the redaction step replaces wherever they are written).
 
-    Example (transition: the child-protection file sent or received, with the schools)::
+    Example (transition: each file received about the pupil, as it arrived)::
 
         @hookimpl
         def mat_subject_access(session, school_id, pupil_id):
-            from .retention import subject_access
-
-            return subject_access(session, school_id, pupil_id)
-    """
-
-
-# --- retention and subject access ------------------------------------------------------------
-
-@hookspec
-def mat_retention_record_types() -> list[RecordType]:
-    """Declare the kinds of record the plugin keeps and how long each is kept by default.
-
-    Called when the retention rules are read (the DSL team's Retention page, the trust's
-    rules, the API); not school-scoped. Returns :class:`core.plugin_records.RecordType` items
-    whose ``key`` is ``<plugin>.<name>``: a trust may change the years, never below ``floor``
-    nor above 120. ``source`` names where the default comes from (the IRMS toolkit), or says
-    where the period is the platform's own reading.
-
-    Example (attendance: registers kept three years from the week they record)::
-
-        @hookimpl
-        def mat_retention_record_types():
-            from .retention import record_types
-
-            return record_types()
-
-        def record_types():
-            return [RecordType(NAME, "attendance.registers", "Attendance registers",
-                               "the marks of each week", 3, 3, SOURCE, "the week of the register")]
-    """
-
-
-@hookspec
-def mat_retention_records(session: Session, school_id: int, years: dict[str, int],
-                          today: dt.date, pupil_ids: list[int] | None) -> list[HeldRecords]:
-    """Say which of the plugin's records the school holds, and when they are due for review
-    (school-scoped: a plugin switched off for the school is not asked).
-
-    ``years`` are the trust's years per record type (its setting over the defaults);
-    ``pupil_ids`` limits the answer to those pupils (``None``: every record of the school,
-    staff records included). Returns one :class:`core.plugin_records.HeldRecords` per record
-    type and person: the earliest review date among them, how many are due by ``today`` and
-    how many are held. Records about a pupil join that pupil's line on the "due for review"
-    list; records about staff are listed apart.
-
-    Example (encompass: notifications count as part of the child-protection file)::
-
-        @hookimpl
-        def mat_retention_records(session, school_id, years, today, pupil_ids):
-            from .retention import held
-
-            return held(session, school_id, years, today, pupil_ids)
-    """
-
-
-@hookspec
-def mat_retention_destroy(session: Session, school_id: int, record_type: str, subject: str,
-                          years: dict[str, int], today: dt.date) -> dict | None:
-    """Remove the content of the plugin's records of ``record_type`` about ``subject``
-    (``pupil:<id>`` or ``staff:<id>``) that are due by ``today`` (school-scoped).
-
-    Called by :func:`core.plugin_records.destroy` once it has checked the person may destroy,
-    the reason, the legal hold and that something is due. A plugin that does not own
-    ``record_type`` returns ``None``; the owner removes the content (rows may stay, emptied,
-    where other records point at them) and returns a JSON-able summary of what went, which the
-    tombstone and the audit entry keep.
-
-    Example (training: a leaver's training records, six years after they left)::
-
-        @hookimpl
-        def mat_retention_destroy(session, school_id, record_type, subject, years, today):
-            from .retention import destroy
-
-            return destroy(session, school_id, record_type, subject, years, today)
-    """
-
-
-@hookspec
-def mat_subject_access(session: Session, school_id: int,
-                       pupil_id: int) -> list[SubjectAccessSection]:
-    """Contribute the plugin's records about a pupil to a subject access export
-    (school-scoped; the caller has checked ``sar.export`` and audits the export).
-
-    Returns :class:`core.plugin_records.SubjectAccessSection` items, each a titled list of
-    :class:`core.plugin_records.SubjectAccessItem`: a key (``<plugin>:<kind>:<id>``) the DSL
-    team may tick to withhold it, a date, a title, the text, and the third parties it names
-    (whose names the redaction step replaces wherever they are written).
-
-    Example (transition: the child-protection file sent or received, with the schools)::
-
-        @hookimpl
-        def mat_subject_access(session, school_id, pupil_id):
-            from .retention import subject_access
-
-            return subject_access(session, school_id, pupil_id)
+            items = [SubjectAccessItem(f"transition:received:{f.id}", f.received_at,
+                                       f"Child-protection file received from {f.sender_name}",
+                                       f.content)
+                     for f in session.scalars(select(ReceivedFile).where(
+                         ReceivedFile.school_id == school_id,
+                         ReceivedFile.pupil_id == pupil_id))]
+            return [SubjectAccessSection(NAME, "Transfers of the child-protection file", items)]
     """
 
 
