@@ -13,6 +13,7 @@ import os
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar, Iterator, TypeVar
 
 from sqlalchemy import (
@@ -37,6 +38,7 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import AppendOnlyViolation, NotFound, TenantViolation
@@ -197,7 +199,8 @@ def get_scope(session: Session) -> Scope:
 @contextmanager
 def system_scope(session: Session, reason: str) -> Iterator[Session]:
     """Lift tenant limits for trusted system code (jobs, CLI, trust-level aggregates). On
-    PostgreSQL the transaction leaves the row-level-security role for the block too."""
+    PostgreSQL the transaction leaves the row-level-security role for the block too (nothing
+    is sent when it already runs as the system), and takes it back as the block ends."""
     before = session.info.get("mat_scope")
     user_id = before.user_id if before else None
     lifted = Scope(user_id, None, None, None, reason=reason)
@@ -213,12 +216,59 @@ def system_scope(session: Session, reason: str) -> Iterator[Session]:
             _sync_database_scope(session, before)
 
 
+# --- the scope a connection's transaction runs with in PostgreSQL ---------------------------
+# ``conn.info[_DB_SCOPE]`` is the scope the connection's current transaction was last set to
+# (see core.rls.enter_scope). Absent: the login role, no settings, which is how every
+# transaction starts (a tenant scope is SET LOCAL, so it ends with its transaction); so a
+# system session sends nothing, and a tenant session sends its role and settings once.
+# Unknown (after a ROLLBACK TO SAVEPOINT, which undoes a role set inside it): set it again.
+_DB_SCOPE = "mat_scope"
+_UNKNOWN = object()
+
+
+def _db_state(scope: Any) -> Any:
+    """What a scope changes in the database: nothing for system code; else the role with the
+    schools, trusts and person it may see."""
+    if scope is None:
+        return None
+    if scope is _UNKNOWN:
+        return _UNKNOWN
+    if scope.is_system:
+        return None
+    return (scope.read_schools, scope.trusts, scope.user_id)
+
+
+def _apply_database_scope(conn, scope: Scope) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    if _db_state(conn.info.get(_DB_SCOPE)) == _db_state(scope):
+        conn.info[_DB_SCOPE] = scope
+        return
+    from core import rls
+
+    rls.enter_scope(conn, scope)
+
+
+@event.listens_for(Pool, "checkout")
+def _fresh_connection(dbapi_conn, record, proxy) -> None:
+    # between checkouts the pool rolled back: whatever scope was SET LOCAL is gone
+    record.info.pop(_DB_SCOPE, None)
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_over(conn) -> None:
+    conn.info.pop(_DB_SCOPE, None)
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _savepoint_undone(conn, name, context) -> None:
+    conn.info[_DB_SCOPE] = _UNKNOWN
+
+
 def _sync_database_scope(session: Session, scope: Scope) -> None:
     if session.in_transaction():
-        from core import rls
-
-        for conn in {session.connection()}:
-            rls.enter_scope(conn, scope)
+        _apply_database_scope(session.connection(), scope)
 
 
 @event.listens_for(Session, "after_begin")
@@ -226,9 +276,7 @@ def _database_scope_on_begin(session: Session, transaction, connection) -> None:
     """Every transaction starts with the session's scope applied in the database as well."""
     scope = session.info.get("mat_scope")
     if scope is not None:
-        from core import rls
-
-        rls.enter_scope(connection, scope)
+        _apply_database_scope(connection, scope)
 
 
 def _keep_database_scope(session: Session) -> None:
@@ -239,10 +287,8 @@ def _keep_database_scope(session: Session) -> None:
     if scope is None or not session.in_transaction():
         return
     conn = session.connection()
-    if conn.dialect.name == "postgresql" and conn.info.get("mat_scope") is not scope:
-        from core import rls
-
-        rls.enter_scope(conn, scope)
+    if conn.dialect.name == "postgresql" and conn.info.get(_DB_SCOPE) is not scope:
+        _apply_database_scope(conn, scope)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -252,32 +298,35 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
         return
     scope = get_scope(state.session)
     if scope.read_schools is not None:
-        school_ids = tuple(sorted(scope.read_schools))
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                SchoolScoped, lambda cls: cls.school_id.in_(school_ids), include_aliases=True
-            )
-        )
-        from core.models.tenancy import School  # local: models import this module
-
-        state.statement = state.statement.options(
-            with_loader_criteria(School, School.id.in_(school_ids), include_aliases=True)
-        )
+        state.statement = state.statement.options(*_school_criteria(scope.read_schools))
     if scope.trusts is not None:
-        trust_ids = tuple(sorted(scope.trusts))
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                TrustScoped, lambda cls: cls.trust_id.in_(trust_ids), include_aliases=True
-            )
-        )
+        state.statement = state.statement.options(*_trust_criteria(scope.trusts))
+
+
+# The criteria options of a set of schools (or trusts), built once and reused by every query
+# of every scope with that set: building them costs more than the query's own compiling, and
+# a request makes a dozen queries with the same few schools.
+@lru_cache(maxsize=4096)
+def _school_criteria(read_schools: frozenset[int]) -> tuple:
+    from core.models.tenancy import School  # local: models import this module
+
+    school_ids = tuple(sorted(read_schools))
+    return (with_loader_criteria(SchoolScoped, lambda cls: cls.school_id.in_(school_ids),
+                                 include_aliases=True),
+            with_loader_criteria(School, School.id.in_(school_ids), include_aliases=True))
+
+
+@lru_cache(maxsize=4096)
+def _trust_criteria(trusts: frozenset[int]) -> tuple:
+    trust_ids = tuple(sorted(trusts))
+    return (with_loader_criteria(TrustScoped, lambda cls: cls.trust_id.in_(trust_ids),
+                                 include_aliases=True),)
 
 
 @event.listens_for(Session, "before_flush")
 def _check_writes(session: Session, flush_context, instances) -> None:
     scope = get_scope(session)
     _keep_database_scope(session)
-    from core.models.tenancy import School
-
     for obj in session.deleted:
         if isinstance(obj, AppendOnly):
             raise AppendOnlyViolation(f"{type(obj).__name__} records cannot be deleted")
@@ -295,13 +344,39 @@ def _check_writes(session: Session, flush_context, instances) -> None:
                     f"{type(obj).__name__} may not be written to school {obj.school_id}"
                 )
             if obj.trust_id is None:
-                with session.no_autoflush, system_scope(session, "fill trust_id"):
-                    obj.trust_id = session.scalar(
-                        select(School.trust_id).where(School.id == obj.school_id)
-                    )
+                obj.trust_id = _trust_of_school(session, obj.school_id)
         elif isinstance(obj, TrustScoped):
             if scope.trusts is not None and obj.trust_id not in scope.trusts:
                 raise TenantViolation(f"{type(obj).__name__} may not be written to that trust")
+
+
+def narrow_scope(session: Session, scope: Scope) -> None:
+    """Hand a session that worked as the system (finding who is asking) over to ``scope``
+    for the rest of its transaction: what it changed is flushed first, what it loaded leaves
+    the identity map (so no later ``get`` is answered from a row ``scope`` may not see), and
+    the database role follows at once."""
+    session.flush()
+    session.expunge_all()
+    set_scope(session, scope)
+    _sync_database_scope(session, scope)
+
+
+def remember_trusts(session: Session, school_trust: dict[int, int]) -> None:
+    """Tell the session which trust each school belongs to (a request knows it from the
+    actor's schools), so neither rows written nor audit lines look it up again. The same
+    per-session memory :func:`core.schools.trust_of` keeps; a school never moves trust."""
+    session.info.setdefault("mat_trust_of", {}).update(school_trust)
+
+
+def _trust_of_school(session: Session, school_id: int) -> int | None:
+    known = session.info.setdefault("mat_trust_of", {})
+    if school_id not in known:
+        from core.models.tenancy import School
+
+        with session.no_autoflush, system_scope(session, "fill trust_id"):
+            known[school_id] = session.scalar(select(School.trust_id).where(
+                School.id == school_id))
+    return known[school_id]
 
 
 T = TypeVar("T")

@@ -238,21 +238,23 @@ def actor_for(session: Session, user_id: int, mfa: bool = False) -> Actor:
             raise NotFound("user")
         school_roles: dict[int, set[str]] = {}
         trust_roles: dict[int, set[str]] = {}
-        if user.active:
-            for m in session.scalars(select(Membership).where(Membership.user_id == user_id)):
-                if m.school_id is None:
-                    trust_roles.setdefault(m.trust_id, set()).add(m.role)
-                else:
-                    school_roles.setdefault(m.school_id, set()).add(m.role)
         school_trust: dict[int, int] = {}
+        if user.active:
+            # each role with its school's trust, as the school row says, in one query
+            for school_id, trust_id, role, schools_trust in session.execute(
+                    select(Membership.school_id, Membership.trust_id, Membership.role,
+                           School.trust_id)
+                    .outerjoin(School, School.id == Membership.school_id)
+                    .where(Membership.user_id == user_id)):
+                if school_id is None:
+                    trust_roles.setdefault(trust_id, set()).add(role)
+                else:
+                    school_roles.setdefault(school_id, set()).add(role)
+                    if schools_trust is not None:
+                        school_trust[school_id] = schools_trust
         if trust_roles:
             for sid, tid in session.execute(
                 select(School.id, School.trust_id).where(School.trust_id.in_(trust_roles))
-            ):
-                school_trust[sid] = tid
-        if school_roles:
-            for sid, tid in session.execute(
-                select(School.id, School.trust_id).where(School.id.in_(school_roles))
             ):
                 school_trust[sid] = tid
     return Actor(

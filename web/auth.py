@@ -15,6 +15,7 @@ from core.errors import ValidationError
 from core.db import SYSTEM, Scope
 from core.models import TotpDevice, User
 from core.policy import actor_for, mfa_reasons
+from web import context
 
 bp = Blueprint("auth", __name__)
 
@@ -47,12 +48,16 @@ def init_login_manager(app: Flask) -> None:
         header = req.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
+        token = header[7:].strip()
+        # the request's own session finds the token, its person and their roles (the
+        # request's actor, see web.context.actor) in the system scope, then web.context.db
+        # narrows it to the actor's scope: one connection, one transaction, and no stepping
+        # out of the tenant scope later to look the person up
+        s = context.session_finding_who()
+        if s is not None:
+            return _token_user(s, token)
         with _db().transaction(SYSTEM) as s:
-            u = accounts.user_for_token(s, header[7:].strip())
-            if u is None:
-                return None
-            g.mat_token_auth = True
-            return LoginUser(u.id, u.name, u.email)
+            return _token_user(s, token)
 
     @lm.unauthorized_handler
     def _unauthorized():
@@ -71,6 +76,15 @@ def init_login_manager(app: Flask) -> None:
                     "auth.second_factor", "auth.enrol", "auth.logout", "auth.invite", "static"):
             return redirect(url_for("auth.second_factor"))
         return None
+
+
+def _token_user(s, token: str) -> LoginUser | None:
+    u = accounts.user_for_token(s, token)
+    if u is None:
+        return None
+    g.mat_token_auth = True
+    g.mat_actor = actor_for(s, u.id, mfa=True)  # a token stands in for the second factor
+    return LoginUser(u.id, u.name, u.email)
 
 
 def _safe_next(target: str | None) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import policy
-from core.db import Scope
+from core.db import Scope, narrow_scope, remember_trusts
 from core.policy import Actor
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,10 @@ NOBODY = Scope(user_id=None, read_schools=frozenset(), write_schools=frozenset()
 def actor() -> Actor:
     """The signed-in person (an actor with no roles when signed out)."""
     if "mat_actor" not in g:
-        if current_user and current_user.is_authenticated:
+        signed_in = bool(current_user) and current_user.is_authenticated
+        if "mat_actor" in g:  # loading a bearer token's person resolved the actor with it
+            return g.mat_actor
+        if signed_in:
             mfa = bool(getattr(g, "mat_token_auth", False) or flask_session.get("mfa_ok"))
             with current_app.extensions["mat_db"].session(
                     Scope(current_user.id, None, None, None, "resolve actor")) as s:
@@ -36,15 +39,45 @@ def actor() -> Actor:
 
 def db() -> Session:
     """This request's session, scoped to the schools and trusts the actor belongs to."""
-    if "mat_db" not in g:
-        a = actor()
+    s = g.get("mat_db")
+    if s is None or s.info.get(_FINDING_WHO):
+        a = actor()  # may open the session itself, to find a bearer token's person
         scope = a.scope() if a.user_id is not None else NOBODY
-        s = current_app.extensions["mat_db"].session(scope)
-        # first in line: a later after-commit listener that raises (queueing a job) must not
-        # hide from the error answer that the data is already saved
-        event.listen(s, "after_commit", _mark_committed, insert=True)
-        g.mat_db = s
-    return g.mat_db
+        s = g.get("mat_db")
+        if s is None:
+            s = _open(scope)
+        else:  # the same session and transaction, from here on in the actor's scope only
+            del s.info[_FINDING_WHO]
+            narrow_scope(s, scope)
+        # the actor's schools came with their trusts: audit lines and rows written need no
+        # system look-up (and no role switch) to find them
+        remember_trusts(s, a.school_trust)
+    return s
+
+
+_FINDING_WHO = "mat_finding_who"
+
+
+def session_finding_who() -> Session | None:
+    """This request's session while it finds who is asking (a bearer token, the person and
+    their roles), in the system scope; :func:`db` then narrows the same session, in the same
+    transaction, to the actor's scope. So an API request takes one connection and one
+    transaction, not one for the token and another for the work. None once the request's
+    session serves someone already (look the token up apart then)."""
+    s = g.get("mat_db")
+    if s is None:
+        s = _open(Scope(None, None, None, None, reason="who is asking"))
+        s.info[_FINDING_WHO] = True
+    return s if s.info.get(_FINDING_WHO) else None
+
+
+def _open(scope: Scope) -> Session:
+    s = current_app.extensions["mat_db"].session(scope)
+    # first in line: a later after-commit listener that raises (queueing a job) must not
+    # hide from the error answer that the data is already saved
+    event.listen(s, "after_commit", _mark_committed, insert=True)
+    g.mat_db = s
+    return s
 
 
 def _mark_committed(session: Session) -> None:

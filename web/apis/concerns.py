@@ -108,9 +108,13 @@ def record_concern(data, school_id: int):
                                       max_attachment_bytes=limit, **data)
     pupils = s.scalars(select(Pupil).where(Pupil.id.in_(data["pupil_ids"]))
                        .order_by(Pupil.last_name)).all()
+    # what was just stored is read back only when there is something to read: a concern
+    # without categories or files (most of them) has none to show
     cats = s.scalars(select(ConcernCategory).where(
-        ConcernCategory.id.in_(data["category_ids"])).order_by(ConcernCategory.position)).all()
-    atts = s.scalars(select(Attachment).where(Attachment.concern_id == concern.id)).all()
+        ConcernCategory.id.in_(data["category_ids"])).order_by(ConcernCategory.position)).all() \
+        if data["category_ids"] else []
+    atts = s.scalars(select(Attachment).where(Attachment.concern_id == concern.id)).all() \
+        if files else []
     return _body(concern, pupils, cats, atts, view="own", status=None, entries=[],
                  can_write=can(a, "casefile.write", school_id))
 
