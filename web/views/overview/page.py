@@ -80,6 +80,7 @@ def trust_overview():
         chart=_school_chart(ov, chart_key, chart_def), chart_key=chart_key,
         chart_def=chart_def, chartable=[d for d in definitions if not d.yes_no],
         spark_terms=SPARK_TERMS, query=_query_without, spark=_spark, fmt=table.fmt,
+        spark_auto=s.get_bind().dialect.name != "sqlite",
         yes_count=lambda c: _yes_count(c, ov),
         has_national=any(c.definition.national is not None for c in columns))
     response = make_response(page, 422 if form.errors else 200)
@@ -154,7 +155,9 @@ def _add_sparklines(session, actor, trust_id: int, school_ids: list[int], rows,
     """Each row's last six terms of the charted column (the current term so far). Six more
     overviews cost several times the page itself, so the page comes without them and
     overview.js fetches them (``spark=1``) once the table is on screen; without JavaScript a
-    link asks for the same."""
+    link asks for the same. On SQLite the script waits for a click instead: a second request
+    writing its audit lines while the lead opens the next page would meet SQLite's single
+    writer ("database is locked") on one of the two."""
     terms = recent_terms(session, school_ids, london_today(), SPARK_TERMS)
     trend = trust_trend(session, actor, trust_id, terms)
     for row in rows:
