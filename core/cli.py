@@ -350,15 +350,6 @@ def _add_pupils_import() -> None:
 _add_pupils_import()
 
 
-def _add_pupils_import() -> None:
-    from core.mis.cli import pupils_import
-
-    pupils.add_command(pupils_import)
-
-
-_add_pupils_import()
-
-
 @cli.group()
 def plugins() -> None:
     """Installed plugins and where they are switched on."""

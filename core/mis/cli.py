@@ -72,29 +72,24 @@ def print_report(report: dict) -> None:
 def pupils_import(urn, file, fmt, layout, source, partial, dry_run) -> None:
     """Import or update a school's pupils from its MIS: a CTF (XML) or a CSV export."""
     from core.mis import service
-    from core.mis.sources import source_named
 
     if (file is None) == (source is None):
         raise click.UsageError("give a FILE or --source NAME (one of them)")
     try:
         with current_database().transaction(SYSTEM) as s:
             sid = _school_id(s, urn)
-            if source:
-                src = source_named(s, sid, source)
-                imp = service.import_rows(s, None, sid, src.name, src.fetch(s, sid),
-                                          full=src.full and not partial, commit=not dry_run)
-                report = imp.report
-            else:
-                content = file.read_bytes()
-                imp = service.start_import(s, None, sid, content, file.name, fmt, layout,
-                                           full=False if partial else None, commit=not dry_run)
-                with click.progressbar(length=len(content), label=f"reading {file.name}") as bar:
-                    seen = [0]
+            content = file.read_bytes() if file else b""
+            imp = service.start_import(s, None, sid, content, file.name if file else "", fmt,
+                                       layout, full=False if partial else None,
+                                       commit=not dry_run, source=source)
+            label = f"reading {file.name}" if file else f"reading from {imp.filename}"
+            with click.progressbar(length=max(len(content), 1), label=label) as bar:
+                seen = [0]
 
-                    def progress(done: int, total: int) -> None:
-                        bar.update(done - seen[0])
-                        seen[0] = done
-                    report = service.process(s, imp, progress)
+                def progress(done: int, total: int) -> None:
+                    bar.update(done - seen[0])
+                    seen[0] = done
+                report = service.process(s, imp, progress)
             status = imp.status
     except ValidationError as exc:
         for field, msgs in exc.errors.items():

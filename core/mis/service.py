@@ -22,6 +22,7 @@ from core.db import SYSTEM, current_database, get_in_school, utcnow
 from core.errors import ValidationError
 from core.mis import csvfile, ctf, sync
 from core.mis.rows import Problem, PupilRow, RawRow, check_row
+from core.mis.sources import source_named
 from core.models import MisImport, MisLayout, School
 from core.policy import Actor, require
 
@@ -83,16 +84,21 @@ def layouts(session: Session, actor: Actor, school_id: int) -> list[MisLayout]:
 def start_import(session: Session, actor: Actor | None, school_id: int, content: bytes,
                  filename: str, fmt: str | None = None, layout: str | None = None,
                  full: bool | None = None, commit: bool = False,
-                 user_id: int | None = None) -> MisImport:
-    """Record a file to import and queue its job (in the caller's transaction). ``full``
-    None: a CTF says so in its header; a CSV is a full list. ``commit`` False previews."""
+                 user_id: int | None = None, source: str | None = None) -> MisImport:
+    """Record a file (or a plugin's MIS ``source``, read when the import runs) to import,
+    in the caller's transaction; :func:`queue` or :func:`process` runs it. ``full`` None: a
+    CTF says so in its header, a CSV or a source is a full list. ``commit`` False previews."""
     if actor is not None:
         require(actor, "pupil.manage", school_id)
     errors: dict[str, list[str]] = {}
+    if source:
+        src = source_named(session, school_id, source)
+        content, filename, fmt = b"", src.label, src.name
+        full = src.full if full is None else full
     fmt = fmt or guess_format(filename, content)
-    if fmt not in FORMATS:
+    if fmt not in FORMATS and not source:
         errors["format"] = ["must be ctf or csv"]
-    if not content:
+    if not content and not source:
         errors["file"] = ["the file is empty"]
     if fmt == "csv":
         try:
@@ -160,8 +166,13 @@ def parse(session: Session, imp: MisImport, content: bytes,
           progress: Progress | None = None) -> tuple[list[PupilRow], list[Problem], bool, dict]:
     """The checked rows of an import's file, its problems, whether it is a full list, and
     what its header says."""
-    stream = io.BufferedReader(_Counting(content, progress), buffer_size=1 << 16)
     problems: list[Problem] = []
+    if imp.source not in FORMATS:  # a plugin's source: the same rows, from its fetch
+        src = source_named(session, imp.school_id, imp.source)
+        rows = read_rows(src.fetch(session, imp.school_id), "%Y-%m-%d", lambda: True,
+                         problems)
+        return rows, problems, imp.full, {"source": src.label}
+    stream = io.BufferedReader(_Counting(content, progress), buffer_size=1 << 16)
     if imp.source == "ctf":
         file = ctf.CtfFile()
         rows = read_rows(ctf.read_ctf(stream, file), "%Y-%m-%d", lambda: True, problems)
@@ -213,19 +224,14 @@ def report_of(the_plan: sync.Plan, problems: list[Problem], rows: int, full: boo
     }
 
 
-def process(session: Session, imp: MisImport, progress: Progress | None = None,
-            rows: list[PupilRow] | None = None, problems: list[Problem] | None = None,
-            header: dict | None = None) -> dict:
+def process(session: Session, imp: MisImport, progress: Progress | None = None) -> dict:
     """Preview or commit ``imp`` in the caller's transaction; returns the report (also kept
-    on the import). Rows already read (a plugin source) may be given instead of the file."""
-    if rows is None:
-        rows, problems, full, header = parse(session, imp, imp.content or b"", progress)
-    else:
-        full = imp.full
+    on the import)."""
+    rows, problems, full, header = parse(session, imp, imp.content or b"", progress)
     roll = sync.read_roll(session, imp.school_id)
     the_plan = sync.plan(rows, roll, full)
-    problems = (problems or []) + the_plan.problems
-    report = report_of(the_plan, problems, len(rows) + len(problems), full, header or {})
+    problems = problems + the_plan.problems
+    report = report_of(the_plan, problems, len(rows) + len(problems), full, header)
     if problems:
         imp.status = "invalid"
         report["stored"] = None
@@ -285,17 +291,3 @@ def recent_imports(session: Session, actor: Actor, school_id: int,
     return list(session.scalars(select(MisImport).where(MisImport.school_id == school_id)
                                 .order_by(MisImport.created_at.desc(), MisImport.id.desc())
                                 .limit(limit)))
-
-
-def import_rows(session: Session, actor: Actor | None, school_id: int, source: str,
-                raw_rows: Iterable[RawRow], full: bool, commit: bool) -> MisImport:
-    """Import rows a plugin's MIS source gave (same shape as a file's), at once, in the
-    caller's transaction. The import is recorded with the source's name."""
-    imp = start_import(session, actor, school_id, b"-", f"{source} source", "csv",
-                       full=full, commit=commit)
-    imp.source, imp.content, imp.sha256 = source[:40], None, ""
-    problems: list[Problem] = []
-    rows = read_rows(raw_rows, "%Y-%m-%d", lambda: True, problems)
-    process(session, imp, rows=rows, problems=problems, header={"source": source})
-    return imp
-

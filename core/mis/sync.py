@@ -371,11 +371,15 @@ def apply(session: Session, actor, school_id: int, trust_id: int, the_plan: Plan
               "leavers_listed": len(the_plan.new_leavers)}
     if ids or the_plan.changes:
         # carers and addresses just stored may show pupils who are family (for a DSL to
-        # decide: core.family_suggestions links nothing)
-        from core.family_suggestions import suggest_family_links
+        # decide; core.family_suggestions links nothing). It compares the school with the
+        # whole trust, so it is a job of its own once this commits, not part of the import;
+        # one per school however many imports come in before it runs
+        from core.family_suggestions import run_for_school
+        from core.jobs import enqueue
 
-        found = suggest_family_links(session, trust_id, school_ids=[school_id], today=today)
-        stored["family_suggestions"] = found.as_dict().get("created", 0)
+        stored["family_suggestions_job"] = enqueue(
+            run_for_school, school_id, school_id=school_id, session=session,
+            job_id=f"mis_family_suggestions:{school_id}")
     audit.record(session, "pupils.imported", actor=actor, object_type="mis_import",
                  object_id=import_id, school_id=school_id, detail=stored)
     # the school's hook caller is built once (it reads which plugins are on), not per pupil

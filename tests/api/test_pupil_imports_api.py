@@ -84,6 +84,9 @@ def test_bad_requests_answer_422_naming_the_field(caller, make_school):
     assert r.status_code == 422 and "commit" in r.get_json()["errors"]["json"]
     r = _send(admin, school, b"a,b\n", layout="Bromcom")
     assert r.status_code == 422 and "layout" in r.get_json()["errors"]["json"]
+    r = admin.post(_url(school), data={"source": "nowhere"}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert "no MIS source called 'nowhere'" in r.get_json()["errors"]["json"]["source"][0]
 
 
 def test_others_get_404(caller, make_school, session):

@@ -64,20 +64,24 @@ def start(school_id: int):
     """Send a multipart ``file`` (a CTF or a CSV export), with optional ``format`` (ctf or
     csv; by default from the file), ``layout`` (a saved CSV layout), ``full`` (a CSV lists the
     whole roll unless false; a CTF says so in its header) and ``commit`` (false: preview only,
-    the default). Answers 202 with the import; poll it for the report."""
+    the default); or, instead of a file, ``source``: a plugin's MIS source for the school.
+    Answers 202 with the import; poll it for the report."""
     s, a = context.db(), context.actor()
+    source = (request.form.get("source") or "").strip() or None
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ValidationError({"file": ["send the MIS export as a multipart file"]})
-    content = upload.read(MAX_BYTES + 1)
+    if source is None and (upload is None or not upload.filename):
+        raise ValidationError({"file": ["send the MIS export as a multipart file (or name "
+                                        "a source)"]})
+    content = upload.read(MAX_BYTES + 1) if source is None else b""
     if len(content) > MAX_BYTES:
         raise ValidationError({"file": ["is larger than 64 MB"]})
     fmt = (request.form.get("format") or "").strip() or None
     if fmt not in (None, "ctf", "csv"):
         raise ValidationError({"format": ["must be ctf or csv"]})
-    imp = service.start_import(s, a, school_id, content, upload.filename, fmt,
-                               (request.form.get("layout") or "").strip() or None,
-                               full=_flag("full", None), commit=bool(_flag("commit", False)))
+    imp = service.start_import(s, a, school_id, content, upload.filename if upload else "",
+                               fmt, (request.form.get("layout") or "").strip() or None,
+                               full=_flag("full", None), commit=bool(_flag("commit", False)),
+                               source=source)
     service.queue(s, imp)
     s.commit()  # the import and its job together; an inline job runs now, after the commit
     s.refresh(imp)
