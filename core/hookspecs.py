@@ -430,7 +430,12 @@ def mat_metric_definitions() -> list[MetricDefinition]:
     """Declare the trust-overview columns a plugin provides: called once per overview.
 
     Returns a list of :class:`core.contributions.MetricDefinition`; ``national`` is England's
-    published figure where there is one, drawn beside the school's.
+    published figure where there is one, drawn beside the school's. ``higher_is_better`` is
+    the direction the overview judges a figure by against the trust median and England
+    (``None``: neither way is better); ``yes_no`` marks a 1/0 figure shown as *Yes*/*No*;
+    ``base`` names the row's figure a percentage is taken over (``"core.pupils"``), so an
+    export withholds it for a school with too few pupils (a "per 100" figure is over pupils
+    already).
 
     Example (attendance: its four columns, from ``service.py``)::
 
@@ -444,10 +449,12 @@ def mat_metric_definitions() -> list[MetricDefinition]:
             nat = national_figures()
             return [
                 MetricDefinition(NAME, "attendance_pct", "Attendance", "%",
-                                 nat.get("attendance_pct", (None,))[0], True),
+                                 nat.get("attendance_pct", (None,))[0], True,
+                                 base="core.pupils"),
                 MetricDefinition(NAME, "pa_pct", "Persistent absence", "%",
-                                 nat.get("pa_pct", (None,))[0], False),
-                MetricDefinition(NAME, "sa_pct", "Severe absence", "%", None, False),
+                                 nat.get("pa_pct", (None,))[0], False, base="core.pupils"),
+                MetricDefinition(NAME, "sa_pct", "Severe absence", "%", None, False,
+                                 base="core.pupils"),
                 MetricDefinition(NAME, "open_signals", "Open attendance signals", "", None,
                                  False),
             ]
