@@ -36,6 +36,9 @@ from core.plugins import current_host
 from core.policy import Actor, actor_for, require
 
 MAX_NARRATIVE = 20_000
+SECONDARY_TEXT = ("Where one school's count is hidden, the next smallest is withheld too, and "
+                  "so is a rate taken from a hidden count, so that no hidden count can be "
+                  "worked out from the trust's total or a school's roll.")
 TREND_TERMS = 3
 _UPN = re.compile(r"\b[A-Z]\d{11}[0-9A-Z]\b")
 
@@ -123,7 +126,7 @@ def _raw_figures(session: Session, school_id: int, term: TermChoice) -> dict[str
         "pupils": {"label": "Pupils on roll", "count": pupils, "of": None, "children": False},
         "concerns": {"label": "Concerns recorded", "count": n, "of": None, "children": True},
         "concerns_per_100": {"label": "Concerns per 100 pupils", "count": n, "of": pupils,
-                             "children": True, "per_100": True},
+                             "children": True, "per_100": True, "numerator_of": "concerns"},
         "referrals": {"label": "Referrals made", "count": _referrals(session, school_id, term),
                       "of": None, "children": True},
     }
@@ -146,6 +149,8 @@ def _shown(fig: dict, rule: suppression.SuppressionRule) -> str:
     if fig.get("yes_no"):  # one school's yes or no; the trust's row says how many schools
         return ("Yes" if count else "No") if of == 1 else f"{count} of {of} schools"
     per = 100
+    if fig["children"] and 0 < count < rule.threshold:
+        return "withheld"  # with its base known, a rate would give the hidden count away
     if fig["children"]:
         value = rule.rate(count, of, per=per)
     else:
@@ -155,6 +160,34 @@ def _shown(fig: dict, rule: suppression.SuppressionRule) -> str:
     if value == suppression.WITHHELD:
         return "withheld"
     return f"{value}" if fig.get("per_100") else f"{value}%"
+
+
+def secondary(counts: dict[int, int], rule: suppression.SuppressionRule) -> set[int]:
+    """The schools whose count must also be withheld so that a count the rule hides cannot
+    be worked out from the trust's total: when exactly one school's count is hidden, the
+    smallest other count above zero goes too (then only the sum of the two can be known)."""
+    hidden = [k for k, n in counts.items() if 0 < n < rule.threshold]
+    if len(hidden) != 1:
+        return set()
+    others = sorted((n, k) for k, n in counts.items() if n > 0 and k not in hidden)
+    return {others[0][1]} if others else set()
+
+
+def _protected(raw: dict[int, dict[str, dict]], rule: suppression.SuppressionRule
+               ) -> dict[int, dict[str, str]]:
+    """Each school's figures as printed: the rule on each, then the secondary withholding of
+    children's counts, which also withholds the rate taken from a withheld count."""
+    shown = {sid: {k: _shown(f, rule) for k, f in figs.items()} for sid, figs in raw.items()}
+    keys = {k for figs in raw.values() for k, f in figs.items()
+            if f["children"] and f["of"] is None}
+    for key in keys:
+        counts = {sid: figs[key]["count"] for sid, figs in raw.items() if key in figs}
+        for sid in secondary(counts, rule):
+            shown[sid][key] = "withheld"
+            for other, f in raw[sid].items():
+                if f.get("numerator_of") == key:
+                    shown[sid][other] = "withheld"
+    return shown
 
 
 def _total(figs: list[dict]) -> dict:
@@ -182,12 +215,14 @@ def build_report(session: Session, actor: Actor, trust_id: int,
     for figs in raw.values():
         for key, fig in figs.items():
             columns.setdefault(key, fig["label"])
-    rows = [Row(sc.name, {k: _shown(f, rule) for k, f in raw[sc.id].items()}) for sc in schools]
+    shown = _protected(raw, rule)
+    rows = [Row(sc.name, shown[sc.id]) for sc in schools]
     total = Row("Trust", {k: _shown(_total([raw[s][k] for s in raw if k in raw[s]]), rule)
                           for k in columns})
     trend_terms, trend = _trend(session, schools, term, trust_id, rule)
     narrative = latest_narrative(session, trust_id, term.start)
-    return BoardReport(trust.name, term, rule.describe(), list(columns.items()), rows, total,
+    return BoardReport(trust.name, term, f"{rule.describe()} {SECONDARY_TEXT}",
+                       list(columns.items()), rows, total,
                        trend_terms, trend, narrative.text if narrative else "",
                        narrative.saved_at if narrative else None)
 
@@ -200,8 +235,12 @@ def _trend(session: Session, schools: list[School], term: TermChoice, trust_id: 
     terms = list(reversed(terms[:TREND_TERMS]))
     counts = {sc.id: [concerns_count(session, sc.id, *_window(t)) for t in terms]
               for sc in schools}
-    rows = [Row(sc.name, {t.key: str(rule.count(n)) for t, n in zip(terms, counts[sc.id])})
-            for sc in schools]
+    cells = {sc.id: {t.key: str(rule.count(n)) for t, n in zip(terms, counts[sc.id])}
+             for sc in schools}
+    for i, t in enumerate(terms):  # a term's hidden count is not left to subtraction either
+        for sid in secondary({sc.id: counts[sc.id][i] for sc in schools}, rule):
+            cells[sid][t.key] = "withheld"
+    rows = [Row(sc.name, cells[sc.id]) for sc in schools]
     totals = [sum(counts[sc.id][i] for sc in schools) for i in range(len(terms))]
     rows.append(Row("Trust", {t.key: str(rule.count(n)) for t, n in zip(terms, totals)}))
     return terms, rows

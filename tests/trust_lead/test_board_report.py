@@ -10,6 +10,9 @@ import pytest
 from sqlalchemy import select
 from tests.trust_lead.documents import docx_tables, docx_xml, pdf_streams, pdf_text
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from core import board_documents, board_report, suppression
 from core.calendar import LONDON
 from core.errors import NotFound, ValidationError
@@ -62,16 +65,19 @@ def test_small_numbers_are_suppressed_by_the_trusts_rule(session, board):
                                       AUTUMN) is None  # nothing prepared yet
     report = _prepared(session, board)
     alder, birch, trust = (_row(report, n) for n in ("Alder Academy", "Birch Primary", "Trust"))
+    # Birch's 2 are hidden; Alder's 7 is withheld as well, or 9 - 7 would give Birch's 2
     assert (alder["concerns"], birch["concerns"], trust["concerns"]) == (
-        "7", "fewer than 5", "9")
-    # 7 of 12 pupils; Birch's 3 pupils are too few for a rate; the trust's 9 of 15
+        "withheld", "fewer than 5", "9")
+    # Alder's rate would give its 7 back from its roll of 12; Birch's 3 pupils are too few for
+    # a rate; the trust's 9 of 15
     assert (alder["concerns_per_100"], birch["concerns_per_100"],
-            trust["concerns_per_100"]) == ("58.3", "withheld", "60.0")
+            trust["concerns_per_100"]) == ("withheld", "withheld", "60.0")
+    assert alder["pupils"] == "12"
     assert alder["referrals"] == "0"
     # adult figures are not suppressed; the DSL's training is a yes or no per school
     assert alder["training.dsl_in_date"] in ("Yes", "No")
     assert trust["training.dsl_in_date"].endswith(" of 2 schools")
-    assert report.rule_text == suppression.describe_rule(suppression.SuppressionRule())
+    assert report.rule_text.startswith(suppression.describe_rule(suppression.SuppressionRule()))
     # a stricter rule hides Alder's 7 too, and the report says so
     suppression.set_rule(session, board["lead"], board["trust"].id, 10, 20)
     stricter = _prepared(session, board)
@@ -94,7 +100,7 @@ def test_the_trend_counts_each_term_under_the_rule(session, board, make_concern)
     report = _prepared(session, board)
     assert [t.name for t in report.trend_terms] == ["Spring", "Summer", "Autumn"]
     alder = _row_trend(report, "Alder Academy")
-    assert [alder[t.key] for t in report.trend_terms] == ["6", "0", "7"]
+    assert [alder[t.key] for t in report.trend_terms] == ["6", "0", "withheld"]
     birch = _row_trend(report, "Birch Primary")
     assert [birch[t.key] for t in report.trend_terms] == ["0", "0", "fewer than 5"]
 
@@ -111,15 +117,16 @@ def test_the_documents_carry_the_suppressed_figures_and_no_child(session, board)
     docx = board_documents.report_docx(report, "Lee Lead")
     assert pdf.startswith(b"%PDF") and docx[:2] == b"PK"
     text = pdf_text(pdf)
-    assert "fewer than 5" in text and "withheld" in text and "58.3" in text
+    assert "fewer than 5" in text and "withheld" in text and "60.0" in text
     assert "Neglect themes rose this term." in text and report.rule_text[:60] in text
     figures = docx_tables(docx)[0]
     header, *rows = figures
     col = header.index("Concerns recorded")
-    assert {r[0]: r[col] for r in rows} == {"Alder Academy": "7",
+    assert {r[0]: r[col] for r in rows} == {"Alder Academy": "withheld",
                                            "Birch Primary": "fewer than 5", "Trust": "9"}
     per100 = header.index("Concerns per 100 pupils")
-    assert [r[per100] for r in rows] == ["58.3", "withheld", "60.0"]
+    assert [r[per100] for r in rows] == ["withheld", "withheld", "60.0"]
+    assert "58.3" not in text and "next smallest is withheld" in report.rule_text
     everything = (pdf_streams(pdf) + docx_xml(docx)).casefold()
     assert "Two schools need support." .casefold() in everything
     for p in board["pupils"]:
@@ -162,3 +169,31 @@ def test_only_the_trust_lead_gets_a_report(session, board, make_user):
             board_report.queue_prepare(session, actor, board["trust"].id, AUTUMN)
         with pytest.raises(NotFound):
             board_report.save_narrative(session, actor, board["trust"].id, AUTUMN, "Hello.")
+
+
+def test_a_third_school_keeps_its_figure_when_a_smaller_one_can_be_withheld(
+        session, board, make_school, make_pupil, make_concern):
+    cedar = make_school(board["trust"], name="Cedar Infants")
+    kids = [make_pupil(cedar, first_name=f"C{n}", last_name="Cedar") for n in range(20)]
+    for kid in kids[:12]:
+        make_concern(cedar, [kid], fact="A worry.")
+    report = _prepared(session, board)
+    # Birch's 2 hidden; the smallest other is Alder's 7, withheld; Cedar's 12 stands
+    assert [_row(report, n)["concerns"] for n in ("Alder Academy", "Birch Primary",
+                                                  "Cedar Infants", "Trust")] == [
+        "withheld", "fewer than 5", "12", "21"]
+    assert _row(report, "Cedar Infants")["concerns_per_100"] == "60.0"
+
+
+@given(st.dictionaries(st.integers(1, 60), st.integers(0, 40), min_size=1, max_size=8))
+def test_no_hidden_count_can_be_worked_out_from_the_total(counts):
+    rule = suppression.SuppressionRule()
+    primary = {k for k, n in counts.items() if 0 < n < rule.threshold}
+    withheld = primary | board_report.secondary(counts, rule)
+    total = sum(counts.values())
+    if primary:
+        # at least two counts are withheld, so the total gives away only their sum; or every
+        # other school has none, and then the total is the hidden count and hidden as well
+        assert len(withheld) >= 2 or rule.count(total) == f"fewer than {rule.threshold}"
+    else:
+        assert withheld == set()  # nothing hidden: nothing withheld needlessly
