@@ -3,8 +3,9 @@ the rules over stored history.
 
 Incremental: only pupils with an indicator dated after the last run (less
 :data:`GRACE_DAYS`, since registers and notifications are often entered late) or with a
-family link to another pupil can fire anew, so only they are evaluated; their whole window is
-then read for them alone.
+family link to another pupil can fire anew, so only they are evaluated, stored and have their
+relatives' schools asked; the school's window of indicators is read once either way (the
+sources answer by date, not by what changed since).
 """
 from __future__ import annotations
 
@@ -46,16 +47,17 @@ def find_firings(session: Session, school_id: int, as_of: dt.date, *,
     school_of = _pupils_of(session, school_id, as_of)
     links = gather.family_links(session, set(school_of), trust_id)
     stats = {"pupils": len(school_of)}
+    own = gather.by_pupil(gather.school_indicators(session, school_id, start, as_of))
+    own = {p: v for p, v in own.items() if p in school_of}
     if since is not None:
-        fresh = gather.school_indicators(session, school_id, since - dt.timedelta(days=GRACE_DAYS),
-                                         as_of)
-        changed = {i.pupil_id for i in fresh} | set(links)
+        # one read of the window for the school; only pupils with an indicator dated since
+        # the last run (less the grace for late entries) or with family are evaluated
+        fresh = since - dt.timedelta(days=GRACE_DAYS)
+        changed = {p for p, v in own.items() if any(i.date > fresh for i in v)} | set(links)
         school_of = {p: s for p, s in school_of.items() if p in changed}
+        own = {p: v for p, v in own.items() if p in changed}
         links = {p: r for p, r in links.items() if p in school_of}
         stats["evaluated"] = len(school_of)
-    own = gather.by_pupil(gather.school_indicators(
-        session, school_id, start, as_of, sorted(school_of) if since is not None else None))
-    own = {p: v for p, v in own.items() if p in school_of}
     merged, theirs, behind = gather.with_relatives(session, trust_id, own, school_of, start,
                                                    as_of, links)
     stats["indicators"] = sum(len(v) for v in own.values())

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.calendar import academic_year_bounds, academic_year_start, calendar_for
@@ -31,14 +31,15 @@ from core.models import PupilFlag, School
 from plugins.attendance.codes import UNAUTHORISED, codes
 from plugins.attendance.definition import NAME
 from plugins.attendance.models import AttendanceWeek
-from plugins.attendance.signals import (MISSING_CODES, UNEXPLAINED, _all_absent, _days_by_pupil,
-                                        _runs, thresholds)
-from plugins.attendance.weeks import monday
+from plugins.attendance.signals import MISSING_CODES, UNEXPLAINED, _all_absent, _runs, thresholds
+from plugins.attendance.weeks import decode, monday
 
 PA_LINE = 90.0
 PA_MIN_SESSIONS = 60  # six weeks of school
 PLAN_FLAGS = ("cp_plan", "cin")
 LOOK_BACK_DAYS = 42  # runs and first days need the days before the period
+READ_CODES = ("N", "G", "O")  # the codes of an unexplained or missing day
+CHUNK = 1000
 
 
 def indicators(session: Session, school_id: int, start: dt.date, end: dt.date,
@@ -66,15 +67,39 @@ def _plans(session: Session, school_id: int, pupil_ids) -> dict[int, list[PupilF
     return out
 
 
+def _marks(session: Session, school_id: int, first: dt.date, end: dt.date, pupil_ids
+           ) -> dict[int, dict[dt.date, dict[str, str]]]:
+    """``pupil -> day -> session -> code`` for the weeks that hold a code these indicators
+    read (N, G or O): a week without one cannot start, continue or show an unexplained or
+    missing day, so it is not decoded at all (most weeks of most pupils)."""
+    stmt = select(AttendanceWeek.pupil_id, AttendanceWeek.week_start, AttendanceWeek.marks).where(
+        AttendanceWeek.school_id == school_id, AttendanceWeek.week_start >= monday(first),
+        AttendanceWeek.week_start <= end)
+    out: dict[int, dict[dt.date, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    for chunk in _chunks(pupil_ids):
+        rows = session.execute(stmt if chunk is None else
+                               stmt.where(AttendanceWeek.pupil_id.in_(chunk)))
+        for pid, week, marks in rows:
+            if not any(ch in marks for ch in READ_CODES):
+                continue
+            for day, sess, code in decode(week, marks):
+                if first <= day <= end:
+                    out[pid][day][sess] = code
+    return out
+
+
 def _daily(session, school_id, cfg, cal, start, end, pupil_ids) -> list[Indicator]:
-    first = start - dt.timedelta(days=LOOK_BACK_DAYS)
+    need = int(cfg["cme_la_days"])
+    # far enough back for a run of ``need`` school days ending on ``start``, and the day
+    # before a first day
+    back = cal.school_days(start - dt.timedelta(days=LOOK_BACK_DAYS), start)
+    first = back[-need - 1] if len(back) > need else start - dt.timedelta(days=LOOK_BACK_DAYS)
     school_days = cal.school_days(first, end)
     if not school_days:
         return []
     plans = _plans(session, school_id, pupil_ids)
-    need = int(cfg["cme_la_days"])
     out: list[Indicator] = []
-    for pid, days in _days_by_pupil(session, school_id, first, end, pupil_ids).items():
+    for pid, days in _marks(session, school_id, first, end, pupil_ids).items():
         link = _link(school_id, pid)
         unexplained = [d for d in school_days if UNEXPLAINED in days.get(d, {}).values()]
         gone = set(unexplained)
@@ -106,26 +131,42 @@ def _daily(session, school_id, cfg, cal, start, end, pupil_ids) -> list[Indicato
 
 def _weekly(session, school_id, cfg, start, end, pupil_ids) -> list[Indicator]:
     n = int(cfg["trend_weeks"])
-    year_start = academic_year_bounds(academic_year_start(start))[0]
-    first = min(monday(start) - dt.timedelta(weeks=2 * n), monday(year_start))
-    stmt = select(AttendanceWeek.pupil_id, AttendanceWeek.week_start, AttendanceWeek.possible,
-                  AttendanceWeek.present + AttendanceWeek.aea).where(
-        AttendanceWeek.school_id == school_id, AttendanceWeek.week_start >= first,
+    year = academic_year_start(start)
+    year_monday = monday(academic_year_bounds(year)[0])
+    # weeks before ``cut`` matter only as the year's running total (one grouped query);
+    # the weeks after are read one by one for the trend and the crossing
+    cut = max(monday(start) - dt.timedelta(weeks=2 * n + 1), year_monday)
+    attended = AttendanceWeek.present + AttendanceWeek.aea
+    rows_stmt = select(AttendanceWeek.pupil_id, AttendanceWeek.week_start,
+                       AttendanceWeek.possible, attended).where(
+        AttendanceWeek.school_id == school_id, AttendanceWeek.week_start >= cut,
         AttendanceWeek.week_start <= end)
-    wanted = None if pupil_ids is None else set(pupil_ids)
-    if wanted:
-        stmt = stmt.where(AttendanceWeek.pupil_id.between(min(wanted), max(wanted)))
+    total_stmt = select(AttendanceWeek.pupil_id, func.sum(AttendanceWeek.possible),
+                        func.sum(attended)).where(
+        AttendanceWeek.school_id == school_id, AttendanceWeek.week_start >= year_monday,
+        AttendanceWeek.week_start < cut).group_by(AttendanceWeek.pupil_id)
     weeks: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
-    for pid, week, possible, attended in session.execute(stmt):
-        if wanted is None or pid in wanted:
-            weeks[pid].append((week, possible, attended))
+    before: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(pupil_ids):
+        where = [] if chunk is None else [AttendanceWeek.pupil_id.in_(chunk)]
+        for pid, week, possible, att in session.execute(rows_stmt.where(*where)):
+            weeks[pid].append((week, possible, att))
+        for pid, possible, att in session.execute(total_stmt.where(*where)):
+            before[pid] = (int(possible or 0), int(att or 0))
     drop = float(cfg["trend_drop_points"])
     out: list[Indicator] = []
     for pid, rows in weeks.items():
         rows.sort()
         out += _falling(school_id, pid, rows, n, drop, start, end)
-        out += _persistent(school_id, pid, rows, start, end)
+        out += _persistent(school_id, pid, rows, start, end, year, before.get(pid, (0, 0)))
     return out
+
+
+def _chunks(pupil_ids) -> list:
+    if pupil_ids is None:
+        return [None]
+    ids = sorted(pupil_ids)
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 def _pct(rows) -> float | None:
@@ -138,6 +179,8 @@ def _falling(school_id, pid, rows, n, drop, start, end) -> list[Indicator]:
     was = False
     out = []
     for week, _, _ in rows:
+        if week + dt.timedelta(days=11) < start:
+            continue  # a week whose Friday, and the next, fall before the period
         recent = [by_week[w] for w in (week - dt.timedelta(weeks=k) for k in range(n))
                   if w in by_week]
         before = [by_week[w] for w in (week - dt.timedelta(weeks=k) for k in range(n, 2 * n))
@@ -153,9 +196,12 @@ def _falling(school_id, pid, rows, n, drop, start, end) -> list[Indicator]:
     return out
 
 
-def _persistent(school_id, pid, rows, start, end) -> list[Indicator]:
+def _persistent(school_id, pid, rows, start, end, year, before) -> list[Indicator]:
+    """The week the year's attendance first went under the line, counting from the weeks
+    before ``rows`` (``before``: possible and attended sessions of the year until then)."""
     out = []
-    year, possible, attended, below = None, 0, 0, False
+    possible, attended = before
+    below = possible >= PA_MIN_SESSIONS and 100 * attended / possible < PA_LINE
     for week, p, a in rows:
         y = academic_year_start(week + dt.timedelta(days=4))
         if y != year:

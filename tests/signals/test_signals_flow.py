@@ -228,3 +228,33 @@ def test_watermark_makes_the_next_run_incremental(session, make_school, make_pup
     assert again["evaluated"] == 1  # only the pupil with recent indicators
     assert again.get("new", 0) == 0 and again["seen"] == 1
     assert len(firings(session, school)) == 1
+
+
+def test_attendance_indicators_do_not_depend_on_the_window_or_the_pupils_asked(
+        session, make_school, make_pupil, days):
+    """The nightly run asks for the last weeks, a pupil's page for one pupil, the replay for
+    a term: each must see the same indicators on the same days."""
+    school = make_school(plugins=["attendance"])
+    steady, slipping, gone = make_pupil(school), make_pupil(school), make_pupil(school)
+    autumn = [d for d in weekdays(D(2025, 9, 8), 75) if d <= D(2025, 12, 19)]
+    days(school, steady, autumn, "/")
+    days(school, slipping, [d for d in autumn if d < D(2025, 11, 17)], "/")
+    late = [d for d in autumn if d >= D(2025, 11, 17)]
+    days(school, slipping, [d for d in late if d.weekday() < 3], "O")
+    days(school, slipping, [d for d in late if d.weekday() >= 3], "/")
+    days(school, gone, [d for d in autumn if d < D(2025, 12, 1)], "/")
+    days(school, gone, [d for d in autumn if d >= D(2025, 12, 1)], "N")
+
+    def found(start, end, pupils=None):
+        return sorted((i.pupil_id, i.kind, i.date, i.ref) for i in school_indicators(
+            session, school.id, start, end, pupils))
+
+    term = found(D(2025, 9, 1), D(2025, 12, 19))
+    kinds = {k for _, k, _, _ in term}
+    assert {"attendance.falling", "attendance.persistent_absence",
+            "attendance.missing_education"} <= kinds
+    late_window = found(D(2025, 12, 1), D(2025, 12, 19))
+    assert late_window == [x for x in term if x[2] >= D(2025, 12, 1)]
+    assert found(D(2025, 12, 1), D(2025, 12, 19), [slipping.id]) == [
+        x for x in late_window if x[0] == slipping.id]
+    assert [x for x in late_window if x[1] == "attendance.persistent_absence"]
