@@ -14,6 +14,7 @@ no line numbers, so problems name the pupil's path and the element.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO, Iterator
 
 from defusedxml.ElementTree import iterparse
@@ -44,7 +45,9 @@ ADDRESS_PARTS = ("SAON", "PAON", "Street", "Locality", "Town", "AdministrativeAr
                  "AddressLine5", "County", "PostCode", "Postcode", "Zip")
 
 
+@lru_cache(maxsize=512)
 def _local(tag: str) -> str:
+    """A tag without its namespace (a CTF repeats a few dozen tags, so this is cached)."""
     return tag.rsplit("}", 1)[-1]
 
 

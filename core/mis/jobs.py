@@ -28,7 +28,11 @@ def import_failed(job_id: str, reason: str) -> None:
 
 
 def pick_up_folder(school_id: int) -> dict:
-    """The recurring job: import (and commit) the files dropped in the school's folder."""
+    """The recurring job: import (and commit) the files dropped in the school's folder, and
+    let go of the files of previews nobody confirmed within a week."""
     from core.mis.folder import pick_up
+    from core.mis.service import expire_previews
 
-    return pick_up(school_id)
+    with current_database().transaction(SYSTEM) as s:
+        expired = expire_previews(s, school_id)
+    return {**pick_up(school_id), "previews_expired": expired}

@@ -243,6 +243,8 @@ def process(session: Session, imp: MisImport, progress: Progress | None = None) 
     else:
         imp.status = "previewed"
         report["stored"] = None
+    if imp.status in ("committed", "invalid"):
+        imp.content = None  # the export's personal data is kept no longer than needed
     imp.report = {**(imp.report or {}), **report}
     return imp.report
 
@@ -273,8 +275,23 @@ def confirm_import(session: Session, actor: Actor, school_id: int, import_id: in
     return imp
 
 
+PREVIEW_KEPT = dt.timedelta(days=7)
+
+
+def expire_previews(session: Session, school_id: int) -> int:
+    """Previews never confirmed within :data:`PREVIEW_KEPT` lose their file (the export's
+    personal data) and can no longer be confirmed. Returns how many."""
+    old = session.scalars(select(MisImport).where(
+        MisImport.school_id == school_id, MisImport.status == "previewed",
+        MisImport.created_at < utcnow() - PREVIEW_KEPT)).all()
+    for imp in old:
+        imp.status, imp.content = "expired", None
+    return len(old)
+
+
 def _not_confirmable(status: str) -> str:
     return {"invalid": "has problems: correct the file and upload it again",
+            "expired": "was previewed more than 7 days ago: upload it again",
             "committed": "is already imported",
             "queued": "is still being read: wait for its preview"}.get(
         status, f"cannot be confirmed while {status}")

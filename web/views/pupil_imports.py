@@ -24,7 +24,8 @@ from web.views.forms import Form
 bp = Blueprint("pupil_imports", __name__)
 MAX_BYTES = 64 * 1024 * 1024
 STATUS = {"queued": "Being read", "previewed": "Preview ready", "committed": "Imported",
-          "invalid": "Has problems: nothing imported", "failed": "Stopped: nothing imported"}
+          "invalid": "Has problems: nothing imported", "failed": "Stopped: nothing imported",
+          "expired": "Preview expired: nothing imported"}
 
 
 def _render(school_id: int, upload: Form | None = None, layout: Form | None = None,

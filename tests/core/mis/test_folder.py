@@ -1,6 +1,7 @@
 """The recurring job that imports files an MIS drops in the school's folder."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from core.builtin import mat_recurring_jobs
@@ -43,3 +44,26 @@ def test_the_pick_up_is_a_recurring_core_job():
     jobs = {j.name: j for j in mat_recurring_jobs()}
     assert jobs["mis_drop_folder"].func is pick_up_folder
     assert jobs["mis_drop_folder"].cron == "*/15 * * * *"
+
+
+def test_a_preview_nobody_confirms_lets_go_of_its_file_after_a_week(session, make_school,
+                                                                     make_user):
+    import datetime as dt
+
+    from core.errors import ValidationError
+    from core.mis import service
+
+    school = make_school()
+    _, admin = make_user("school_admin", school)
+    imp = service.start_import(session, admin, school.id, samples.csv_bytes(
+        samples.pupils_for(1, seed=63)), "roll.csv")
+    service.process(session, imp)
+    fresh = service.start_import(session, admin, school.id, b"UPN\n", "later.csv")
+    service.process(session, fresh)  # invalid: no required columns, content already gone
+    imp.created_at -= dt.timedelta(days=8)
+    session.flush()
+    assert service.expire_previews(session, school.id) == 1
+    assert (imp.status, imp.content) == ("expired", None)
+    with pytest.raises(ValidationError) as err:
+        service.confirm_import(session, admin, school.id, imp.id)
+    assert "more than 7 days ago" in err.value.errors["import"][0]

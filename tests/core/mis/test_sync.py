@@ -38,6 +38,7 @@ def test_a_ctf_puts_pupils_on_roll_with_carers_flags_and_mis_ids(session, school
     pupils[0].update(sen="E", looked_after=True, eal=True, preferred_name="Mo")
     imp, report = run(session, admin, school, samples.ctf_bytes(pupils, school.urn))
     assert imp.status == "committed" and report["counts"]["adds"] == 5
+    assert imp.content is None and len(imp.sha256) == 64  # the export is not kept
     stored = {p.upn: p for p in session.scalars(select(Pupil).where(Pupil.school_id == school.id))}
     first = stored[pupils[0]["upn"]]
     assert (first.first_name, first.preferred_name, first.last_name) == (
