@@ -26,7 +26,7 @@ from core.deidentify import Redactor, relative_day
 from core.errors import NotFound, ValidationError
 from core.families import RELATION_LABELS
 from core.models import (AgencyContact, CaseStudy, CaseStudyVersion, FamilyLink, Membership,
-                         Pupil, PupilFlag, School, User)
+                         Pupil, PupilCarer, PupilFlag, School, User)
 from core.models.contacts import CONTACT_ROLES
 from core.models.people import ROLE_LABELS
 from core.models.pupils import FLAGS, YEAR_GROUPS
@@ -74,8 +74,9 @@ def _require(actor: Actor, school_id: int) -> None:
 
 def redactor_for(session: Session, pupil: Pupil, anchor: dt.date) -> Redactor:
     """Everything the platform knows that identifies someone in this pupil's file, each with
-    the role that replaces it: the child, their family, every pupil of the school, the staff
-    of the trust, the agency contacts, the schools, the address."""
+    the role that replaces it: the child, their family, their parents and carers (from the
+    MIS), every pupil of the school, the staff of the trust, the agency contacts, the
+    schools, the address."""
     r = Redactor(anchor)
     r.add_person("the child", f"{pupil.first_name} {pupil.last_name}",
                  f"{pupil.preferred_name or ''} {pupil.last_name}".strip(), pupil.first_name,
@@ -86,6 +87,14 @@ def redactor_for(session: Session, pupil: Pupil, anchor: dt.date) -> Redactor:
         r.add_phrase(part.strip(), "[address removed]")
     with system_scope(session, "case study: the people named in a file"):
         _add_family(session, r, pupil)
+        for c in session.scalars(select(PupilCarer).where(
+                PupilCarer.pupil_id == pupil.id, PupilCarer.school_id == pupil.school_id)):
+            relation = (c.relationship or "parent or carer").lower()
+            r.add_person(f"the child's {relation}", f"{c.first_name} {c.last_name}".strip(),
+                         f"{c.title} {c.last_name}".strip(), c.first_name, c.last_name,
+                         every_word=True)
+            for value in (c.phone, c.email, c.address):
+                r.add_phrase(value, "[contact details removed]")
         for c in session.scalars(select(AgencyContact).where(
                 AgencyContact.pupil_id == pupil.id, AgencyContact.school_id == pupil.school_id)):
             role = f"the {CONTACT_ROLES.get(c.role, 'professional').lower()}"

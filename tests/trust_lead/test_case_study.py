@@ -208,3 +208,24 @@ def test_removal_patterns_catch_contact_details():
     assert out == ("Ring [number removed] or [number removed], mail [email removed], "
                    "postcode [postcode removed], UPN [UPN removed], on day 5 (week 1) and "
                    "day 6 (week 1) too.")
+
+
+def test_parents_and_carers_from_the_mis_become_their_relationship(session, make_pupil,
+                                                                   school_world):
+    from core.models import PupilCarer
+
+    w = school_world
+    child = make_pupil(w["school"], first_name="Ottilie", last_name="Pemberton")
+    session.add(PupilCarer(school_id=w["school"].id, pupil_id=child.id, title="Mrs",
+                           first_name="Marguerite", last_name="Falconbridge",
+                           relationship="Mother", phone="07700 900456",
+                           start_date=dt.date(2025, 9, 1)))
+    session.flush()
+    concerns.record_concern(
+        session, None, w["school"].id, occurred_at=dt.datetime(2026, 10, 5, 9, tzinfo=LONDON),
+        pupil_ids=[child.id], fact="Mrs Falconbridge rang from 07700900456; Marguerite was upset.")
+    study = case_study.create(session, w["lead"], w["school"].id, child.id)
+    events = case_study.get(session, w["lead"], study.id).latest.sections["key_events"]
+    assert "the child's mother rang from" in events
+    for secret in ("Falconbridge", "Marguerite", "07700", "900456"):
+        assert secret not in events
