@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from core.models import Pupil
@@ -81,8 +81,12 @@ def _pieces(runs: list[Span]) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
     return tuple(whole), tuple(parts)
 
 
-def _codes_of(*categories: str) -> list[str]:
-    return sorted(c.code.ljust(WIDTH) for c in codes().values() if c.category in categories)
+def _codes_of(*categories: str) -> list:
+    """The stored slot texts of the codes in ``categories``, as SQL literals: inline rather
+    than bound, since a part-week names them once per session and field (hundreds of bound
+    parameters made each statement slow to send)."""
+    return [literal_column("'" + c.code.ljust(WIDTH).replace("'", "''") + "'")
+            for c in sorted(codes().values(), key=lambda c: c.code) if c.category in categories]
 
 
 def _part_week(school_ids: list[int], a: dt.date, b: dt.date):

@@ -110,22 +110,30 @@ def build_matrices(session: Session, school_ids: list[int], today: dt.date | Non
                    ) -> dict[int, Matrix]:
     """:func:`build_matrix` for many schools from one read of each table (the staff and the
     records of all of them at once), so the trust overview's cost does not grow with the
-    number of schools."""
+    number of schools. Its rows' ``person`` is a row of the staff columns the rules read (id,
+    school, name, job role, safeguarding role, recruits), not a :class:`StaffMember`: for
+    figures, not for pages."""
     today = today or london_today()
     if not school_ids:
         return {}
     trusts = dict(session.execute(select(School.id, School.trust_id)
                                   .where(School.id.in_(school_ids))).all())
     every = {t: ensure_courses(session, t) for t in set(trusts.values())}
-    staff: dict[int, list[StaffMember]] = {sid: [] for sid in school_ids}
-    for person in session.scalars(select(StaffMember).where(
+    # rows of the columns the rules read, not whole objects: a trust's staff and records are
+    # thousands of rows, and building ORM objects for them was most of the time
+    staff: dict[int, list] = {sid: [] for sid in school_ids}
+    for person in session.execute(select(
+            StaffMember.id, StaffMember.school_id, StaffMember.name, StaffMember.job_role,
+            StaffMember.safeguarding_role, StaffMember.recruits).where(
             StaffMember.school_id.in_(school_ids),
             or_(StaffMember.left_on.is_(None), StaffMember.left_on >= today),
             or_(StaffMember.started_on.is_(None), StaffMember.started_on <= today),
     ).order_by(StaffMember.name, StaffMember.id)):
         staff[person.school_id].append(person)
-    records: dict[int, list[TrainingRecord]] = {sid: [] for sid in school_ids}
-    for r in session.scalars(select(TrainingRecord).where(
+    records: dict[int, list] = {sid: [] for sid in school_ids}
+    for r in session.execute(select(
+            TrainingRecord.school_id, TrainingRecord.staff_id, TrainingRecord.course_id,
+            TrainingRecord.completed_on, TrainingRecord.withdrawn_at).where(
             TrainingRecord.school_id.in_(school_ids), TrainingRecord.withdrawn_at.is_(None))):
         records[r.school_id].append(r)
     out = {}
