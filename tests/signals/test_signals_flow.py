@@ -258,3 +258,18 @@ def test_attendance_indicators_do_not_depend_on_the_window_or_the_pupils_asked(
     assert found(D(2025, 12, 1), D(2025, 12, 19), [slipping.id]) == [
         x for x in late_window if x[0] == slipping.id]
     assert [x for x in late_window if x[1] == "attendance.persistent_absence"]
+
+
+def test_the_nightly_job_is_a_core_recurring_job_and_keeps_the_watermark(session, make_school,
+                                                                         host):
+    from core.calendar import london_today
+    from core.contributions import RecurringJob
+
+    jobs = [j for j in host.call_global("mat_recurring_jobs") if isinstance(j, RecurringJob)]
+    [job] = [j for j in jobs if j.name == "converging_signals"]
+    assert job.plugin == "core" and job.func is evaluate.nightly
+    school = make_school()
+    result = job.func(school.id)
+    assert result["since"] is None and result["as_of"] == london_today().isoformat()
+    again = job.func(school.id)
+    assert again["since"] == london_today().isoformat()
