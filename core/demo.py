@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select
@@ -83,9 +84,10 @@ def _account(s: Session, email: str, name: str, role: str, *, school_id=None, tr
 
 
 def seed(db: Database, seed: int = 2026, pupils_per_school: int = 300,
-         progress: Callable[[str], None] = lambda msg: None, today: dt.date | None = None
-         ) -> DemoResult:
-    """Create the demo trust in one transaction (all of it or none)."""
+         progress: Callable[[str], None] = lambda msg: None, today: dt.date | None = None,
+         exports_to: Path | None = None) -> DemoResult:
+    """Create the demo trust in one transaction (all of it or none). With ``exports_to``,
+    each school's sample MIS export (a CTF and a CSV) is written there, to try onboarding."""
     rng = random.Random(seed)
     today = today or london_today()
     year = academic_year_start(today)
@@ -198,16 +200,11 @@ def seed(db: Database, seed: int = 2026, pupils_per_school: int = 300,
         seed_case(s, trust.id, school_ids, {sid: actor_for(s, _user_id(s, "staff", sid))
                                             for sid in school_ids}, today)
         result = DemoResult(trust.id, school_ids, made)
-    _write_mis_exports(db, school_ids)
+    if exports_to is not None:
+        from core.mis.demo import write_demo_exports
+
+        write_demo_exports(db, school_ids, exports_to)
     return result
-
-
-def _write_mis_exports(db: Database, school_ids: list[int]) -> None:
-    """Sample MIS exports of the demo schools, to try onboarding on (core.mis.demo)."""
-    from core.mis.demo import write_demo_exports
-    from core.runtime import configured
-
-    write_demo_exports(db, school_ids, configured().instance_path / "demo-exports")
 
 
 def _sibling_links(s: Session, all_pupils: list[tuple[int, int, str]],

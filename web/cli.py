@@ -47,7 +47,10 @@ def demo(ctx, do_serve, host, port, pupils, seed) -> None:
         steps = ["school", "school", "school", "family links", "concerns", "plugin demo data"]
         with click.progressbar(length=len(steps), label="seeding the demo trust") as bar:
             result = seed_demo(db, seed=seed, pupils_per_school=pupils,
-                               progress=lambda msg: bar.update(1))
+                               progress=lambda msg: bar.update(1),
+                               exports_to=settings().instance_path / "demo-exports")
+        click.echo(f"\nSample MIS exports of each school (CTF and CSV), to try onboarding: "
+                   f"{settings().instance_path / 'demo-exports'}")
         click.echo("\nDemo accounts (password: %s):" % DEMO_PASSWORD)
         for email, role, where in result.accounts:
             click.echo(f"  {email:38} {role:13} {where}")
