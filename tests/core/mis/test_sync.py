@@ -278,3 +278,16 @@ def test_a_shared_parent_becomes_a_family_suggestion_not_a_link(session, school_
     assert {suggestion.pupil_id, suggestion.related_pupil_id} == ids
     assert session.scalar(select(func.count()).select_from(FamilyLink).where(
         FamilyLink.pupil_id.in_(ids))) == 0
+
+
+def test_a_whole_school_at_once_is_stored_whole(session, school_admin):
+    """Enough pupils that PostgreSQL's statistics are refreshed inside the import (the
+    planner would otherwise check each carer's pupil by scanning the roll)."""
+    from core.mis.sync import ANALYZE_AFTER
+
+    school, admin = school_admin
+    rows = samples.pupils_for(ANALYZE_AFTER + 50, seed=14)
+    imp, report = run(session, admin, school, samples.ctf_bytes(rows, school.urn))
+    assert imp.status == "committed" and report["stored"]["added"] == ANALYZE_AFTER + 50
+    assert count(session, Pupil, school) == ANALYZE_AFTER + 50
+    assert count(session, PupilCarer, school) == ANALYZE_AFTER + 50
