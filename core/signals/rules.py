@@ -47,12 +47,13 @@ DEFAULT_RULES: dict[str, dict] = {
         "type": "all_of",
         "label": "A relative at another school has signs while attendance falls",
         "why": "Families move across a trust's schools; each school sees half the picture. "
-               "A sibling's indicator elsewhere while this child's attendance falls, crosses "
-               "into persistent absence or stops altogether (a missing-education run) is the "
-               "pattern no single DSL can see.",
+               "A sibling's indicator elsewhere while this child's attendance falls or stops "
+               "altogether (a missing-education run) is the pattern no single DSL can see.",
         "enabled": True, "window_days": 28,
-        "groups": [["attendance.falling", "attendance.persistent_absence",
-                    "attendance.missing_education"],
+        # falling: a recent change (a trend, or attendance stopping), not persistent absence,
+        # which a slow drift over months reaches too and which one pupil in five reaches in
+        # England: beside any sibling's sign it fired more than a DSL could read (replay)
+        "groups": [["attendance.falling", "attendance.missing_education"],
                    ["core.relative_elsewhere"]],
     },
 }
