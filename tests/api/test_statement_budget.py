@@ -79,6 +79,9 @@ def test_recording_a_concern_stays_within_its_statement_budget(caller, make_scho
     # the tenant scope is set up once, and nothing steps out of it and back
     assert sum(s == "SET LOCAL ROLE mat_tenant" for s in counted) == 1, listing
     assert not any(s.startswith("RESET ROLE") for s in counted), listing
+    # and nothing but finding who is asking runs before it, as the system
+    before = counted[:counted.index("SET LOCAL ROLE mat_tenant")]
+    assert all(re.match(r"SELECT (api_tokens|users|memberships)\.", s) for s in before), listing
     assert sum(s.startswith("SELECT set_config('mat.schools'") for s in counted) == 1, listing
     # the school's trust comes with the person's roles, not from a look-up of its own
     assert not any(s.startswith("SELECT schools.trust_id FROM schools") for s in counted), \
