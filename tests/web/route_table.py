@@ -68,6 +68,15 @@ ROUTES = {
     "retention.destroy": {"methods": {"POST"}, "allow": {"dsl"}},
     "retention.destroy_records": {"methods": {"POST"}, "allow": {"dsl"}},
     "retention.sar": {"methods": {"GET", "POST"}, "allow": CASE_READERS},
+    # converging signals (core.signals): the case file reads, the DSL team decides, the
+    # trust lead sees families and tunes the rules (the routes naming a firing are walked by
+    # tests/signals/test_signals_web.py)
+    "signals.index": {"methods": {"GET"}, "allow": CASE_READERS},
+    "signals.firing": {"methods": {"GET"}, "allow": CASE_READERS},
+    "signals.decide": {"methods": {"POST"}, "allow": CASE_WRITERS},
+    "signals.trust_index": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "signals.family": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "signals.rules": {"methods": {"GET", "POST"}, "allow": {"trust_lead"}},
     # keeping the roll: details and leaving (names and dates, never the case file)
     "pupils.roll": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
     "pupils.details": {"methods": {"GET"}, "allow": ROLL_KEEPERS},
