@@ -107,3 +107,16 @@ def test_the_trust_lead_sees_the_whole_family_audited(session, family, make_trus
         service.family_view(session, stranger, other.id, mine.id)
     with pytest.raises(NotFound):
         service.family_view(session, stranger, family["trust"].id, mine.id)
+
+
+def test_the_api_gives_no_date_of_the_other_childs_indicator(client, login_as, session,
+                                                             family):
+    f = only(session, family["oak"], "relative_elsewhere_while_falling")
+    login_as("dsl", school=family["oak"])
+    got = client.get(f"/api/v1/schools/{family['oak'].id}/signals/{f.id}").get_json()
+    rel = [i for i in got["indicators"] if i["kind"] == "core.relative_elsewhere"]
+    own = [i for i in got["indicators"] if i["kind"] == "attendance.falling"]
+    assert rel and all(i["date"] is None for i in rel)
+    assert own and own[0]["date"] == "2025-10-10"
+    assert [r["school_name"] for r in got["relatives"]] == ["Elm Academy"]
+    assert SECRET not in str(got)

@@ -22,7 +22,8 @@ blp = Blueprint("api_signals", __name__, url_prefix="/api/v1/schools/<int:school
 class SignalIndicatorSchema(Schema):
     kind = fields.Str(metadata={"description": "namespaced by its source, e.g. "
                                                "attendance.falling, encompass.notification"})
-    date = fields.Str(metadata={"description": "ISO date"})
+    date = fields.Str(allow_none=True, metadata={"description": "ISO date (none for a linked "
+                                                                "child's indicator)"})
     source = fields.Str()
     label = fields.Str()
     link = fields.Str(allow_none=True)
@@ -62,9 +63,16 @@ class SignalFiringSchema(Schema):
     label = fields.Str()
     as_of = fields.Function(lambda v: v.firing.as_of.isoformat())
     created_at = fields.Function(lambda v: v.firing.created_at.isoformat())
-    indicators = fields.Function(lambda v: SignalIndicatorSchema(many=True).dump(v.shown))
+    indicators = fields.Function(lambda v: SignalIndicatorSchema(many=True).dump(_shown(v)),
+                                 metadata={"description": "a linked child's carry no date: "
+                                                          "that is their school's to tell"})
     relatives = fields.List(fields.Nested(SignalRelativeSchema))
     decisions = fields.List(fields.Nested(SignalDecisionSchema))
+
+
+def _shown(view) -> list[dict]:
+    return [{**i, "date": None} if i["kind"] in service.RELATIVE_KINDS else i
+            for i in view.shown]
 
 
 class SignalDecideSchema(StrictSchema):
