@@ -118,4 +118,28 @@ ROUTES = {
     "admin.role_requests": {"methods": {"GET"}, "allow": {"trust_lead"}},
     "admin.decide_role_request": {"methods": {"POST"}, "allow": {"trust_lead"}},
     "admin.lead_give_role": {"methods": {"POST"}, "allow": {"trust_lead"}},
+    # the trust lead's overview pages (issue 16): the trust safeguarding lead of the trust only,
+    # as the trust.overview action says; the school's read-only dashboard and the heat map's
+    # drill need the school's dashboard or case file too, which the trust lead has
+    "overview.trends": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "overview.heatmap": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "overview.heatmap_concerns": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "overview.export": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "overview.school_view": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "overview.suppression_rule": {"methods": {"GET", "POST"}, "allow": {"trust_lead"}},
+    # the trust lead's workspace (issue 16): trust.families, trust.board_report and
+    # trust.case_study are the trust lead's alone; a school's families page is for its
+    # case-file readers (the DSL team, and the lead)
+    "families.trust_list": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "families.trust_family": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "families.school_list": {"methods": {"GET"}, "allow": {"dsl", "deputy_dsl", "trust_lead"}},
+    "families.school_family": {"methods": {"GET"}, "allow": {"dsl", "deputy_dsl", "trust_lead"}},
+    "board_report.page": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "board_report.save_narrative": {"methods": {"POST"}, "allow": {"trust_lead"}},
+    "board_report.prepare": {"methods": {"POST"}, "allow": {"trust_lead"}},
+    "board_report.download_report": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "case_studies.index": {"methods": {"GET"}, "allow": {"trust_lead"}},
+    "case_studies.create": {"methods": {"POST"}, "allow": {"trust_lead"}},
+    "case_studies.edit": {"methods": {"GET", "POST"}, "allow": {"trust_lead"}},
+    "case_studies.export_pdf": {"methods": {"GET"}, "allow": {"trust_lead"}},
 }

@@ -20,6 +20,7 @@ from core.models.pupils import FLAGS, YEAR_GROUPS
 from web import context
 from web.pages import school_for
 from web.views.forms import Form
+from web.views.pupils import leaving_fields
 
 bp = Blueprint("pupil_imports", __name__)
 MAX_BYTES = 64 * 1024 * 1024
@@ -134,18 +135,12 @@ def leaver(school_id: int, check_id: int):
     transfer of the child-protection file)."""
     context.require("pupil.manage", school_id)
     form = Form(request.form)
-    day = form.date("date", required=True)
-    reason = form.text("reason", required=True, max_len=200)
-    where = form.choice("destination", ("school", "unknown"), required=True)
-    urn = form.text("destination_urn")
-    if where == "school" and not urn:
-        form.add_error("destination_urn", "give the destination school's 6-digit URN")
+    day, reason, urn, where = leaving_fields(form)
     if not form.errors:
         try:
             with context.db().begin_nested():
                 queue.confirm_leaver(context.db(), context.actor(), school_id, check_id, day,
-                                     reason, urn if where == "school" else None,
-                                     destination_unknown=where == "unknown")
+                                     reason, urn, destination_unknown=where == "unknown")
         except ValidationError as exc:
             form.absorb(exc, keep_own=True)
     if form.errors:

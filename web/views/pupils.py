@@ -195,6 +195,19 @@ def edit(school_id: int, pupil_id: int):
     return redirect(url_for("pupils.details", school_id=school_id, pupil_id=pupil_id))
 
 
+def leaving_fields(form: Form):
+    """The leaving form's fields, shared by the pupil's page and the MIS import's "left?"
+    list: the date, the reason, the destination URN (None unless a school was chosen) and the
+    choice ("school" or "unknown"); a school chosen without its URN is an error on the form."""
+    day = form.date("date", required=True)
+    reason = form.text("reason", required=True, max_len=200)
+    where = form.choice("destination", ("school", "unknown"), required=True)
+    urn = form.text("destination_urn")
+    if where == "school" and not urn:
+        form.add_error("destination_urn", "give the destination school's 6-digit URN")
+    return day, reason, urn if where == "school" else None, where
+
+
 @bp.route("/schools/<int:school_id>/pupils/<int:pupil_id>/leave", methods=["POST"])
 @login_required
 def leave(school_id: int, pupil_id: int):
@@ -202,19 +215,13 @@ def leave(school_id: int, pupil_id: int):
     known" starts the children-missing-education steps (where transition is on)."""
     context.require("pupil.manage", school_id)
     form = Form(request.form)
-    day = form.date("date", required=True)
-    reason = form.text("reason", required=True, max_len=200)
-    where = form.choice("destination", ("school", "unknown"), required=True)
-    urn = form.text("destination_urn")
-    if where == "school" and not urn:
-        form.add_error("destination_urn", "give the destination school's 6-digit URN")
+    day, reason, urn, where = leaving_fields(form)
     if not form.errors:
         try:
             with context.db().begin_nested():
                 pupil_service.mark_left(
                     context.db(), context.actor(), school_id, pupil_id, day, reason,
-                    urn if where == "school" else None,
-                    destination_unknown=where == "unknown", require_destination=True)
+                    urn, destination_unknown=where == "unknown", require_destination=True)
         except ValidationError as exc:
             form.absorb(exc, keep_own=True)
     if form.errors:
