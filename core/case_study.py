@@ -21,7 +21,7 @@ from core import audit
 from core.calendar import LONDON
 from core.chronology import _source, pupil_chronology
 from core.contributions import ChronologyItem
-from core.db import system_scope
+from core.db import get_in_school, system_scope
 from core.deidentify import Redactor, relative_day
 from core.errors import NotFound, ValidationError
 from core.families import RELATION_LABELS
@@ -190,9 +190,7 @@ def create(session: Session, actor: Actor, school_id: int, pupil_id: int,
     """Draft a case study from the pupil's chronology (version 1, not reviewed)."""
     _require(actor, school_id)
     with system_scope(session, "case study: the pupil"):
-        pupil = session.get(Pupil, pupil_id)
-    if pupil is None or pupil.school_id != school_id:
-        raise NotFound("pupil")
+        pupil = get_in_school(session, Pupil, pupil_id, school_id, "pupil")
     title = " ".join((title or "").split()) or "Case study"
     if len(title) > MAX_TITLE:
         raise ValidationError({"title": [f"must be at most {MAX_TITLE} characters"]})

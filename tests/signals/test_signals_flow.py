@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import audit
+from core import audit, hookimpl
 from core import pupils as core_pupils
 from core.chronology import pupil_chronology
 from core.errors import NotFound, ValidationError
@@ -273,3 +273,56 @@ def test_the_nightly_job_is_a_core_recurring_job_and_keeps_the_watermark(session
     assert result["since"] is None and result["as_of"] == london_today().isoformat()
     again = job.func(school.id)
     assert again["since"] == london_today().isoformat()
+
+
+class Outreach:
+    """A plugin from outside the platform (a youth-work service, say) answering
+    ``mat_indicators``: one sign about the pupil asked for, one it claims for another school,
+    and one dated outside the window asked."""
+
+    def __init__(self, pupil_id, school_id, other_school_id):
+        self.answer = [
+            ("outreach.missed_session", pupil_id, school_id, MON),
+            ("outreach.missed_session", pupil_id, other_school_id, MON),
+            ("outreach.missed_session", pupil_id, school_id, D(2024, 1, 8)),
+        ]
+
+    @staticmethod
+    def _indicator(kind, pupil_id, school_id, day):
+        from core.contributions import Indicator
+
+        return Indicator(pupil_id, school_id, kind, day, "outreach",
+                         "Missed the outreach session", ref=f"{school_id}:{day}")
+
+    @hookimpl
+    def mat_indicators(self, session, school_id, start, end, pupil_ids):
+        return [self._indicator(*a) for a in self.answer]
+
+
+def test_a_third_party_plugins_indicators_join_the_rules_and_its_strays_are_dropped(
+        session, make_school, make_pupil, days, notify, host):
+    from core.plugins import PluginHost, use_host
+
+    school, other = make_school(), make_school()
+    child = make_pupil(school)
+    plugin = Outreach(child.id, school.id, other.id)
+    host.pm.register(plugin, name="outreach")
+    with_outreach = PluginHost(host.pm)  # the host reads the plugins it knows when built
+    use_host(with_outreach)
+    try:
+        with_outreach.set_enabled(session, school.id, "outreach", True)
+        notify(school, child, D(2025, 9, 1))  # a police notification two weeks before
+        found = school_indicators(session, school.id, D(2025, 9, 1), MON)
+        assert [(i.kind, i.school_id, i.date) for i in found if i.source == "outreach"] == [
+            ("outreach.missed_session", school.id, MON)]
+        evaluate.evaluate_school(session, school.id, MON, incremental=False)
+        [f] = firings(session, school)
+        assert f.rule == "different_kinds" and f.pupil_id == child.id
+        assert sorted(i["kind"] for i in f.indicators) == [
+            "encompass.notification", "outreach.missed_session"]
+        with_outreach.set_enabled(session, school.id, "outreach", False)
+        assert [i for i in school_indicators(session, school.id, D(2025, 9, 1), MON)
+                if i.source == "outreach"] == []
+    finally:
+        host.pm.unregister(plugin)
+        use_host(host)
