@@ -98,3 +98,67 @@ def test_ctf_elements_land_in_their_fields():
     assert row.flags == {"sen_support": True, "ehcp": False, "eal": True, "looked_after": True}
     assert row.carers[0]["parental_responsibility"] is True
     assert row.carers[0]["relationship"] == "PAM"
+
+
+def _ctf_problems(content: bytes, chunk: int | None = None, monkeypatch=None):
+    if chunk is not None:
+        monkeypatch.setattr(ctf, "CHUNK", chunk)
+    file = ctf.CtfFile()
+    rows = list(ctf.read_ctf(io.BytesIO(content), file))
+    return rows, file.problems
+
+
+LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE CTfile [<!ENTITY lol "lol">'
+          + b"".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+                     .encode() for i in range(1, 10))
+          + b"]>\n<CTfile><Header>&lol9;</Header></CTfile>")
+EXTERNAL = (b'<?xml version="1.0"?>\n<!DOCTYPE CTfile [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b"\n<CTfile><Header><CTFversion>&x;</CTFversion></Header></CTfile>")
+EXTERNAL_DTD = (b'<?xml version="1.0"?>\n<!DOCTYPE CTfile SYSTEM "http://example.invalid/a.dtd">'
+                b"\n<CTfile/>")
+PARAMETER = (b'<?xml version="1.0"?>\n<!DOCTYPE CTfile [<!ENTITY % p SYSTEM '
+             b'"http://example.invalid/p.ent"> %p;]>\n<CTfile/>')
+
+
+def test_hostile_xml_is_refused_before_anything_is_read(monkeypatch):
+    """Billion laughs, an external entity, an external DTD and a parameter entity: each is
+    refused by the guard (nothing expanded, nothing fetched), the whole file a problem."""
+    for content in (LAUGHS, EXTERNAL, EXTERNAL_DTD, PARAMETER):
+        rows, problems = _ctf_problems(content)
+        assert rows == [] and [(p.where, p.field) for p in problems] == [("CTfile", "file")]
+        assert "Refused" in problems[0].message and "not allowed" in problems[0].message
+        assert "lollol" not in problems[0].message and "root:" not in problems[0].message
+
+
+def test_a_dtd_after_pupils_or_split_across_chunks_is_still_refused(monkeypatch):
+    """The guard reads each chunk before the tree builder does, so a declaration cut in two
+    by a chunk boundary, or one in a pupil's element, never reaches the builder."""
+    pupils = samples.pupils_for(3, seed=5)
+    good = samples.ctf_bytes(pupils, "800100")
+    rows, problems = _ctf_problems(good, 7, monkeypatch)
+    assert len(rows) == 3 and problems == []  # tiny chunks alone change nothing
+    for chunk in (1, 5, 13, 64):
+        rows, problems = _ctf_problems(LAUGHS, chunk, monkeypatch)
+        assert rows == [] and "Refused" in problems[0].message
+    late = good.replace(b"<Surname>", b"<Surname>&x;", 1).replace(
+        b"<CTfile>", b'<!DOCTYPE CTfile [<!ENTITY x "X">]><CTfile>', 1)
+    rows, problems = _ctf_problems(late, 11, monkeypatch)
+    assert rows == [] and "Refused" in problems[0].message
+
+
+def test_an_undeclared_entity_or_broken_xml_names_where_it_stopped(monkeypatch):
+    pupils = samples.pupils_for(2, seed=6)
+    content = samples.ctf_bytes(pupils, "800100")
+    second = content.index(b"<Pupil>", content.index(b"<Pupil>") + 1)
+    at = content.index(b"<Relationship>", second) + len(b"<Relationship>")
+    broken = content[:at] + b"&nbsp;" + content[at:]  # late in the second pupil
+    line = broken[:at].count(b"\n") + 1
+    rows, problems = _ctf_problems(broken)  # one chunk: the guard stops before any pupil
+    assert rows == [] and [(p.where, p.field) for p in problems] == [("CTfile", "file")]
+    assert f"undefined entity: line {line}," in problems[0].message
+    rows, problems = _ctf_problems(broken, 64, monkeypatch)  # small chunks: pupil 1 read
+    assert len(rows) == 1
+    assert [(p.where, p.field) for p in problems] == [("CTfile/CTFpupilData/Pupil[2]", "file")]
+    assert f"undefined entity: line {line}," in problems[0].message
+    rows, problems = _ctf_problems(b"")
+    assert rows == [] and problems[0].field == "file"
