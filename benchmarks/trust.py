@@ -218,9 +218,15 @@ def bare_sql(ids: list[int], start: dt.date, end: dt.date, today: dt.date) -> li
 
     kinds = (quoted(PRESENT, AEA, AUTHORISED, UNAUTHORISED), quoted(PRESENT, AEA),
              quoted(AUTHORISED, UNAUTHORISED))
-    branches = [f"SELECT school_id, pupil_id, possible, present + aea, authorised + unauthorised "
-                f"FROM attendance_term_counts WHERE school_id IN ({school_list}) "
-                f"AND term_start >= '{start}' AND term_end <= '{end}'"]
+    # the stored span totals of every span inside the period, or starting in it and running
+    # past its end with no mark after the end (the term to date): the tables the app keeps
+    branches = [f"SELECT c.school_id AS school_id, c.pupil_id AS pupil_id, c.possible AS poss, "
+                f"c.present + c.aea AS att, c.authorised + c.unauthorised AS abs "
+                f"FROM attendance_term_counts c JOIN attendance_terms t ON t.school_id = "
+                f"c.school_id AND t.term_start = c.term_start WHERE c.school_id IN "
+                f"({school_list}) AND t.term_start >= '{start}' AND t.term_start <= '{end}' "
+                f"AND (t.term_end <= '{end}' OR t.last_marked IS NULL "
+                f"OR t.last_marked <= '{end}')"]
     if whole:
         weeks = " OR ".join(f"week_start BETWEEN '{a}' AND '{b}'" for a, b in whole)
         branches.append(f"SELECT school_id, pupil_id, possible, present + aea, "
@@ -259,13 +265,15 @@ _SPANS: dict = {}
 
 
 def _terms_inside(school_id: int, start: dt.date, end: dt.date) -> list[tuple]:
-    return [(a, b) for a, b in _SPANS.get(school_id, []) if a >= start and b <= end]
+    return [(a, b) for a, b, last in _SPANS.get(school_id, [])
+            if start <= a <= end and (b <= end or last is None or last <= end)]
 
 
 def load_spans(db, school_id: int) -> None:
     with db.engine.connect() as conn:
         _SPANS[school_id] = [tuple(r) for r in conn.execute(text(
-            "SELECT term_start, term_end FROM attendance_terms WHERE school_id = :s"),
+            "SELECT term_start, term_end, last_marked FROM attendance_terms "
+            "WHERE school_id = :s"),
             {"s": school_id})]
 
 

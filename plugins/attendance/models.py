@@ -92,6 +92,10 @@ class AttendanceTerm(SchoolScoped, Base):
     term_start: Mapped[dt.date]
     term_end: Mapped[dt.date]
     counted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # the last day of the span with any stored mark (None: none yet): while it is on or before
+    # a period's end, the span's totals are the period's for those days, so "this year to
+    # date" sums the current term's totals instead of its week rows
+    last_marked: Mapped[dt.date | None]
 
     __table_args__ = (UniqueConstraint("school_id", "term_start"),)
 

@@ -23,7 +23,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from plugins.attendance.weeks import COUNT_FIELDS, NEVER, counts, monday, numbers_of
+from plugins.attendance.weeks import COUNT_FIELDS, NEVER, WIDTH, counts, monday, numbers_of
 
 Span = tuple[dt.date, dt.date]
 
@@ -138,9 +138,43 @@ def _trust_of(conn: Connection, school_id: int) -> int:
                         {"s": school_id}).scalar_one()
 
 
+def last_marked_day(conn: Connection, school_id: int, span: Span) -> dt.date | None:
+    """The last day of the span with any stored mark at the school (any pupil, on roll or
+    not: a mark that does not count only makes the answer later, never wrongly earlier)."""
+    a, b = span
+    hi = monday(b)
+    while True:
+        week = conn.execute(text(
+            "SELECT MAX(week_start) FROM attendance_weeks WHERE school_id = :s "
+            "AND week_start >= :lo AND week_start <= :hi"),
+            {"s": school_id, "lo": monday(a), "hi": hi}).scalar()
+        if week is None:
+            return None
+        week = as_date(week)
+        slots = set()
+        for (marks,) in conn.execute(text(
+                "SELECT marks FROM attendance_weeks WHERE school_id = :s AND week_start = :w"),
+                {"s": school_id, "w": week}):
+            slots.update(k for k in range(len(marks) // WIDTH)
+                         if marks[k * WIDTH:(k + 1) * WIDTH].strip())
+        days = [d for d in (week + dt.timedelta(days=k // 2) for k in slots) if a <= d <= b]
+        if days:
+            return max(days)
+        hi = week - dt.timedelta(days=7)
+
+
+def mark_last_day(conn: Connection, school_id: int, span: Span) -> None:
+    """Store the span's :func:`last_marked_day` (``attendance_terms.last_marked``)."""
+    conn.execute(text("UPDATE attendance_terms SET last_marked = :d WHERE school_id = :s "
+                      "AND term_start = :a"),
+                 {"d": last_marked_day(conn, school_id, span), "s": school_id, "a": span[0]})
+
+
 def count_span(conn: Connection, school_id: int, span: Span,
-               pupil_ids: Sequence[int] | None = None, trust_id: int | None = None) -> None:
-    """(Re)write the span's per-pupil totals (all pupils, or those named)."""
+               pupil_ids: Sequence[int] | None = None, trust_id: int | None = None,
+               last_marked: bool = True) -> None:
+    """(Re)write the span's per-pupil totals (all pupils, or those named) and, unless told
+    not to (migration att0003 runs before the column exists), its last marked day."""
     a, b = span
     trust_id = trust_id if trust_id is not None else _trust_of(conn, school_id)
     params = {"s": school_id, "a": a}
@@ -160,6 +194,8 @@ def count_span(conn: Connection, school_id: int, span: Span,
               **dict(zip(COUNT_FIELDS, values))} for pid, values in sorted(rows.items())])
     conn.execute(text("UPDATE attendance_terms SET counted_at = CURRENT_TIMESTAMP "
                       "WHERE school_id = :s AND term_start = :a"), {"s": school_id, "a": a})
+    if last_marked:
+        mark_last_day(conn, school_id, span)
 
 
 def _drop(conn: Connection, school_id: int, span: Span) -> None:
@@ -169,7 +205,8 @@ def _drop(conn: Connection, school_id: int, span: Span) -> None:
 
 
 def realign(conn: Connection, school_id: int, years: Iterable[int],
-            touched: Span | None = None, pupil_ids: Sequence[int] | None = None) -> None:
+            touched: Span | None = None, pupil_ids: Sequence[int] | None = None,
+            last_marked: bool = True) -> None:
     """Make the school's spans of the academic ``years`` those of its calendar, counting new
     spans in full; spans kept that overlap ``touched`` are recounted (for ``pupil_ids`` only
     when given)."""
@@ -188,9 +225,10 @@ def realign(conn: Connection, school_id: int, years: Iterable[int],
                 "INSERT INTO attendance_terms (school_id, trust_id, term_start, term_end, "
                 "counted_at) VALUES (:s, :t, :a, :b, CURRENT_TIMESTAMP)"),
                 {"s": school_id, "t": trust_id, "a": span[0], "b": span[1]})
-            count_span(conn, school_id, span, trust_id=trust_id)
+            count_span(conn, school_id, span, trust_id=trust_id, last_marked=last_marked)
         elif touched is not None and span[0] <= touched[1] and span[1] >= touched[0]:
-            count_span(conn, school_id, span, pupil_ids, trust_id=trust_id)
+            count_span(conn, school_id, span, pupil_ids, trust_id=trust_id,
+                       last_marked=last_marked)
 
 
 def refresh(conn: Connection, school_id: int, first: dt.date, last: dt.date) -> None:
@@ -201,7 +239,8 @@ def refresh(conn: Connection, school_id: int, first: dt.date, last: dt.date) -> 
 def refresh_pupil(conn: Connection, school_id: int, pupil_id: int) -> None:
     """After a pupil's roll dates changed: recount every stored span for that pupil."""
     for span in _stored(conn, school_id, dt.date(1900, 1, 1), NEVER):
-        count_span(conn, school_id, span, [pupil_id])
+        # the marks are unchanged, so is each span's last marked day
+        count_span(conn, school_id, span, [pupil_id], last_marked=False)
 
 
 def years_with_data(conn: Connection, school_id: int) -> list[int]:
@@ -219,6 +258,6 @@ def years_with_data(conn: Connection, school_id: int) -> list[int]:
     return list(range(_year_of(min(days)), _year_of(max(days) + dt.timedelta(days=6)) + 1))
 
 
-def realign_school(conn: Connection, school_id: int) -> None:
+def realign_school(conn: Connection, school_id: int, last_marked: bool = True) -> None:
     """After the school's calendar changed: re-cut the spans of every year with data."""
-    realign(conn, school_id, years_with_data(conn, school_id))
+    realign(conn, school_id, years_with_data(conn, school_id), last_marked=last_marked)

@@ -3,7 +3,9 @@
 Each pupil's counts over the period are added up in SQL from three sources: the stored term
 spans that lie wholly inside the period (:mod:`.terms`, a few rows per pupil), the stored week
 rows for whole weeks outside those spans, and, for the part-weeks left at the edges, the marks
-themselves (a ``CASE`` per session on the stored week text). The per-pupil sums are then
+themselves (a ``CASE`` per session on the stored week text). A span running past the period's
+end counts whole when its last stored mark is on or before that end (``last_marked``), so
+"this year to date" reads a few rows per pupil and no week rows while the term is running. The per-pupil sums are then
 grouped by school: pupils with a possible session, sessions possible and attended, and the
 pupils missing 10% or more (persistent) and 50% or more (severe) of their possible sessions,
 the DfE's definitions, as :class:`.measures.Counts` decides them one pupil at a time. Schools
@@ -48,6 +50,15 @@ class SchoolTotals:
     @property
     def sa_pct(self) -> float | None:
         return round(100 * self.severe / self.pupils, 1) if self.pupils else None
+
+
+def _whole(start: dt.date, end: dt.date):
+    """The spans whose stored totals are the period's for their days: those inside it, and
+    one that starts inside it and runs past its end with no mark after the end (the current
+    term read to date), whose totals then count only days up to the end."""
+    S = AttendanceTerm
+    return and_(S.term_start >= start, S.term_start <= end,
+                or_(S.term_end <= end, S.last_marked.is_(None), S.last_marked <= end))
 
 
 def _outside(start: dt.date, end: dt.date, spans: list[Span]) -> list[Span]:
@@ -119,15 +130,15 @@ def school_totals(session: Session, school_ids: list[int], start: dt.date, end: 
     spans: dict[int, list[Span]] = {sid: [] for sid in school_ids}
     for sid, a, b in session.execute(select(AttendanceTerm.school_id, AttendanceTerm.term_start,
                                             AttendanceTerm.term_end).where(
-            AttendanceTerm.school_id.in_(school_ids), AttendanceTerm.term_start >= start,
-            AttendanceTerm.term_end <= end)):
+            AttendanceTerm.school_id.in_(school_ids), _whole(start, end))):
         spans[sid].append((a, b))
     groups: dict[tuple, list[int]] = {}
     for sid in school_ids:
         groups.setdefault(_pieces(_outside(start, end, spans[sid])), []).append(sid)
     branches = [select(T.school_id, T.pupil_id, T.possible, T.present + T.aea,
-                       T.authorised + T.unauthorised).where(
-        T.school_id.in_(school_ids), T.term_start >= start, T.term_end <= end)]
+                       T.authorised + T.unauthorised).join(AttendanceTerm, and_(
+        AttendanceTerm.school_id == T.school_id, AttendanceTerm.term_start == T.term_start))
+        .where(T.school_id.in_(school_ids), _whole(start, end))]
     for (whole, parts), sids in groups.items():
         if whole:
             branches.append(select(W.school_id, W.pupil_id, W.possible, W.present + W.aea,

@@ -3,8 +3,10 @@
 Properties: whatever marks are imported, re-imported over each other (a correction replaces a
 session, other sessions of the week are kept) or left behind by a pupil leaving, each stored
 span's totals equal a plain count of the stored marks on its days while the pupil was on roll
-(sliced from the week text here, not with the plugin's decoder); and the trust-wide grouped
-figures equal the school-by-school ones for any period."""
+(sliced from the week text here, not with the plugin's decoder), and its last marked day is
+the last day of the span with any stored mark; and the trust-wide grouped figures (which take
+a span running past the period's end whole when it has no mark after the end) equal the
+school-by-school ones (counted from week rows and marks) for any period."""
 import datetime as dt
 import time
 
@@ -65,6 +67,20 @@ def stored_totals(session, school_id):
                 AttendanceTermCount.school_id == school_id))}
 
 
+def plain_last_marked(session, school_id, pupils):
+    """span start -> the last day in the span with a stored mark of any pupil (on roll or
+    not), None for a span without one."""
+    spans = session.execute(select(AttendanceTerm.term_start, AttendanceTerm.term_end).where(
+        AttendanceTerm.school_id == school_id)).all()
+    days = [day for p in pupils for day, _, _ in stored_marks(session, p.id)]
+    return {a: max([d for d in days if a <= d <= b], default=None) for a, b in spans}
+
+
+def stored_last_marked(session, school_id):
+    return dict(session.execute(select(AttendanceTerm.term_start, AttendanceTerm.last_marked)
+                                .where(AttendanceTerm.school_id == school_id)).all())
+
+
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=batch, second=batch, leaves=st.sampled_from([None, D(2025, 9, 9), D(2025, 12, 12)]))
@@ -87,6 +103,8 @@ def test_term_totals_equal_a_plain_count_of_the_marks(session, make_school, make
         assert spans[:3] == [(D(2025, 9, 1), D(2025, 9, 2)), (D(2025, 9, 3), D(2025, 12, 19)),
                              (D(2025, 12, 20), D(2026, 1, 4))]
     assert stored_totals(session, school.id) == plain_totals(session, school.id, pupils)
+    assert stored_last_marked(session, school.id) == plain_last_marked(session, school.id,
+                                                                       pupils)
 
 
 periods = st.tuples(st.sampled_from(DAYS + [D(2025, 9, 1), D(2025, 12, 21)]),
@@ -202,3 +220,53 @@ def test_a_large_import_gathers_statistics_once_committed(db, session, make_scho
     while analysed() == before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert analysed() == before + 1
+
+
+def test_migration_att0004_fills_each_spans_last_marked_day(database_factory, backend):
+    """Spans stored before ``last_marked`` existed get it from their marks on upgrade: the
+    last marked day inside the span, not a later mark of the same week in the next span."""
+    from core import pupils
+    from core.calendar import england_terms
+    from core.db import SYSTEM, Database
+    from core.migrate import upgrade
+    from core.plugins import make_host
+    from plugins.attendance.terms import realign_school
+    from plugins.attendance.weeks import encode, week_counts
+
+    url = database_factory.url(backend)
+    upgrade(url, "core@head", host=make_host())
+    upgrade(url, "att0003", host=make_host())
+    db = Database(url)
+    database_factory.engines.append(db.engine)
+    with db.transaction(SYSTEM) as s:
+        trust = schools.create_trust(s, "Upgrading")
+        school = schools.create_school(s, trust.id, "975310", "Upgrading School")
+        schools.set_terms(s, school.id, england_terms(2025))
+        p = pupils.add_pupil(s, None, school.id, first_name="Ida", last_name="Later",
+                             date_of_birth=D(2016, 1, 1), year_group=4,
+                             on_roll_from=D(2025, 9, 1))
+        # the week of 15 December: Tuesday in the autumn term, Saturday in the holiday after
+        weeks = {D(2025, 9, 8): {0: "/", 9: "N"}, D(2025, 12, 15): {2: "/", 10: "#"}}
+        for week, marks in weeks.items():
+            text_ = encode(marks)
+            counts = week_counts(week, text_, D(2025, 9, 1), D(9999, 12, 31))
+            s.execute(text(
+                "INSERT INTO attendance_weeks (school_id, trust_id, pupil_id, week_start, marks, "
+                "possible, present, aea, authorised, unauthorised, late_before, late_after, "
+                "not_possible) VALUES (:s, :t, :p, :w, :m, :c0, :c1, :c2, :c3, :c4, :c5, :c6, "
+                ":c7)"), {"s": school.id, "t": trust.id, "p": p.id, "w": week, "m": text_,
+                          **{f"c{i}": v for i, v in enumerate(counts)}})
+        school_id = school.id
+        # the spans as an import at att0003 left them: counted, no last marked day yet
+        realign_school(s.connection(), school_id, last_marked=False)
+    upgrade(url, "heads", host=make_host())
+    with db.transaction(SYSTEM) as s:
+        last = {str(a)[:10]: (str(m)[:10] if m is not None else None) for a, m in s.execute(
+            text("SELECT term_start, last_marked FROM attendance_terms WHERE school_id = :s"),
+            {"s": school_id})}
+    terms = england_terms(2025)
+    marked = {str(terms[0].start): "2025-09-12", str(terms[1].start): "2025-12-16",
+              "2025-12-20": "2025-12-20"}
+    assert terms[1].end == D(2025, 12, 19)  # the holiday span starts on the 20th
+    assert last == {a: marked.get(a) for a in last}
+    assert set(marked) <= set(last)

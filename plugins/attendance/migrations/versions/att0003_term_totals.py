@@ -68,7 +68,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     for (school_id,) in conn.execute(sa.text(
             "SELECT DISTINCT school_id FROM attendance_weeks ORDER BY school_id")).all():
-        realign_school(conn, school_id)
+        realign_school(conn, school_id, last_marked=False)  # att0004 adds and fills it
 
 
 def downgrade() -> None:
