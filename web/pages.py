@@ -19,10 +19,11 @@ def main_nav() -> list[dict]:
     """The main navigation for the signed-in person, by what they may do."""
     a = context.actor()
     items = [{"label": "Home", "url": url_for("pages.home")}]
-    for endpoint, label, ok in _nav_entries(a):
+    for endpoint, label, ok, *args in _nav_entries(a):
         if ok:
             try:
-                items.append({"label": label, "url": url_for(endpoint)})
+                items.append({"label": label, "url": url_for(endpoint, **(args[0] if args
+                                                                          else {}))})
             except BuildError:  # an endpoint of a page module not mounted in this app
                 continue
     for item in items:
@@ -30,8 +31,19 @@ def main_nav() -> list[dict]:
     return items
 
 
+def _trust_page(a, action: str, trusts: list[int]):
+    """(allowed, url arguments) for a page of one trust: the first trust where ``action`` is
+    allowed (a trust lead leads one trust)."""
+    for t in sorted(trusts):
+        if can(a, action, trust_id=t):
+            return True, {"trust_id": t}
+    return False, {}
+
+
 def _nav_entries(a):
     trusts = list(a.trust_roles)
+    signals_ok, signals_args = _trust_page(a, "signals.family", trusts)
+    requests_ok, requests_args = _trust_page(a, "roles.confirm", trusts)
     return [
         ("overview.trust_overview", "Trust overview",
          any(can(a, "trust.overview", trust_id=t) for t in trusts)),
@@ -43,6 +55,8 @@ def _nav_entries(a):
          any(can(a, "trust.board_report", trust_id=t) for t in trusts)),
         ("case_studies.index", "Case studies",
          any(can(a, "trust.case_study", trust_id=t) for t in trusts)),
+        ("signals.trust_index", "Converging signals", signals_ok, signals_args),
+        ("admin.role_requests", "Role requests", requests_ok, requests_args),
         ("admin.index", "Admin",
          any(can(a, "trust.admin", trust_id=t) for t in trusts)
          or any(can(a, "school.admin", s) for s in a.school_trust)),
@@ -83,6 +97,7 @@ def school_nav(school_id: int) -> list[dict]:
         ("casefile.concerns", "Concerns", "casefile.read"),
         ("pupils.index", "Pupils", "casefile.read"),
         ("dashboard.alerts", "Alerts", "dashboard.view"),
+        ("signals.index", "Converging signals", "casefile.read"),
         ("families.school_list", "Families across schools", "casefile.read"),
         ("retention.due", "Retention", "retention.review"),
         ("family_suggestions.school", "Family suggestions", "casefile.write"),
