@@ -48,6 +48,8 @@ ELEMENTS = {
 CARER_ELEMENTS = {"priority": "Order", "title": "Title", "first_name": "Forename",
                   "last_name": "Surname", "relationship": "Relationship",
                   "parental_responsibility": "Responsibility", "email": "Email"}
+CARER_ORIGIN = {**{f"carer.{k}": v for k, v in CARER_ELEMENTS.items()},
+                "carer.phone": "Phones/Phone/PhoneNo", "carer.address": "Address"}
 #: first languages that are English (CBDS language codes)
 ENGLISH = {"ENG", "ENB"}
 ADDRESS_PARTS = ("SAON", "PAON", "Street", "Locality", "Town", "AdministrativeArea",
@@ -167,8 +169,7 @@ def pupil_row(pupil, where: str) -> RawRow:
     contacts = kids.get("Contacts")
     carers = ([_carer(c) for c in contacts if _local(c.tag) == "Contact"]
               if contacts is not None else None)
-    origin |= {f"carer.{k}": v for k, v in CARER_ELEMENTS.items()}
-    origin |= {"carer.phone": "Phones/Phone/PhoneNo", "carer.address": "Address"}
+    origin |= CARER_ORIGIN
     return RawRow(where, values, carers, origin)
 
 

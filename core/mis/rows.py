@@ -135,6 +135,16 @@ def parse_bool(text: str) -> bool:
 def parse_date(text: str, fmt: str) -> dt.date:
     """``text`` in ``fmt`` (an ``strptime`` format; ISO also accepted), within 1900-2100."""
     text = text.strip()
+    if fmt == "%Y-%m-%d" and len(text) == 10 and text[4] == text[7] == "-" \
+            and text.replace("-", "").isdigit():
+        # a CTF's dates: the same answer as strptime, at a tenth of its cost
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(text) from None
+        if within(day):
+            return day
+        raise ValueError(text)
     for f in (fmt, "%Y-%m-%d"):
         try:
             day = dt.datetime.strptime(text, f).date()

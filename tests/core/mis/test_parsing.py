@@ -162,3 +162,24 @@ def test_an_undeclared_entity_or_broken_xml_names_where_it_stopped(monkeypatch):
     assert f"undefined entity: line {line}," in problems[0].message
     rows, problems = _ctf_problems(b"")
     assert rows == [] and problems[0].field == "file"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.dates(dt.date(1890, 1, 1), dt.date(2110, 12, 31)).map(dt.date.isoformat),
+                 st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")))
+def test_the_iso_date_shortcut_answers_as_strptime_does(text):
+    """CTF dates skip strptime; the answer (a date within 1900-2100, or ValueError) is the
+    one strptime gives."""
+    from core.date_limits import within
+    from core.mis.rows import parse_date
+
+    try:
+        expected = dt.datetime.strptime(text, "%Y-%m-%d").date()
+        expected = expected if within(expected) else ValueError
+    except ValueError:
+        expected = ValueError
+    try:
+        got = parse_date(text, "%Y-%m-%d")
+    except ValueError:
+        got = ValueError
+    assert got == expected
