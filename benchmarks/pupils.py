@@ -100,6 +100,12 @@ def _copy_baseline(db, schools_rows: list[list]) -> float:
                 with cur.copy(f'COPY "{model.__tablename__}" ({columns}) FROM STDIN') as copy:
                     for r in rows:
                         copy.write_row([r[n] for n in names])
+                if model is Pupil:
+                    # as the import does: without it each detail row's foreign-key check is
+                    # planned on statistics that say pupils is empty, and scans it
+                    cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'pupils'::regclass")
+                    if sync.needs_analyze(cur.fetchone()[0], len(rows)):
+                        cur.execute("ANALYZE pupils")
             raw.commit()
         seconds = time.perf_counter() - t0
         # CASCADE reaches only the tables that point at pupils, empty in a scratch database

@@ -291,3 +291,14 @@ def test_a_whole_school_at_once_is_stored_whole(session, school_admin):
     assert imp.status == "committed" and report["stored"]["added"] == ANALYZE_AFTER + 50
     assert count(session, Pupil, school) == ANALYZE_AFTER + 50
     assert count(session, PupilCarer, school) == ANALYZE_AFTER + 50
+
+
+def test_statistics_are_refreshed_only_for_a_roll_they_undercount():
+    """ANALYZE runs when the planner thinks pupils holds fewer rows than an import adds
+    (never analysed: -1; an empty or small trust), not on every large import."""
+    from core.mis.sync import ANALYZE_AFTER, needs_analyze
+
+    assert needs_analyze(-1, ANALYZE_AFTER) and needs_analyze(0, 1000)
+    assert needs_analyze(999, 1000) and not needs_analyze(1000, 1000)
+    assert not needs_analyze(40_000, 1000)
+    assert not needs_analyze(-1, ANALYZE_AFTER - 1)  # a few pupils: no plan to protect
