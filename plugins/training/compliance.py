@@ -146,14 +146,30 @@ def build_matrices(session: Session, school_ids: list[int], today: dt.date | Non
 
 def _matrix(school_id: int, today: dt.date, courses: list[Course], staff: list[StaffMember],
             latest: dict[tuple[int, str], dt.date]) -> Matrix:
+    # The same cells as course_state(course, person) where needs(course, person), with what
+    # does not depend on the person worked out once: people of the same roles need the same
+    # courses, and a course's state depends only on the latest completion date (a trust's
+    # matrices are tens of thousands of cells, and re-reading each course's ORM attributes
+    # per cell was most of their cost).
+    facts = [(c.id, (c.code, *(c.also_met_by or [])), c.validity_months) for c in courses]
+    ids = [c.id for c in courses]
+    needed_by: dict[tuple, list[tuple]] = {}
+    states: dict[tuple, CourseState] = {}
     rows, counts = [], {s: 0 for s in ("compliant", DUE, EXPIRED, MISSING)}
     for person in staff:
-        cells: dict[int, CourseState | None] = {}
-        for course in courses:
-            cells[course.id] = course_state(course, person.id, latest, today) \
-                if needs(course, person) else None
-            if cells[course.id] is not None:
-                counts[cells[course.id].status] += 1
+        key = (person.job_role, person.safeguarding_role or None, bool(person.recruits))
+        wanted = needed_by.get(key)
+        if wanted is None:
+            wanted = needed_by[key] = [f for f, c in zip(facts, courses) if needs(c, person)]
+        cells: dict[int, CourseState | None] = dict.fromkeys(ids)
+        for course_id, codes, months in wanted:
+            dates = [latest[(person.id, code)] for code in codes if (person.id, code) in latest]
+            last = max(dates) if dates else None
+            state = states.get((course_id, last))
+            if state is None:
+                state = states[(course_id, last)] = state_on(today, last, months)
+            cells[course_id] = state
+            counts[state.status] += 1
         rows.append(PersonRow(person, cells))
     shown = [c for c in courses if any(r.cells.get(c.id) is not None for r in rows)]
     return Matrix(school_id, today, shown, rows, counts)
