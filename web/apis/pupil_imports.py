@@ -8,6 +8,7 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from core.date_limits import DateTime
 from core.errors import ValidationError
 from core.mis import service
 from web import context
@@ -31,8 +32,8 @@ class ImportSchema(Schema):
     commit_requested = fields.Bool()
     job_id = fields.Str(allow_none=True)
     job_state = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
-    committed_at = fields.DateTime(allow_none=True)
+    created_at = DateTime()
+    committed_at = DateTime(allow_none=True)
     report = fields.Dict(allow_none=True)
 
 
