@@ -22,7 +22,7 @@ blp = Blueprint("api_family_suggestions", __name__, url_prefix="/api/v1",
                 description="Suggested family links for the DSLs and the trust lead to decide")
 
 
-class PupilSchema(Schema):
+class SuggestedPupilSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     year = fields.Str(metadata={"description": "The year group in words"})
@@ -41,7 +41,7 @@ class OtherSchoolSchema(Schema):
 
 class SchoolSuggestionSchema(Schema):
     id = fields.Int()
-    pupils = fields.List(fields.Nested(PupilSchema), metadata={
+    pupils = fields.List(fields.Nested(SuggestedPupilSchema), metadata={
         "description": "This school's pupils in the suggestion (one or both)"})
     cross_school = fields.Bool()
     other_school = fields.Nested(OtherSchoolSchema, allow_none=True, metadata={
@@ -52,7 +52,7 @@ class SchoolSuggestionSchema(Schema):
     waiting_for = fields.Str()
 
 
-class TrustPupilSchema(PupilSchema):
+class TrustPupilSchema(SuggestedPupilSchema):
     school_id = fields.Int()
     school_name = fields.Str()
 
