@@ -68,6 +68,10 @@ def mat_retention_destroy(session: Session, school_id: int, record_type: str, su
                                          func.max(AttendanceWeek.week_start)).where(*mine)).one()
     gone = session.execute(delete(AttendanceWeek).where(*mine),
                            execution_options={"synchronize_session": False}).rowcount
+    if gone:  # the term totals counted those marks: count the spans they fell in again
+        from plugins.attendance.terms import refresh
+
+        refresh(session.connection(), school_id, first, last + dt.timedelta(days=6))
     return {"register_weeks": gone, "first_week": first.isoformat() if first else None,
             "last_week": last.isoformat() if last else None}
 

@@ -270,3 +270,25 @@ def test_migration_att0004_fills_each_spans_last_marked_day(database_factory, ba
     assert terms[1].end == D(2025, 12, 19)  # the holiday span starts on the 20th
     assert last == {a: marked.get(a) for a in last}
     assert set(marked) <= set(last)
+
+
+def test_registers_destroyed_under_retention_take_their_totals_with_them(
+        session, make_school, make_pupil, make_user, put):
+    """Retention deletes a pupil's weeks past three years; the term totals counted from them
+    must go too, or the overview would keep counting marks that no longer exist."""
+    from core import plugin_records
+
+    school = make_school()
+    gone, kept = make_pupil(school), make_pupil(school)
+    put(school, [(p, d, s, "N" if d.day % 3 == 0 else "/") for p in (gone, kept)
+                 for d in DAYS[:8] for s in ("AM", "PM")])
+    assert {pid for pid, _ in stored_totals(session, school.id)} == {gone.id, kept.id}
+    _, dsl = make_user("dsl", school)
+    tomb = plugin_records.destroy(session, dsl, school.id, "attendance.registers",
+                                  f"pupil:{gone.id}", "Retention ended", today=D(2029, 6, 1))
+    assert tomb.summary["register_weeks"] >= 2
+    totals = stored_totals(session, school.id)
+    assert {pid for pid, _ in totals} == {kept.id}
+    assert totals == plain_totals(session, school.id, [gone, kept])
+    assert stored_last_marked(session, school.id) == plain_last_marked(session, school.id,
+                                                                       [gone, kept])
