@@ -84,6 +84,11 @@ def name_or_upn(q: str) -> list:
             for typed, key in search_words(q)]
 
 
+# the longest search anyone types (a full name with a middle name, or a UPN); the API's query
+# schema holds the same limit
+MAX_SEARCH = 100
+
+
 def search_pupils(session: Session, actor: Actor, school_id: int, q: str = "",
                   include_left: bool = False, limit: int = 20, *,
                   date_of_birth: dt.date | None = None,
@@ -96,6 +101,9 @@ def search_pupils(session: Session, actor: Actor, school_id: int, q: str = "",
     and spaces, so "zoe" finds Zoë, "obrien" O’Brien and "smith jones" Smith-Jones; or be the
     pupil's UPN. A ``%`` or ``_`` is looked for as itself."""
     require(actor, "pupil.search", school_id)
+    if len(q or "") > MAX_SEARCH:
+        raise ValidationError({"q": [f"is too long: a name or UPN search is at most "
+                                     f"{MAX_SEARCH} characters"]})
     stmt = select(Pupil).where(Pupil.school_id == school_id, *name_or_upn(q))
     if date_of_birth is not None:
         stmt = stmt.where(Pupil.date_of_birth == date_of_birth)

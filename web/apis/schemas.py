@@ -19,6 +19,7 @@ from core.date_limits import AwareDateTime, Date
 from core.concern_search import MAX_PER_PAGE, MAX_QUERY, PER_PAGE, STATUSES
 from core.models.concerns import ENTRY_KINDS, RISK_LEVELS
 from core.models.pupils import FLAGS
+from core.pupils import MAX_SEARCH
 
 MAX_ID = 2**31 - 1
 LONG_TEXT = 20_000  # a concern written at length is a few thousand characters
@@ -106,7 +107,7 @@ class PupilSchema(Schema):
 
 
 class PupilQuerySchema(StrictSchema):
-    q = Text(load_default="", validate=Length(max=100),
+    q = Text(load_default="", validate=Length(max=MAX_SEARCH),
              metadata={"description": "Words of the name, or a UPN"})
     include_left = fields.Bool(load_default=False)
     page = fields.Int(load_default=1, validate=Range(1, 1000))

@@ -56,8 +56,12 @@ def _render(school, form: Form, status: int = 200):
     q = (form.data.get("q") or "").strip()
     results = []
     if q and can(a, "pupil.search", school.id):
-        results = [p for p in search_pupils(s, a, school.id, q, limit=15)
-                   if p.id not in chosen_ids]
+        try:
+            results = [p for p in search_pupils(s, a, school.id, q, limit=15)
+                       if p.id not in chosen_ids]
+        except ValidationError as exc:  # a search too long: said beside it, the form kept
+            form.add_error("q", exc.errors["q"][0])
+            status = 422
     values = form.values.copy()
     if not values.get("form_token"):  # kept through searches and corrections, used once
         values["form_token"] = secrets.token_urlsafe(18)
@@ -151,7 +155,10 @@ def pupil_search(school_id: int):
     q = (request.args.get("q") or "").strip()
     if len(q) < 2:
         return jsonify(pupils=[])
-    pupils = search_pupils(context.db(), context.actor(), school_id, q, limit=15)
+    try:
+        pupils = search_pupils(context.db(), context.actor(), school_id, q, limit=15)
+    except ValidationError as exc:
+        return jsonify(pupils=[], errors=exc.errors), 422
     return jsonify(pupils=_pupil_rows(pupils))
 
 
