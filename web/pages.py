@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from core.calendar import uk_age, uk_date, uk_datetime, uk_moment
-from core.models import School
+from core.models import School, Trust
 from core.policy import can
 from web import context
 
@@ -85,6 +85,15 @@ def school_for(action: str, school_id: int) -> School:
     if school is None:
         abort(404)
     return school
+
+
+def trust_for(action: str, trust_id: int) -> Trust:
+    """The trust of a page, after the policy allows ``action`` there (404 otherwise)."""
+    context.require(action, trust_id=trust_id)
+    trust = context.db().get(Trust, trust_id)
+    if trust is None:
+        abort(404)
+    return trust
 
 
 def school_nav(school_id: int) -> list[dict]:

@@ -8,18 +8,17 @@ dashboard and the pupil page include: the open alerts for a case-file reader, no
 anyone else."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from core.calendar import london_today
 from core.errors import ValidationError
-from core.models import Trust
 from core.policy import can
 from core.signals import rules as signal_rules
 from core.signals import service
 from core.signals.models import OUTCOMES
 from web import context
-from web.pages import school_for
+from web.pages import school_for, trust_for
 from web.views.forms import Form
 
 bp = Blueprint("signals", __name__)
@@ -100,19 +99,11 @@ def decide(school_id: int, firing_id: int):
 
 # --- the trust safeguarding lead ------------------------------------------------------------
 
-def _trust(trust_id: int, action: str) -> Trust:
-    context.require(action, trust_id=trust_id)
-    trust = context.db().get(Trust, trust_id)
-    if trust is None:
-        abort(404)
-    return trust
-
-
 @bp.route(TRUST, endpoint="trust_index")
 @login_required
 def trust_index(trust_id: int):
     """The trust's latest firings across its schools."""
-    trust = _trust(trust_id, "signals.family")
+    trust = trust_for("signals.family", trust_id)
     rows = service.trust_firings(context.db(), context.actor(), trust_id)
     return render_template("signals/trust.html", trust=trust, rows=rows,
                            label=service.store.rule_label,
@@ -124,13 +115,13 @@ def trust_index(trust_id: int):
 def family(trust_id: int, firing_id: int):
     """A firing's whole family across the trust's schools, with each child's indicators
     (audited)."""
-    trust = _trust(trust_id, "signals.family")
+    trust = trust_for("signals.family", trust_id)
     view = service.family_view(context.db(), context.actor(), trust_id, firing_id)
     return render_template("signals/family.html", trust=trust, view=view)
 
 
 def _rules_page(trust_id: int, form: Form | None = None, status: int = 200):
-    trust = _trust(trust_id, "signals.rules")
+    trust = trust_for("signals.rules", trust_id)
     current = signal_rules.rules_for(context.db(), trust_id)
     values = form.values if form else {}
     return render_template("signals/rules.html", trust=trust, rules=current,
@@ -144,7 +135,7 @@ def rules(trust_id: int):
     """The trust lead tunes the rules' numbers and switches them on or off (audited)."""
     if request.method == "GET":
         return _rules_page(trust_id)
-    _trust(trust_id, "signals.rules")
+    trust_for("signals.rules", trust_id)
     form = Form(request.form)
     try:
         with context.db().begin_nested():
