@@ -246,14 +246,23 @@ def for_trust(session: Session, actor: Actor, trust_id: int) -> list[dict]:
         rows = list(session.scalars(select(FamilySuggestion).where(
             FamilySuggestion.trust_id == trust_id, FamilySuggestion.status == "open")
             .order_by(FamilySuggestion.suggested_at, FamilySuggestion.id)))
+        rows = [r for r in rows if all(can(actor, "casefile.read", s)
+                                       for s in (r.pupil_school_id, r.related_school_id))]
+        # the page's rows in three reads, not four per suggestion
+        schools = dict(session.execute(select(School.id, School.name).where(
+            School.trust_id == trust_id)).all())
+        by_id = {p.id: p for p in session.scalars(select(Pupil).where(Pupil.id.in_(
+            {pid for r in rows for pid in (r.pupil_id, r.related_pupil_id)})))}
+        confirmations: dict[tuple[int, str], set[int | None]] = {}
+        for sid, school, key in session.execute(select(
+                FamilySuggestionDecision.suggestion_id, FamilySuggestionDecision.for_school_id,
+                FamilySuggestionDecision.evidence_key).where(
+                FamilySuggestionDecision.suggestion_id.in_([r.id for r in rows]),
+                FamilySuggestionDecision.decision == "confirmed")):
+            confirmations.setdefault((sid, key), set()).add(school)
         for row in rows:
-            if not all(can(actor, "casefile.read", s) for s in (row.pupil_school_id,
-                                                                 row.related_school_id)):
-                continue
-            pupils = [session.get(Pupil, pid) for pid in (row.pupil_id, row.related_pupil_id)]
-            schools = {s.id: s.name for s in session.scalars(select(School).where(
-                School.id.in_((row.pupil_school_id, row.related_school_id))))}
-            confirmed = _confirmed_by(session, row)
+            pupils = [by_id[pid] for pid in (row.pupil_id, row.related_pupil_id)]
+            confirmed = confirmations.get((row.id, row.evidence_key), set())
             out.append({"id": row.id, "cross_school": row.cross_school,
                         "pupils": [{**_pupil(p), "school_id": p.school_id,
                                     "school_name": schools[p.school_id]} for p in pupils],

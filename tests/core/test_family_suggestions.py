@@ -104,6 +104,11 @@ def test_across_schools_each_dsl_sees_only_their_own_child_and_both_must_confirm
     [waiting] = fs.for_school(session, dsl_a, a.id)
     assert waiting["confirmed_here"] is True
     assert "Riverside Secondary" in waiting["waiting_for"]
+    _, lead = make_user("trust_lead", trust=trust)
+    [at_trust] = fs.for_trust(session, lead, trust.id)
+    assert at_trust["confirmed_by"] == ["Northfield Primary"]
+    assert [(p["name"], p["school_name"]) for p in at_trust["pupils"]] == [
+        ("Kai Test", "Northfield Primary"), ("Maja Secret", "Riverside Secondary")]
     with pytest.raises(ValidationError) as twice:
         fs.confirm(session, dsl_a, row.id, "sibling", school_id=a.id)
     assert "already confirmed" in twice.value.errors["suggestion"][0]
